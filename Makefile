@@ -1,0 +1,41 @@
+# Two commands for people: `make run` and `make test`. Everything else is set-up they trigger.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STARTER := resources/models/SmolLM2-135M-Instruct.Q4_1.gguf
+# Portable CPU build: -march=native crashes in ggml's AMX kernels on CPUs that have AMX.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF
+
+.PHONY: run test setup lint typecheck check clean-venv bench
+
+run: setup
+	$(PY) main.py
+
+setup: $(STAMP) $(STARTER)
+
+$(STAMP): requirements.lock requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --disable-pip-version-check -q \
+		--require-hashes -r requirements.lock -r requirements-dev.lock
+	touch $(STAMP)
+
+$(STARTER): | $(STAMP)
+	$(PY) -m installers.fetch_starter --dest $(STARTER)
+
+lint: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+
+typecheck: setup
+	$(PY) -m mypy engine
+
+test: lint typecheck
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+bench: setup
+	$(PY) main.py bench
+
+clean-venv:
+	rm -rf $(VENV)

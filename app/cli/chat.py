@@ -1,0 +1,101 @@
+"""`python main.py chat`: one prompt in, a streamed answer out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from typing import TextIO
+
+from app.core import paths
+from app.core.model_store import ModelStore
+from app.core.settings import load_settings
+from engine.errors import EngineError
+from engine.reasoning import TextPiece
+from engine.session import Engine
+from engine.types import LoadOptions, Message
+from resources import bundled_models_dir
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", help="what to ask")
+    parser.add_argument("-m", "--model", help="a model file or folder, or an installed name")
+    parser.add_argument("--backend", choices=["auto", "openvino", "llama"], default=None)
+    parser.add_argument("--device", help="CPU, GPU, NPU or AUTO (OpenVINO); CPU or CUDA")
+    thinking = parser.add_mutually_exclusive_group()
+    thinking.add_argument("--think", dest="thinking", action="store_true", default=None)
+    thinking.add_argument("--no-think", dest="thinking", action="store_false")
+    parser.add_argument("--system", help="a system prompt")
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--ctx", type=int, help="context length in tokens")
+    parser.add_argument("--gpu-layers", type=int, help="layers to offload (llama.cpp, CUDA)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+
+class _Printer:
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self._dim = err.isatty()
+
+    def __call__(self, piece: TextPiece) -> None:
+        if piece.channel == "answer":
+            self.out.write(piece.text)
+            self.out.flush()
+        else:
+            self.err.write(f"{DIM}{piece.text}{RESET}" if self._dim else piece.text)
+            self.err.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(paths.settings_path())
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    model = store.resolve(args.model) if args.model else store.default_path(settings.model)
+    options: LoadOptions = settings.load_options()
+    options = replace(
+        options,
+        device=args.device or options.device,
+        n_ctx=args.ctx or options.n_ctx,
+        n_gpu_layers=options.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
+    )
+    params = settings.generation_params(thinking=args.thinking)
+    params = replace(
+        params,
+        max_new_tokens=args.max_tokens or params.max_new_tokens,
+        temperature=params.temperature if args.temperature is None else args.temperature,
+        seed=params.seed if args.seed is None else args.seed,
+    )
+    system = settings.system_prompt if args.system is None else args.system
+    messages = [Message("system", system)] if system else []
+    messages.append(Message("user", args.prompt))
+    engine = Engine()
+    loaded = engine.load(model, args.backend or settings.backend, options)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        on_piece = None if args.json else _Printer(sys.stdout, sys.stderr)
+        result = engine.generate(messages, params, on_piece)
+    except KeyboardInterrupt:
+        engine.stop()
+        return 130
+    finally:
+        engine.unload()
+    if args.json:
+        payload = {"text": result.text, "reasoning": result.reasoning}
+        payload["stats"] = result.stats.to_dict()
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print()
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        return run(args)
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,231 @@
+"""Chat history files: lossless JSON (export, then import, gives the same chats) and Markdown.
+
+Pure functions over plain values; `ConversationStore` reads and writes the database around them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.conversations import Conversation, StoredMessage
+
+FORMAT = "minicpm-chat-history"
+VERSION = 1
+ROLES = ("system", "user", "assistant")
+_ROLE_HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant"}
+_REQUIRED = object()
+
+
+class HistoryFormatError(ValueError):
+    """The data is not a chat history export that this version can read."""
+
+
+@dataclass(frozen=True)
+class ImportedMessage:
+    key: int  # the message's id inside the file; it only links messages to their parents
+    parent_key: int | None
+    role: str
+    content: str
+    reasoning: str
+    created_at: float
+    complete: bool
+    stats: dict[str, Any] | None
+    model: str | None
+    thinking_s: float | None
+    active: bool  # the branch shown below its parent
+
+
+@dataclass(frozen=True)
+class ImportedConversation:
+    title: str
+    pinned: bool
+    created_at: float
+    updated_at: float
+    system_prompt: str
+    thinking: bool | None
+    model: str | None
+    messages: tuple[ImportedMessage, ...]  # every parent comes before its children
+
+
+def conversation_to_dict(
+    conversation: Conversation, messages: Sequence[StoredMessage], active_ids: set[int]
+) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "pinned": conversation.pinned,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "system_prompt": conversation.system_prompt,
+        "thinking": conversation.thinking,
+        "model": conversation.model,
+        "messages": [_message_to_dict(m, m.id in active_ids) for m in messages],
+    }
+
+
+def _message_to_dict(message: StoredMessage, active: bool) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "parent_id": message.parent_id,
+        "role": message.role,
+        "content": message.content,
+        "reasoning": message.reasoning,
+        "created_at": message.created_at,
+        "complete": message.complete,
+        "stats": message.stats,
+        "model": message.model,
+        "thinking_s": message.thinking_s,
+        "active": active,
+    }
+
+
+def history_to_dict(conversations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": time.time(),
+        "conversations": conversations,
+    }
+
+
+def parse_history(data: object) -> list[ImportedConversation]:
+    """Check a whole export before anything is written; errors name the bad spot."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise HistoryFormatError(f"not a MiniCPM Chat history export (expected format {FORMAT!r})")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise HistoryFormatError("the export has no valid version number")
+    if version > VERSION:
+        raise HistoryFormatError(
+            f"the export is version {version}, made by a newer MiniCPM Chat; update the app"
+        )
+    chats = data.get("conversations")
+    if not isinstance(chats, list):
+        raise HistoryFormatError("'conversations' must be a list")
+    return [_parse_conversation(c, f"conversation {i + 1}") for i, c in enumerate(chats)]
+
+
+def _parse_conversation(raw: object, where: str) -> ImportedConversation:
+    if not isinstance(raw, dict):
+        raise HistoryFormatError(f"{where}: must be an object")
+    now = time.time()
+    created = _number(raw, "created_at", where, now)
+    messages = raw.get("messages", [])
+    if not isinstance(messages, list):
+        raise HistoryFormatError(f"{where}: 'messages' must be a list")
+    parsed = [_parse_message(m, f"{where}, message {i + 1}") for i, m in enumerate(messages)]
+    return ImportedConversation(
+        title=_get(raw, "title", str, where),
+        pinned=_get(raw, "pinned", bool, where, False),
+        created_at=created,
+        updated_at=_number(raw, "updated_at", where, created),
+        system_prompt=_get(raw, "system_prompt", str, where, ""),
+        thinking=_get(raw, "thinking", bool, where, None),
+        model=_get(raw, "model", str, where, None),
+        messages=_parents_first(parsed, where),
+    )
+
+
+def _parse_message(raw: object, where: str) -> ImportedMessage:
+    if not isinstance(raw, dict):
+        raise HistoryFormatError(f"{where}: must be an object")
+    role = _get(raw, "role", str, where)
+    if role not in ROLES:
+        raise HistoryFormatError(f"{where}: unknown role {role!r}")
+    return ImportedMessage(
+        key=_get(raw, "id", int, where),
+        parent_key=_get(raw, "parent_id", int, where, None),
+        role=role,
+        content=_get(raw, "content", str, where),
+        reasoning=_get(raw, "reasoning", str, where, ""),
+        created_at=_number(raw, "created_at", where, time.time()),
+        complete=_get(raw, "complete", bool, where, True),
+        stats=_get(raw, "stats", dict, where, None),
+        model=_get(raw, "model", str, where, None),
+        thinking_s=_number(raw, "thinking_s", where, None),
+        active=_get(raw, "active", bool, where, False),
+    )
+
+
+def _get(raw: dict[str, Any], key: str, kind: type, where: str, default: Any = _REQUIRED) -> Any:
+    """A missing or null value takes the default; a value of the wrong type is an error."""
+    value = raw.get(key)
+    if value is None:
+        if default is _REQUIRED:
+            raise HistoryFormatError(f"{where}: '{key}' is missing")
+        return default
+    # bool is an int in Python, but `true` is never a valid id.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise HistoryFormatError(f"{where}: '{key}' must be of type {kind.__name__}")
+    return value
+
+
+def _number(raw: dict[str, Any], key: str, where: str, default: float | None) -> Any:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise HistoryFormatError(f"{where}: '{key}' must be a number")
+    return float(value)
+
+
+def _parents_first(messages: list[ImportedMessage], where: str) -> tuple[ImportedMessage, ...]:
+    """Order the tree so each parent is inserted before its children (ids change on import)."""
+    keys = {m.key for m in messages}
+    if len(keys) != len(messages):
+        raise HistoryFormatError(f"{where}: two messages share an id")
+    children: dict[int | None, list[ImportedMessage]] = {}
+    for m in messages:
+        if m.parent_key is not None and m.parent_key not in keys:
+            raise HistoryFormatError(f"{where}: message {m.key} has an unknown parent")
+        children.setdefault(m.parent_key, []).append(m)
+    ordered: list[ImportedMessage] = []
+    queue = list(children.get(None, []))
+    while queue:
+        message = queue.pop(0)
+        ordered.append(message)
+        queue.extend(children.get(message.key, []))
+    if len(ordered) != len(messages):
+        raise HistoryFormatError(f"{where}: the parent links form a loop")
+    return tuple(ordered)
+
+
+def render_markdown(
+    chats: Sequence[tuple[Conversation, Sequence[StoredMessage]]], *, include_reasoning: bool
+) -> str:
+    """Each chat as the user sees it (its active branch), separated by rules."""
+    parts = [_chat_markdown(c, path, include_reasoning) for c, path in chats]
+    return "\n---\n\n".join(parts)
+
+
+def _chat_markdown(
+    conversation: Conversation, path: Sequence[StoredMessage], include_reasoning: bool
+) -> str:
+    lines = [f"# {conversation.title}", "", f"_{_subtitle(conversation)}_", ""]
+    if conversation.system_prompt:
+        lines += [f"**System prompt:** {conversation.system_prompt}", ""]
+    for message in path:
+        lines += _message_markdown(message, include_reasoning)
+    return "\n".join(lines)
+
+
+def _subtitle(conversation: Conversation) -> str:
+    created = datetime.fromtimestamp(conversation.created_at).strftime("%Y-%m-%d %H:%M")
+    return f"{created} · {conversation.model}" if conversation.model else created
+
+
+def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[str]:
+    lines = [f"## {_ROLE_HEADINGS.get(message.role, message.role)}", ""]
+    if include_reasoning and message.reasoning.strip():
+        quoted = [f"> {line}" if line else ">" for line in message.reasoning.strip().splitlines()]
+        lines += ["> **Reasoning**", ">", *quoted, ""]
+    lines += [message.content, ""]
+    if not message.complete:
+        lines += ["_(incomplete: generation was interrupted)_", ""]
+    return lines

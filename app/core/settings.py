@@ -1,0 +1,106 @@
+"""One typed settings schema with a version and upgrade steps. Secrets never live here."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from app.core.paths import cache_dir
+from engine.types import GenerationParams, LoadOptions
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    version: int = SCHEMA_VERSION
+    model: str | None = None
+    backend: str = "auto"
+    device: str = "CPU"
+    context_length: int = 4096
+    cpu_threads: int = 0
+    gpu_layers: int = 0
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    repetition_penalty: float = 1.0
+    max_new_tokens: int = 1024
+    seed: int | None = None
+    # Sent when a chat has no system prompt of its own. Without one, many templates insert
+    # their own (SmolLM2's made the starter answer "What is the capital of France?" wrongly).
+    system_prompt: str = "You are a helpful AI assistant."
+    thinking: bool = False
+    theme: str = "system"
+    language: str = "system"
+
+    def load_options(self) -> LoadOptions:
+        return LoadOptions(
+            device=self.device,
+            n_ctx=self.context_length,
+            n_threads=self.cpu_threads or None,
+            n_gpu_layers=self.gpu_layers,
+            cache_dir=str(cache_dir() / "openvino"),
+        )
+
+    def generation_params(self, *, thinking: bool | None = None) -> GenerationParams:
+        return GenerationParams(
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            repetition_penalty=self.repetition_penalty,
+            max_new_tokens=self.max_new_tokens,
+            seed=self.seed,
+            enable_thinking=self.thinking if thinking is None else thinking,
+        )
+
+
+_UPGRADES: dict[int, Any] = {}  # version -> function(dict) -> dict, for the next schema change
+
+
+def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    version = int(raw.get("version", 1))
+    while version < SCHEMA_VERSION:
+        raw = _UPGRADES[version](raw)
+        version += 1
+    raw["version"] = SCHEMA_VERSION
+    return raw
+
+
+def load_settings(path: Path) -> Settings:
+    """Unknown keys are ignored and bad values fall back to defaults, so a hand edit never
+    locks anyone out of the app."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    raw = _upgrade(raw)
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name in raw and _same_kind(raw[f.name], getattr(defaults, f.name)):
+            values[f.name] = raw[f.name]
+    return replace(defaults, **values)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return type(value) is type(default)
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(asdict(settings), f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""Local inference for MiniCPM Chat. Plain Python: never imports Qt or the app."""

@@ -1,0 +1,1 @@
+"""Inference backends. Each heavy library is imported only inside its own module, lazily."""

@@ -1,0 +1,205 @@
+"""OpenVINO GenAI: OpenVINO IR folders, and GGUF files through a cached IR export."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.backends.base import OnText, ShouldStop
+from engine.backends.openvino_export import export_gguf
+from engine.errors import (
+    BackendUnavailableError,
+    ContextOverflowError,
+    GenerationError,
+    ModelLoadError,
+    OutOfMemoryError,
+)
+from engine.model_info import ModelInfo
+from engine.privacy import block_telemetry
+from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
+
+NAME = "openvino"
+# Devices whose pipeline supports the paged KV cache with prefix caching; NPU is stateful only.
+PAGED_DEVICES = ("CPU", "GPU")
+KV_CACHE_GB = 1
+
+
+def import_openvino_genai() -> Any:
+    block_telemetry()
+    try:
+        import openvino_genai
+    except Exception as exc:
+        raise BackendUnavailableError(f"openvino-genai is not usable: {exc}") from exc
+    return openvino_genai
+
+
+def available_devices() -> list[str]:
+    import_openvino_genai()
+    import openvino
+
+    return list(openvino.Core().available_devices)
+
+
+def default_cache_root() -> Path:
+    return Path(tempfile.gettempdir()) / "minicpm-chat-openvino"
+
+
+class OpenVinoBackend:
+    name = NAME
+
+    def __init__(self) -> None:
+        self._pipe: Any = None
+        self._tokenizer: Any = None
+        self._n_ctx = 0
+        self._previous: list[int] = []
+        self.device = "CPU"
+
+    @property
+    def context_length(self) -> int:
+        return self._n_ctx
+
+    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+        genai = import_openvino_genai()
+        cache_root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
+        folder = info.path if info.format == "openvino" else export_gguf(info.path, cache_root)
+        device = (options.device or "CPU").upper()
+        properties: dict[str, Any] = {}
+        if device in PAGED_DEVICES:
+            scheduler = genai.SchedulerConfig()
+            scheduler.enable_prefix_caching = True
+            scheduler.cache_size = KV_CACHE_GB
+            properties["scheduler_config"] = scheduler
+        if options.n_threads and device == "CPU":
+            properties["INFERENCE_NUM_THREADS"] = options.n_threads
+        try:
+            self._pipe = genai.LLMPipeline(str(folder), device, **properties)
+        except RuntimeError as exc:
+            raise _load_error(exc, device) from exc
+        self._tokenizer = self._pipe.get_tokenizer()
+        self._n_ctx = min(options.n_ctx or 4096, info.context_length or options.n_ctx or 4096)
+        self.device = device
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._encode(text))
+
+    def _encode(self, text: str) -> list[int]:
+        encoded = self._tokenizer.encode(text, add_special_tokens=False)
+        return [int(t) for t in encoded.input_ids.data[0]]
+
+    def generate(
+        self,
+        prompt: str,
+        params: GenerationParams,
+        stop_strings: tuple[str, ...],
+        on_text: OnText,
+        should_stop: ShouldStop,
+    ) -> GenerationStats:
+        if self._pipe is None:
+            raise GenerationError("No model is loaded.")
+        genai = import_openvino_genai()
+        encoded = self._tokenizer.encode(prompt, add_special_tokens=False)
+        tokens = [int(t) for t in encoded.input_ids.data[0]]
+        room = self._n_ctx - len(tokens)
+        if room <= 0:
+            raise ContextOverflowError(
+                f"The conversation ({len(tokens)} tokens) does not fit the context window "
+                f"({self._n_ctx} tokens). Start a new chat or raise the context size."
+            )
+        config = self._config(genai, params, stop_strings, min(params.max_new_tokens, room))
+        stopped = False
+
+        def streamer(text: str) -> Any:
+            nonlocal stopped
+            if text:
+                on_text(text)
+            if should_stop():
+                stopped = True
+                return genai.StreamingStatus.STOP
+            return genai.StreamingStatus.RUNNING
+
+        start = time.perf_counter()
+        try:
+            result = self._pipe.generate(encoded, config, streamer)
+        except RuntimeError as exc:
+            raise GenerationError(f"OpenVINO failed while generating: {exc}") from exc
+        end = time.perf_counter()
+        output = [int(t) for t in result.tokens[0]]
+        cached = _shared_prefix(self._previous, tokens)
+        self._previous = tokens + output
+        finish: FinishReason = "stopped" if stopped else "stop"
+        if not stopped and len(output) >= config.max_new_tokens:
+            finish = "length"
+        return self._stats(
+            result.perf_metrics, len(tokens), cached, len(output), end - start, finish
+        )
+
+    @staticmethod
+    def _config(
+        genai: Any, params: GenerationParams, stop_strings: tuple[str, ...], budget: int
+    ) -> Any:
+        config = genai.GenerationConfig()
+        config.apply_chat_template = False
+        config.max_new_tokens = budget
+        config.do_sample = not params.greedy
+        if not params.greedy:
+            config.temperature = params.temperature
+            config.top_p = params.top_p
+            config.top_k = params.top_k if params.top_k > 0 else 2**31 - 1
+            config.rng_seed = params.seed if params.seed is not None else 0
+        config.repetition_penalty = params.repetition_penalty
+        if stop_strings:
+            config.stop_strings = set(stop_strings)
+            config.include_stop_str_in_output = False
+        return config
+
+    def _stats(
+        self,
+        metrics: Any,
+        prompt_tokens: int,
+        cached: int,
+        generated: int,
+        total_s: float,
+        finish: FinishReason,
+    ) -> GenerationStats:
+        return GenerationStats(
+            backend=self.name,
+            device=self.device,
+            prompt_tokens=prompt_tokens,
+            cached_tokens=cached,
+            generated_tokens=generated,
+            time_to_first_token_s=float(metrics.get_ttft().mean) / 1000.0,
+            decode_tokens_per_s=float(metrics.get_throughput().mean) if generated > 1 else 0.0,
+            total_s=total_s,
+            finish_reason=finish,
+        )
+
+    def close(self) -> None:
+        self._pipe = None
+        self._tokenizer = None
+        self._previous = []
+
+
+def _shared_prefix(previous: list[int], tokens: list[int]) -> int:
+    """Tokens whose KV blocks the prefix cache still holds from the last turn."""
+    shared = 0
+    for a, b in zip(previous, tokens, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return min(shared, max(len(tokens) - 1, 0))
+
+
+def _load_error(exc: RuntimeError, device: str) -> ModelLoadError:
+    text = str(exc)
+    lowered = text.lower()
+    if "memory" in lowered or "bad_alloc" in lowered:
+        return OutOfMemoryError(f"Not enough memory to load this model on {device}.")
+    if "device" in lowered and device != "CPU":
+        return ModelLoadError(f"OpenVINO cannot use the {device} device here: {_first_line(text)}")
+    return ModelLoadError(f"OpenVINO could not load the model: {_first_line(text)}")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "no reason given"

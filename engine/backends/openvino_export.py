@@ -1,0 +1,111 @@
+"""Turn a GGUF file into a cached OpenVINO IR folder, in a child process.
+
+OpenVINO GenAI's GGUF reader crashes the whole process on some broken files, so it only ever
+reads a GGUF in a child. The IR it writes loads faster too, so this doubles as a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from engine.errors import CorruptModelError, ModelLoadError, UnsupportedModelError
+
+IR_FILES = (
+    "openvino_model.xml",
+    "openvino_model.bin",
+    "openvino_tokenizer.xml",
+    "openvino_tokenizer.bin",
+    "openvino_detokenizer.xml",
+    "openvino_detokenizer.bin",
+)
+EXPORT_TIMEOUT_S = 1800
+
+
+def cache_key(gguf: Path) -> str:
+    stat = gguf.stat()
+    identity = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def cached_ir(gguf: Path, cache_root: Path) -> Path:
+    return cache_root / f"{gguf.stem}-{cache_key(gguf)}"
+
+
+def is_complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in IR_FILES)
+
+
+def export_gguf(gguf: Path, cache_root: Path) -> Path:
+    """Returns the IR folder for `gguf`, exporting it first when it is not cached yet."""
+    target = cached_ir(gguf, cache_root)
+    if is_complete(target):
+        return target
+    work = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        _link(gguf, work / "model.gguf")
+        _run_child(work)
+        (work / "model.gguf").unlink()
+        if not is_complete(work):
+            raise ModelLoadError("OpenVINO did not write a complete model from this GGUF file.")
+        shutil.rmtree(target, ignore_errors=True)
+        work.rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _link(source: Path, link: Path) -> None:
+    try:
+        link.symlink_to(source.resolve())
+    except OSError:
+        shutil.copy2(source, link)
+
+
+def child_command(work: Path) -> list[str]:
+    return [sys.executable, "-m", "engine.backends.openvino_export", str(work)]
+
+
+def _run_child(work: Path) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
+    try:
+        done = subprocess.run(
+            child_command(work), capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S, env=env
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ModelLoadError("OpenVINO took too long to read this GGUF file.") from exc
+    if done.returncode < 0:
+        raise CorruptModelError(
+            "OpenVINO crashed while reading this GGUF file (the file is probably damaged). "
+            "Try the llama.cpp backend, or download the model again."
+        )
+    if done.returncode != 0:
+        detail = _last_line(done.stderr)
+        raise UnsupportedModelError(f"OpenVINO cannot read this GGUF file: {detail}")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no reason given"
+
+
+def _child_main(work: Path) -> int:
+    from engine.privacy import block_telemetry
+
+    block_telemetry()
+    import openvino_genai
+
+    openvino_genai.LLMPipeline(str(work / "model.gguf"), "CPU", enable_save_ov_model=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main(Path(sys.argv[1])))

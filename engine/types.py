@@ -1,0 +1,68 @@
+"""Plain value types shared by the engine, the CLI and the GUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+FinishReason = Literal["stop", "length", "stopped", "error"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+    reasoning: str = ""
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    repetition_penalty: float = 1.0
+    max_new_tokens: int = 1024
+    seed: int | None = None
+    enable_thinking: bool | None = None
+    thinking_budget: int | None = None
+    stop: tuple[str, ...] = ()
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    device: str = "CPU"
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+    flash_attn: bool | None = None
+    # Where backends may keep derived files (OpenVINO IR exported from a GGUF).
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    backend: str
+    device: str
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    generated_tokens: int = 0
+    time_to_first_token_s: float = 0.0
+    decode_tokens_per_s: float = 0.0
+    total_s: float = 0.0
+    finish_reason: FinishReason = "stop"
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    reasoning: str
+    stats: GenerationStats
+    raw_text: str = field(default="", repr=False)

@@ -1,0 +1,75 @@
+"""llama.cpp through llama-cpp-python: MiniCPM architecture, bad files, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import (
+    ContextOverflowError,
+    CorruptModelError,
+    ModelNotFoundError,
+    NotAModelError,
+    OutOfMemoryError,
+)
+from engine.session import Engine
+from engine.types import GenerationParams, LoadOptions, Message
+
+
+@pytest.mark.slow
+def test_minicpm_architecture_loads_and_generates(minicpm_gguf: Path) -> None:
+    engine = Engine()
+    loaded = engine.load(minicpm_gguf, "auto", LoadOptions(n_ctx=256))
+    try:
+        assert loaded.backend == "llama"
+        assert loaded.info.architecture == "minicpm"
+        assert loaded.info.is_minicpm
+        assert loaded.supports_thinking
+        params = GenerationParams(temperature=0.0, max_new_tokens=8, enable_thinking=False)
+        result = engine.generate([Message("user", "hello")], params)
+        assert result.stats.generated_tokens > 0
+        assert result.stats.backend == "llama.cpp"
+    finally:
+        engine.unload()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError):
+        Engine().load(tmp_path / "nope.gguf", "llama")
+
+
+def test_not_a_model(tmp_path: Path) -> None:
+    text = tmp_path / "notes.gguf"
+    text.write_text("just some notes")
+    with pytest.raises(NotAModelError):
+        Engine().load(text, "llama")
+
+
+def test_truncated_model_never_reaches_llama_cpp(starter_path: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.gguf"
+    with starter_path.open("rb") as src:
+        cut.write_bytes(src.read(5_000_000))
+    with pytest.raises(CorruptModelError, match="truncated|incomplete"):
+        Engine(backend_factory=_refuse).load(cut, "llama")
+
+
+def _refuse(name: str):  # type: ignore[no-untyped-def]
+    raise AssertionError("a broken file must be refused before any backend is created")
+
+
+@pytest.mark.slow
+def test_prompt_longer_than_the_context(starter_path: Path) -> None:
+    engine = Engine()
+    engine.load(starter_path, "llama", LoadOptions(n_ctx=64))
+    try:
+        with pytest.raises(ContextOverflowError, match="does not fit"):
+            engine.generate([Message("user", "word " * 200)], GenerationParams())
+    finally:
+        engine.unload()
+
+
+@pytest.mark.slow
+def test_context_too_large_for_memory_is_a_clear_error(starter_path: Path) -> None:
+    with pytest.raises(OutOfMemoryError, match="Not enough memory"):
+        Engine().load(starter_path, "llama", LoadOptions(n_ctx=2**24))

@@ -23,7 +23,9 @@ from engine.types import GenerationParams, LoadOptions, Message
 from resources import bundled_models_dir
 
 SYSTEM = Message("system", "You are a helpful AI assistant.")
-LONG_PROMPT = "Summarize: " + " ".join(f"Item {i} was checked and found in order." for i in range(120))
+LONG_PROMPT = "Summarize: " + " ".join(
+    f"Item {i} was checked and found in order." for i in range(120)
+)
 
 
 @dataclass(frozen=True)

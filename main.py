@@ -10,7 +10,7 @@ import sys
 # window opens without importing any CLI or inference code.
 COMMANDS = {
     "chat": ("app.cli.chat", "ask one question on the command line"),
-    "models": ("app.cli.models", "list installed models"),
+    "models": ("app.cli.models", "list, search, download, import or remove models"),
     "history": ("app.cli.history", "list, export or import chats"),
     "bench": ("app.cli.bench", "measure both backends on one model"),
 }

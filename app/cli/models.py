@@ -1,20 +1,61 @@
-"""`python main.py models ...`: what is installed and what can run it."""
+"""`python main.py models ...`: list, search the catalog, pull, import and remove models."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+import psutil
 
 from app.core import paths
+from app.core.catalog import CatalogError, Variant, fit, load_catalog
+from app.core.downloads import (
+    IR_MARKER,
+    STAGING_DIR,
+    DownloadCancelled,
+    Downloader,
+    DownloadError,
+    Progress,
+    RemoteFile,
+    part_path,
+)
 from app.core.model_store import InstalledModel, ModelStore
 from engine.backends.registry import backends_for
+from engine.errors import EngineError
+from engine.model_info import inspect_model
 from resources import bundled_models_dir
+
+DEFAULT_SEARCH_CONTEXT = 8192
+IMPORTED_DIR = "imported"
+# The standard variable huggingface_hub users already have; the app's own token store
+# (the OS keyring) comes with the settings panel.
+TOKEN_ENV = "HF_TOKEN"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="models_command", required=True)
     listing = sub.add_parser("list", help="installed and bundled models")
     listing.add_argument("--json", action="store_true")
+    search = sub.add_parser("search", help="the MiniCPM catalog, with fit for this machine")
+    search.add_argument("query", nargs="?", default="", help="filter by name, repo or file")
+    search.add_argument("--ctx", type=int, default=DEFAULT_SEARCH_CONTEXT, help="context tokens")
+    search.add_argument("--ram-gb", type=float, help="assume this much RAM (default: this PC)")
+    search.add_argument("--json", action="store_true")
+    pull = sub.add_parser("pull", help="download a catalog model or a Hub repo (resumable)")
+    pull.add_argument("name", metavar="NAME_OR_REPO", help="catalog id or owner/name repo id")
+    pull.add_argument("--file", help="which file of the repo (a .gguf)")
+    pull.add_argument("--endpoint", help="a Hub mirror, e.g. https://hf-mirror.example")
+    remove = sub.add_parser("rm", help="delete a downloaded or imported model")
+    remove.add_argument("name")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    importing = sub.add_parser("import", help="copy a .gguf file or OpenVINO IR folder in")
+    importing.add_argument("path", type=Path)
 
 
 def _size(n: int) -> str:
@@ -69,6 +110,266 @@ def list_models(as_json: bool) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.models_command == "list":
-        return list_models(args.json)
-    return 2
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "list": lambda a: list_models(a.json),
+        "search": search_catalog,
+        "pull": pull_model,
+        "rm": remove_model,
+        "import": import_model,
+    }
+    try:
+        return commands[args.models_command](args)
+    except (CatalogError, DownloadError, EngineError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+def search_catalog(args: argparse.Namespace) -> int:
+    ram = int(args.ram_gb * 1e9) if args.ram_gb else psutil.virtual_memory().total
+    query = args.query.lower()
+    rows = []
+    for entry in load_catalog().entries:
+        for variant in entry.variants():
+            if query and query not in _haystack(variant):
+                continue
+            context = min(args.ctx, entry.context_length)
+            verdict, why = fit(entry, variant.file, ram, context)
+            rows.append(_search_row(variant, verdict, why, context))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"No catalog model matches '{args.query}'.")
+        return 0
+    print(f"Fit for {ram / 1e9:.1f} GB RAM at up to {args.ctx:,} tokens of context:")
+    print(f"{'MODEL':18} {'FILE':42} {'SIZE':>8} {'FIT':10} SOURCE")
+    for row in rows:
+        print(
+            f"{row['id']:18} {row['file']:42} {_size(int(row['size'])):>8} "  # type: ignore[call-overload]
+            f"{row['fit']:10} {row['source']}"
+        )
+    print("\nPull one with: python main.py models pull MODEL [--file FILE]")
+    return 0
+
+
+def _haystack(variant: Variant) -> str:
+    entry = variant.entry
+    return " ".join([entry.id, entry.display_name, variant.repo, variant.file.name or ""]).lower()
+
+
+def _search_row(variant: Variant, verdict: str, why: str, context: int) -> dict[str, object]:
+    source = variant.source
+    tags = ["official" if source.official else "community"]
+    if not (source.verified and variant.file.verified):
+        tags.append("unverified")
+    if source.experimental:
+        tags.append("experimental")
+    return {
+        "id": variant.entry.id,
+        "repo": variant.repo,
+        "file": variant.file.name or "(OpenVINO IR folder)",
+        "size": variant.file.size_bytes,
+        "quantization": variant.file.quantization,
+        "backends": list(variant.file.backends),
+        "context": context,
+        "fit": verdict,
+        "fit_detail": why,
+        "source": f"{variant.repo} ({', '.join(tags)})",
+        "recommended": variant.entry.recommended and variant == variant.entry.default_variant(),
+    }
+
+
+# -- pull ---------------------------------------------------------------------------------------
+
+
+def pull_model(args: argparse.Namespace) -> int:
+    downloader = Downloader(
+        paths.models_dir(), endpoint=args.endpoint, token=os.environ.get(TOKEN_ENV) or None
+    )
+    repo, filename = _what_to_pull(args.name, args.file, downloader)
+    progress = _ProgressLine(sys.stderr)
+    try:
+        if filename is None:
+            path = downloader.download_repo(repo, on_progress=progress)
+        else:
+            path = downloader.download_file(repo, filename, on_progress=progress)
+    except KeyboardInterrupt:
+        progress.finish()
+        print("Paused. Run the same command again to resume.", file=sys.stderr)
+        return 130
+    except DownloadCancelled as exc:
+        progress.finish()
+        print(str(exc), file=sys.stderr)
+        return 130
+    progress.finish()
+    return _report_installed(path)
+
+
+def _what_to_pull(name: str, file: str | None, downloader: Downloader) -> tuple[str, str | None]:
+    """(repo, file) from a catalog name or a repo id; file None means the whole IR repo."""
+    catalog = load_catalog()
+    variant = catalog.pick(name, file)
+    if variant is not None:
+        return variant.repo, variant.file.name
+    entry = catalog.find(name)
+    if entry is not None and "/" not in name:
+        files = ", ".join(v.label for v in entry.variants())
+        raise DownloadError(f"{entry.display_name} has no file {file!r}. Its files: {files}")
+    if "/" not in name:
+        raise DownloadError(
+            f"'{name}' is not in the catalog. Give a repository id (owner/name), or see "
+            "'python main.py models search'."
+        )
+    return name, file if file else _choose_file(name, downloader.list_files(name))
+
+
+def _choose_file(repo: str, remotes: list[RemoteFile]) -> str | None:
+    ggufs = [r.path for r in remotes if r.path.lower().endswith(".gguf")]
+    if not ggufs:
+        if any(Path(r.path).name == IR_MARKER for r in remotes):
+            return None
+        raise DownloadError(f"{repo} has neither a .gguf file nor an OpenVINO IR model.")
+    if len(ggufs) == 1:
+        return ggufs[0]
+    # Q4_K_M is the usual best size/quality trade-off; otherwise let the person choose.
+    preferred = [g for g in ggufs if "q4_k_m" in g.lower()]
+    if len(preferred) == 1:
+        return preferred[0]
+    raise DownloadError(f"{repo} has several GGUF files; pick one with --file: {', '.join(ggufs)}")
+
+
+def _report_installed(path: Path) -> int:
+    try:
+        info = inspect_model(path)
+    except EngineError as exc:
+        print(f"Downloaded {path}, but it is not a usable model: {exc}", file=sys.stderr)
+        return 1
+    name = path.stem if path.is_file() else path.name
+    print(f"Installed {name} ({info.format}, {_size(info.size_bytes)}) at {path}")
+    print(f'Chat with it: python main.py chat -m {name} "Hello"')
+    return 0
+
+
+class _ProgressLine:
+    """One self-rewriting status line on a terminal; plain lines every 10 % elsewhere."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self._shown = False
+        self._last_decile = -1
+
+    def __call__(self, p: Progress) -> None:
+        percent = 100 * p.done_bytes / p.total_bytes if p.total_bytes else 100.0
+        eta = f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s is not None else "?"
+        line = (
+            f"{p.file[:40]:40} {percent:5.1f}% {_size(p.done_bytes):>9} / "
+            f"{_size(p.total_bytes):>9} {_size(int(p.speed_bps)):>9}/s ETA {eta}"
+        )
+        if self.tty:
+            self.out.write("\r" + line)
+            self._shown = True
+        elif int(percent // 10) != self._last_decile:
+            self._last_decile = int(percent // 10)
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self._shown:
+            self.out.write("\n")
+            self.out.flush()
+            self._shown = False
+
+
+# -- rm -----------------------------------------------------------------------------------------
+
+
+def remove_model(args: argparse.Namespace) -> int:
+    models_dir = paths.models_dir()
+    store = ModelStore(models_dir, bundled_models_dir())
+    wanted = args.name.lower()
+    matches = [m for m in store.list() if wanted in (m.name.lower(), m.path.name.lower())]
+    if not matches:
+        print(f"error: no installed model named '{args.name}'.", file=sys.stderr)
+        return 1
+    model = matches[0]
+    if model.bundled:
+        print(
+            f"error: {model.name} is bundled with the app and cannot be removed.", file=sys.stderr
+        )
+        return 1
+    if not args.yes and not _confirm(f"Delete {model.name} ({model.path})? [y/N] "):
+        print("Nothing deleted.", file=sys.stderr)
+        return 1
+    _delete(model.path)
+    _prune_empty(model.path.parent, models_dir)
+    print(f"Deleted {model.name}.")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        print("error: not a terminal; pass --yes to confirm.", file=sys.stderr)
+        return False
+    return input(question).strip().lower() in ("y", "yes")
+
+
+def _delete(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Removes the repo / owner folders a deletion left empty, never `root` itself."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+def import_model(args: argparse.Namespace) -> int:
+    source = args.path.expanduser().resolve()
+    if source.name == IR_MARKER:
+        source = source.parent
+    info = inspect_model(source)  # refuses broken files before anything is copied
+    target = paths.models_dir() / IMPORTED_DIR / source.name
+    if target.exists():
+        print(f"error: {target} already exists; remove it first.", file=sys.stderr)
+        return 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        _copy_folder(source, target)
+    else:
+        _copy_file(source, target)
+    print(f"Imported {info.name} ({info.format}) to {target}")
+    return 0
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    part = part_path(target)
+    try:
+        shutil.copyfile(source, part)
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, target)  # a model appears in the list only once complete
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _copy_folder(source: Path, target: Path) -> None:
+    staging = paths.models_dir() / STAGING_DIR / f"import-{source.name}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(source, staging)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

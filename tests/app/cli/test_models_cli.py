@@ -1,0 +1,144 @@
+"""`python main.py models search | pull | rm | import` against a local fake Hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import main
+from app.cli import models as models_cli
+from app.core import paths
+from app.core.downloads import part_path
+from tests import fakehub
+from tests.app.cli.test_chat_cli import run_main
+from tests.engine.gguf_factory import write_llama_gguf
+from tests.fakehub import FakeHub
+
+# The fake Hub fixtures, used by name.
+fake_hub = fakehub.fake_hub
+
+REPO = "test-org/Tiny-GGUF"
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("gguf") / "tiny.gguf"
+    write_llama_gguf(path)
+    return path.read_bytes()
+
+
+def listed_names(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    capsys.readouterr()
+    assert main.main(["models", "list", "--json"]) == 0
+    return [row["name"] for row in json.loads(capsys.readouterr().out)]
+
+
+@pytest.mark.slow
+def test_pull_then_list_then_chat(
+    fake_hub: FakeHub, tiny_gguf: bytes, capsys: pytest.CaptureFixture[str], _private_home: Path
+) -> None:
+    fake_hub.add_repo(REPO, {"tiny-chat.gguf": tiny_gguf, "README.md": b"hi"})
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
+    out = capsys.readouterr().out
+    assert "Installed tiny-chat" in out
+    assert "tiny-chat" in listed_names(capsys)
+    done = run_main("chat", "-m", "tiny-chat", "--max-tokens", "2", "hello", home=_private_home)
+    assert done.returncode == 0, done.stderr
+
+
+def test_pull_a_catalog_name_from_a_mirror(
+    fake_hub: FakeHub, tiny_gguf: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fake serves our tiny model under the catalog's repo and file names.
+    fake_hub.add_repo("openbmb/MiniCPM5-1B-GGUF", {"MiniCPM5-1B-Q4_K_M.gguf": tiny_gguf})
+    assert main.main(["models", "pull", "minicpm5-1b", "--endpoint", fake_hub.url]) == 0
+    target = paths.models_dir() / "openbmb" / "MiniCPM5-1B-GGUF" / "MiniCPM5-1B-Q4_K_M.gguf"
+    assert target.read_bytes() == tiny_gguf
+    assert "MiniCPM5-1B-Q4_K_M" in listed_names(capsys)
+
+
+def test_ctrl_c_then_rerun_resumes(
+    fake_hub: FakeHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = bytes(range(256)) * 2000  # 512 KB
+    fake_hub.add_repo(REPO, {"big.gguf": data})
+    fake_hub.throttle_bps = 2_000_000
+    calls = 0
+    real_call = models_cli._ProgressLine.__call__
+
+    def interrupt_second_report(self: models_cli._ProgressLine, p: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+        real_call(self, p)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(models_cli._ProgressLine, "__call__", interrupt_second_report)
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 130
+    assert "Run the same command again to resume" in capsys.readouterr().err
+    part = part_path(paths.models_dir() / "test-org" / "Tiny-GGUF" / "big.gguf")
+    kept = part.stat().st_size
+    assert 0 < kept < len(data)
+
+    monkeypatch.setattr(models_cli._ProgressLine, "__call__", real_call)
+    fake_hub.throttle_bps = None
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 1  # not a model
+    assert fake_hub.file_gets("big.gguf")[-1].range == f"bytes={kept}-"
+    assert (part.parent / "big.gguf").read_bytes() == data
+
+
+def test_search_shows_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["models", "search", "minicpm5-1b", "--ram-gb", "16", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    default = [r for r in rows if r["file"] == "MiniCPM5-1B-Q4_K_M.gguf"]
+    assert default and default[0]["fit"] == "fits" and default[0]["recommended"]
+    assert main.main(["models", "search", "4.1-8b", "--ram-gb", "8", "--ctx", "65536"]) == 0
+    text = capsys.readouterr().out
+    assert "MiniCPM4.1-8B-Q4_K_M.gguf" in text and "too large" in text
+
+
+def test_rm_asks_unless_yes(
+    fake_hub: FakeHub, tiny_gguf: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_hub.add_repo(REPO, {"tiny-chat.gguf": tiny_gguf})
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
+    assert main.main(["models", "rm", "tiny-chat"]) == 1  # stdin is not a terminal here
+    assert "tiny-chat" in listed_names(capsys)
+    assert main.main(["models", "rm", "tiny-chat", "--yes"]) == 0
+    assert "tiny-chat" not in listed_names(capsys)
+    assert not (paths.models_dir() / "test-org").exists()  # empty repo folders pruned
+    assert main.main(["models", "rm", "tiny-chat", "--yes"]) == 1
+
+
+def test_import_validates_then_copies(
+    tiny_gguf: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "my-model.gguf"
+    good.write_bytes(tiny_gguf)
+    assert main.main(["models", "import", str(good)]) == 0
+    assert (paths.models_dir() / "imported" / "my-model.gguf").read_bytes() == tiny_gguf
+    assert "my-model" in listed_names(capsys)
+    assert main.main(["models", "import", str(good)]) == 1  # already there
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 40)
+    assert main.main(["models", "import", str(broken)]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert not (paths.models_dir() / "imported" / "broken.gguf").exists()
+
+
+def test_unknown_name_and_several_ggufs_are_clear(
+    fake_hub: FakeHub, tiny_gguf: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["models", "pull", "no-such-model"]) == 1
+    assert "not in the catalog" in capsys.readouterr().err
+    fake_hub.add_repo(REPO, {"a-Q8_0.gguf": tiny_gguf, "a-F16.gguf": tiny_gguf})
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 1
+    assert "pick one with --file" in capsys.readouterr().err
+    assert (
+        main.main(["models", "pull", REPO, "--endpoint", fake_hub.url, "--file", "a-F16.gguf"]) == 0
+    )

@@ -1,0 +1,132 @@
+"""Model output (Markdown) to the HTML subset Qt's rich text understands. Qt-free.
+
+Safety: raw HTML in the text is escaped, images become plain links (nothing is fetched) and
+markdown-it refuses javascript:, file: and similar link targets. Fenced code is highlighted
+with Pygments as inline styles, and each block gets a "Copy" link (`copy:<n>`) that the view
+turns into a clipboard copy of `RenderedMarkdown.code_blocks[n]`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+COPY_SCHEME = "copy"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours for what CSS cannot reach in Qt's rich text (it has no cascading for tables)."""
+
+    code_background: str = "#f3f4f6"
+    code_header: str = "#e5e7eb"
+    muted: str = "#6b7280"
+    link: str = "#2563eb"
+    pygments_style: str = "default"
+
+
+LIGHT = Palette()
+DARK = Palette("#1e2127", "#2a2e36", "#9ca3af", "#60a5fa", "monokai")
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    code_blocks: tuple[str, ...]
+
+
+class MarkdownRenderer:
+    """One parser per renderer; `render` is cheap enough for a growing answer 20 times a
+    second (the transcript re-renders only the message that grows)."""
+
+    def __init__(self, palette: Palette = LIGHT) -> None:
+        self.palette = palette
+        self._formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
+        self._md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        self._md.enable(["table", "strikethrough"])
+        # markdown-it binds rules to its renderer, so they get the renderer as first argument;
+        # the code blocks of one render travel in `env`.
+        self._md.add_render_rule("fence", self._fence_rule())
+        self._md.add_render_rule("code_block", self._fence_rule())
+        self._md.add_render_rule("image", _render_image)
+        self._md.add_render_rule("table_open", _render_table_open)
+        self._md.add_render_rule("code_inline", self._inline_code_rule())
+
+    def render(self, text: str) -> RenderedMarkdown:
+        env: dict[str, Any] = {"code_blocks": []}
+        body = self._md.render(text, env)
+        return RenderedMarkdown(body, tuple(env["code_blocks"]))
+
+    def _fence_rule(self) -> Any:
+        def rule(_renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+            return self._render_fence(tokens[idx], env["code_blocks"])
+
+        return rule
+
+    def _inline_code_rule(self) -> Any:
+        background = self.palette.code_header
+
+        def rule(
+            _renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any
+        ) -> str:
+            code = html.escape(tokens[idx].content)
+            # Qt paints no background on <code>; a monospace span takes one.
+            return (
+                f'<span style="font-family:monospace; background-color:{background};">{code}</span>'
+            )
+
+        return rule
+
+    def _render_fence(self, token: Token, blocks: list[str]) -> str:
+        code = token.content
+        language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+        index = len(blocks)
+        blocks.append(code.rstrip("\n"))
+        p = self.palette
+        label = html.escape(language or "code")
+        return (
+            f'<table width="100%" cellspacing="0" cellpadding="6" '
+            f'style="margin-top:6px; margin-bottom:6px;">'
+            f'<tr><td bgcolor="{p.code_header}" style="color:{p.muted}; font-size:small;">'
+            f"{label}</td>"
+            f'<td bgcolor="{p.code_header}" align="right" style="font-size:small;">'
+            f'<a href="{COPY_SCHEME}:{index}" style="color:{p.link}; text-decoration:none;">'
+            f"Copy</a></td></tr>"
+            f'<tr><td colspan="2" bgcolor="{p.code_background}">'
+            f'<pre style="white-space:pre-wrap; margin:0;">{self._highlight(code, language)}'
+            f"</pre></td></tr></table>\n"
+        )
+
+    def _highlight(self, code: str, language: str) -> str:
+        try:
+            lexer = get_lexer_by_name(language) if language else TextLexer()
+        except ClassNotFound:
+            lexer = TextLexer()
+        html_code: str = highlight(code.rstrip("\n"), lexer, self._formatter)
+        return html_code.rstrip("\n")
+
+
+def _render_image(
+    _renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any
+) -> str:
+    # Never fetch: an image in model output could be a tracking pixel. Show a link instead.
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = html.escape(token.content or src) or "image"
+    return f'<a href="{html.escape(src, quote=True)}">[image: {alt}]</a>'
+
+
+def _render_table_open(
+    _renderer: Any, _tokens: Sequence[Token], _idx: int, _options: Any, _env: Any
+) -> str:
+    # Qt draws no table borders unless asked in attributes.
+    return '<table border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse;">\n'

@@ -1,0 +1,386 @@
+"""One message of the transcript: text, thinking, stats, actions and its version switcher."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.chat.controller import MessageView
+from app.chat.formatting import describe_stats, thinking_title
+from app.chat.markdown import MarkdownRenderer
+from app.chat.markdown_view import MarkdownView
+
+# A growing answer is re-rendered at most this often (20 times a second).
+RENDER_INTERVAL_MS = 50
+COPIED_FEEDBACK_MS = 1500
+# User messages sit on the right, never closer than this to the left edge.
+USER_BUBBLE_INDENT = 120
+BUBBLE_PADDING = 32  # the style's horizontal padding and border, with a little to spare
+
+
+def _small_button(text: str, tooltip: str, parent: QWidget) -> QToolButton:
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setToolTip(tooltip)
+    button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setObjectName("messageAction")
+    return button
+
+
+class _Bubble(QLabel):
+    """A word-wrapped label as wide as its text (up to what the row allows), so short
+    messages get a small bubble; plain QLabel guesses a narrow width for wrapped text."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        lines = self.text().splitlines() or [""]
+        natural = max(self.fontMetrics().horizontalAdvance(line) for line in lines)
+        width = natural + BUBBLE_PADDING
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(min(self.sizeHint().width(), 120), super().minimumSizeHint().height())
+
+
+class ThinkingSection(QWidget):
+    """A collapsible "Thinking" block above an answer: open while the model thinks, closed
+    once the answer starts, titled with how long the thinking took."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._toggle = QToolButton(self)
+        self._toggle.setObjectName("thinkingToggle")
+        self._toggle.setCheckable(True)
+        self._toggle.setAutoRaise(True)
+        self._toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self._toggle.toggled.connect(self._on_toggle_toggled)
+        self._body = QLabel(self)
+        self._body.setObjectName("thinkingText")
+        self._body.setWordWrap(True)
+        self._body.setTextFormat(Qt.TextFormat.PlainText)
+        self._body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._body.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self._body)
+        self._was_thinking = False
+        self.setVisible(False)
+
+    @property
+    def expanded(self) -> bool:
+        return self._toggle.isChecked()
+
+    @property
+    def title(self) -> str:
+        return self._toggle.text()
+
+    def set_expanded(self, expanded: bool) -> None:
+        self._toggle.setChecked(expanded)
+
+    def show_reasoning(self, text: str, thinking_s: float | None, thinking_now: bool) -> None:
+        self.setVisible(bool(text))
+        self._body.setText(text)
+        self._toggle.setText(thinking_title(thinking_s, thinking_now))
+        if thinking_now and not self._was_thinking:
+            self.set_expanded(True)
+        elif self._was_thinking and not thinking_now:
+            self.set_expanded(False)  # the answer started: make room for it
+        self._was_thinking = thinking_now
+
+    @Slot(bool)
+    def _on_toggle_toggled(self, checked: bool) -> None:
+        self._toggle.setArrowType(Qt.ArrowType.DownArrow if checked else Qt.ArrowType.RightArrow)
+        self._body.setVisible(checked)
+
+
+class MessageWidget(QFrame):
+    """Shows one `MessageView`. Only a streaming answer re-renders, at most every 50 ms.
+
+    Signals:
+        regenerate_requested(int message_id)
+        edit_submitted(int message_id, str text)
+        version_selected(int message_id)
+    """
+
+    regenerate_requested = Signal(int)
+    edit_submitted = Signal(int, str)
+    version_selected = Signal(int)
+
+    def __init__(
+        self, view: MessageView, renderer: MarkdownRenderer, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._is_user = view.message.role == "user"
+        self.setObjectName("userMessage" if self._is_user else "assistantMessage")
+        self.render_count = 0  # how often the answer was rendered (tests check throttling)
+        self._pending: tuple[str, str] | None = None
+        self._reasoning_started: float | None = None
+        self._answer_started: float | None = None
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(RENDER_INTERVAL_MS)
+        self._render_timer.timeout.connect(self._on_render_timer_timeout)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 4)
+        layout.setSpacing(4)
+        self._role = QLabel(self)
+        self._role.setObjectName("messageRole")
+        role_alignment = (
+            Qt.AlignmentFlag.AlignRight if self._is_user else Qt.AlignmentFlag.AlignLeft
+        )
+        layout.addWidget(self._role, 0, role_alignment)
+
+        self._thinking = ThinkingSection(self)
+        self._waiting = QLabel("Waiting for the model…", self)
+        self._waiting.setObjectName("waitingLabel")
+        self._waiting.setVisible(False)
+        self._answer = MarkdownView(renderer, self)
+        self._answer.setObjectName("answerText")
+        self._bubble = _Bubble(self)
+        self._bubble.setObjectName("userBubble")
+        self._bubble.setWordWrap(True)
+        self._bubble.setTextFormat(Qt.TextFormat.PlainText)
+        self._bubble.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._bubble.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
+        self._editor = QPlainTextEdit(self)
+        self._editor.setObjectName("messageEditor")
+        self._editor.setVisible(False)
+        if self._is_user:
+            row = QHBoxLayout()
+            row.addSpacing(USER_BUBBLE_INDENT)
+            row.addStretch(1)
+            row.addWidget(self._bubble)
+            layout.addLayout(row)
+            layout.addWidget(self._editor)
+            self._thinking.setVisible(False)
+            self._answer.setVisible(False)
+        else:
+            layout.addWidget(self._thinking)
+            layout.addWidget(self._waiting)
+            layout.addWidget(self._answer)
+            self._bubble.setVisible(False)
+
+        self._interrupted = QFrame(self)
+        self._interrupted.setObjectName("interruptedBanner")
+        banner = QHBoxLayout(self._interrupted)
+        banner.setContentsMargins(8, 4, 8, 4)
+        self._interrupted_label = QLabel("This answer was interrupted before it finished.")
+        banner.addWidget(self._interrupted_label, 1)
+        self._interrupted_regenerate = QPushButton("Regenerate", self._interrupted)
+        self._interrupted_regenerate.clicked.connect(self._on_regenerate_clicked)
+        banner.addWidget(self._interrupted_regenerate)
+        layout.addWidget(self._interrupted)
+
+        footer = QHBoxLayout()
+        footer.setSpacing(2)
+        self._stats = QLabel(self)
+        self._stats.setObjectName("messageStats")
+        self._previous = _small_button("‹", "Previous version", self)
+        self._previous.clicked.connect(self._on_previous_clicked)
+        self._version = QLabel(self)
+        self._version.setObjectName("versionLabel")
+        self._next = _small_button("›", "Next version", self)
+        self._next.clicked.connect(self._on_next_clicked)
+        self._copy = _small_button("Copy", "Copy this message", self)
+        self._copy.clicked.connect(self._on_copy_clicked)
+        self._edit = _small_button("Edit", "Edit and send again as a new version", self)
+        self._edit.clicked.connect(self._on_edit_clicked)
+        self._regenerate = _small_button("Regenerate", "Write a new version of this answer", self)
+        self._regenerate.clicked.connect(self._on_regenerate_clicked)
+        if self._is_user:
+            footer.addStretch(1)
+        else:
+            footer.addWidget(self._stats)
+            footer.addStretch(1)
+        for widget in (self._previous, self._version, self._next, self._copy):
+            footer.addWidget(widget)
+        footer.addWidget(self._edit if self._is_user else self._regenerate)
+        (self._regenerate if self._is_user else self._edit).setVisible(False)
+        layout.addLayout(footer)
+
+        self._edit_buttons = QWidget(self)
+        edit_row = QHBoxLayout(self._edit_buttons)
+        edit_row.setContentsMargins(0, 0, 0, 0)
+        edit_row.addStretch(1)
+        cancel = QPushButton("Cancel", self._edit_buttons)
+        cancel.clicked.connect(self._on_cancel_edit_clicked)
+        self._send_edit = QPushButton("Send", self._edit_buttons)
+        self._send_edit.setDefault(True)
+        self._send_edit.clicked.connect(self._on_send_edit_clicked)
+        edit_row.addWidget(cancel)
+        edit_row.addWidget(self._send_edit)
+        self._edit_buttons.setVisible(False)
+        layout.addWidget(self._edit_buttons)
+
+        self._show(view, force=True)
+
+    # -- what the transcript calls ---------------------------------------------------------
+
+    @property
+    def message_id(self) -> int:
+        return self._view.message.id
+
+    @property
+    def view(self) -> MessageView:
+        return self._view
+
+    @property
+    def thinking(self) -> ThinkingSection:
+        return self._thinking
+
+    @property
+    def answer_view(self) -> MarkdownView:
+        return self._answer
+
+    def update_view(self, view: MessageView) -> None:
+        if view != self._view:
+            self._show(view)
+
+    def stream(self, reasoning: str, answer: str) -> None:
+        """New text for the growing answer; drawn on the next render tick."""
+        now = time.monotonic()
+        if reasoning and self._reasoning_started is None:
+            self._reasoning_started = now
+        if answer and self._answer_started is None:
+            self._answer_started = now
+        self._pending = (reasoning, answer)
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def flush(self) -> None:
+        """Draw pending streamed text now (tests, and before a full update)."""
+        self._render_timer.stop()
+        self._on_render_timer_timeout()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _show(self, view: MessageView, force: bool = False) -> None:
+        self._view = view
+        self._pending = None
+        self._render_timer.stop()
+        message = view.message
+        self._role.setText("You" if self._is_user else (message.model or "Assistant"))
+        if self._is_user:
+            self._bubble.setText(message.content)
+        else:
+            if force or self._answer.markdown != message.content:
+                self._render_answer(message.content)
+            self._show_reasoning(message.reasoning, view.streaming and not message.content)
+        self._stats.setText("" if view.streaming else describe_stats(message.stats))
+        self._stats.setVisible(bool(self._stats.text()))
+        self._interrupted.setVisible(not self._is_user and view.interrupted)
+        has_versions = view.versions > 1
+        for widget in (self._previous, self._version, self._next):
+            widget.setVisible(has_versions)
+        self._version.setText(f"{view.version}/{view.versions}")
+        self._previous.setEnabled(view.previous_id is not None)
+        self._next.setEnabled(view.next_id is not None)
+        self._copy.setVisible(not view.streaming)
+        self._copy.setEnabled(bool(message.content))
+        self._show_waiting(message.reasoning, message.content)
+        self._regenerate.setVisible(not self._is_user and not view.streaming)
+        self._regenerate.setEnabled(not view.interrupted)
+
+    def _show_reasoning(self, reasoning: str, thinking_now: bool) -> None:
+        seconds = self._view.message.thinking_s
+        if seconds is None and self._reasoning_started is not None:
+            end = self._answer_started or time.monotonic()
+            seconds = end - self._reasoning_started
+        self._thinking.show_reasoning(reasoning, seconds, thinking_now)
+
+    def _show_waiting(self, reasoning: str, answer: str) -> None:
+        """Until the first token, say that something is happening (a model may be loading)."""
+        waiting = not self._is_user and self._view.streaming and not reasoning and not answer
+        self._waiting.setVisible(waiting)
+        self._answer.setVisible(not self._is_user and not waiting)
+
+    def _render_answer(self, text: str) -> None:
+        self.render_count += 1
+        self._answer.set_markdown(text)
+
+    @Slot()
+    def _on_render_timer_timeout(self) -> None:
+        if self._pending is None:
+            return
+        reasoning, answer = self._pending
+        self._pending = None
+        if answer != self._answer.markdown:
+            self._render_answer(answer)
+        self._show_reasoning(reasoning, not answer)
+        self._show_waiting(reasoning, answer)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @Slot()
+    def _on_copy_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self._view.message.content)
+        self._copy.setText("Copied")
+        QTimer.singleShot(COPIED_FEEDBACK_MS, self._on_copied_feedback_timeout)
+
+    @Slot()
+    def _on_copied_feedback_timeout(self) -> None:
+        self._copy.setText("Copy")
+
+    @Slot()
+    def _on_regenerate_clicked(self) -> None:
+        self.regenerate_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_previous_clicked(self) -> None:
+        if self._view.previous_id is not None:
+            self.version_selected.emit(self._view.previous_id)
+
+    @Slot()
+    def _on_next_clicked(self) -> None:
+        if self._view.next_id is not None:
+            self.version_selected.emit(self._view.next_id)
+
+    @Slot()
+    def _on_edit_clicked(self) -> None:
+        self.start_editing()
+
+    def start_editing(self) -> None:
+        self._editor.setPlainText(self._view.message.content)
+        self._set_editing(True)
+        self._editor.setFocus()
+
+    def submit_edit(self, text: str | None = None) -> None:
+        if text is not None:
+            self._editor.setPlainText(text)
+        self._on_send_edit_clicked()
+
+    @Slot()
+    def _on_send_edit_clicked(self) -> None:
+        text = self._editor.toPlainText().strip()
+        if not text:
+            return
+        self._set_editing(False)
+        self.edit_submitted.emit(self.message_id, text)
+
+    @Slot()
+    def _on_cancel_edit_clicked(self) -> None:
+        self._set_editing(False)
+
+    def _set_editing(self, editing: bool) -> None:
+        self._editor.setVisible(editing)
+        self._edit_buttons.setVisible(editing)
+        self._bubble.setVisible(not editing)
+        self._edit.setEnabled(not editing)

@@ -1,0 +1,62 @@
+"""The chat's look, scoped to `ChatView` by object names. Colours come from the palette where
+they can, so a dark palette stays readable; themes in resources/ can override all of it."""
+
+CHAT_STYLE = """
+#chatView, #transcript, #transcriptContainer, #transcriptColumn { background: palette(base); }
+#chatTitle { font-size: 11pt; font-weight: 600; padding: 4px 0; }
+#messageRole { color: palette(placeholder-text); font-size: 8.5pt; font-weight: 600; }
+#messageStats { color: palette(placeholder-text); font-size: 8.5pt; }
+#versionLabel { color: palette(placeholder-text); font-size: 8.5pt; }
+#userBubble {
+    background: palette(alternate-base);
+    border: 1px solid palette(midlight);
+    border-radius: 14px;
+    padding: 8px 12px;
+}
+QToolButton#messageAction {
+    color: palette(placeholder-text);
+    border: none;
+    border-radius: 4px;
+    padding: 2px 6px;
+    font-size: 8.5pt;
+}
+QToolButton#messageAction:hover { background: palette(alternate-base); color: palette(text); }
+QToolButton#thinkingToggle { color: palette(placeholder-text); border: none; font-size: 9pt; }
+#thinkingText {
+    color: palette(placeholder-text);
+    border-left: 3px solid palette(midlight);
+    padding: 2px 0 2px 10px;
+}
+#interruptedBanner, #banner {
+    background: #fff7e6;
+    border: 1px solid #f3c987;
+    border-radius: 6px;
+    color: #5c3d00;
+}
+#waitingLabel { color: palette(placeholder-text); font-style: italic; padding: 2px; }
+#emptyState { color: palette(placeholder-text); }
+#composer {
+    background: palette(base);
+    border: 1px solid palette(mid);
+    border-radius: 14px;
+}
+#composerEdit { background: transparent; border: none; font-size: 10.5pt; }
+QToolButton#thinkingButton {
+    border: 1px solid palette(midlight);
+    border-radius: 10px;
+    padding: 3px 10px;
+}
+QToolButton#thinkingButton:checked { background: #dbeafe; border-color: #60a5fa; color: #1e3a8a; }
+QToolButton#systemPromptToggle { color: palette(placeholder-text); border: none; }
+QPushButton#sendButton {
+    background: #2563eb;
+    color: white;
+    border: none;
+    border-radius: 8px;
+    padding: 5px 18px;
+    font-weight: 600;
+}
+QPushButton#sendButton:disabled { background: #a5b4fc; }
+QPushButton#regenerateButton { border: none; color: palette(placeholder-text); padding: 5px 10px; }
+QPushButton#regenerateButton:hover { color: palette(text); }
+"""

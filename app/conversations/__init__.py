@@ -1,0 +1,1 @@
+"""The conversation list: new, search, rename, pin, delete with Undo."""

@@ -1,0 +1,297 @@
+"""`ConversationPanel`: the chat list on the left: new, search, rename, pin, delete with Undo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.conversations.list_model import ID_ROLE, PINNED_ROLE, ConversationListModel
+from app.conversations.style import PANEL_STYLE
+from app.core.conversations import ConversationStore, StorageError
+
+SEARCH_DELAY_MS = 150
+UNDO_VISIBLE_MS = 10_000
+
+
+class ConversationPanel(QWidget):
+    """Signals:
+    conversation_selected(int conversation_id)   # the person picked a chat
+    new_chat_requested()
+    conversation_deleted(int conversation_id)    # soft-deleted; Undo may bring it back
+    conversation_restored(int conversation_id)
+    error_occurred(str message)
+    """
+
+    conversation_selected = Signal(int)
+    new_chat_requested = Signal()
+    conversation_deleted = Signal(int)
+    conversation_restored = Signal(int)
+    error_occurred = Signal(str)
+
+    def __init__(self, store: ConversationStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationPanel")
+        self.setStyleSheet(PANEL_STYLE)
+        self._store = store
+        self._current = 0
+        self._syncing = False
+        self._deleted: int | None = None
+        self._menu_target = 0
+        self.model = ConversationListModel(store, self)
+        self.model.rename_failed.connect(self._on_model_rename_failed)
+
+        self.new_button = QPushButton("New chat", self)
+        self.new_button.setObjectName("newChatButton")
+        self.new_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_button.clicked.connect(self._on_new_button_clicked)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("searchBox")
+        self.search.setPlaceholderText("Search chats")
+        self.search.setToolTip("Search titles and messages (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._on_search_timer_timeout)
+
+        self.list = QListView(self)
+        self.list.setObjectName("conversationList")
+        self.list.setModel(self.model)
+        # After setModel: the view clears its selection on reset, then this restores it.
+        self.model.modelReset.connect(self._on_model_model_reset)
+        self.list.setUniformItemSizes(True)
+        self.list.setFrameShape(QFrame.Shape.NoFrame)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+        )
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._on_list_custom_context_menu_requested)
+        self.list.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        delete_action = QAction("Delete", self.list)
+        delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_action.triggered.connect(self._on_delete_action_triggered)
+        self.list.addAction(delete_action)
+
+        self._empty = QLabel("No chats yet.", self)
+        self._empty.setObjectName("emptyList")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+
+        self.undo_bar = QFrame(self)
+        self.undo_bar.setObjectName("undoBar")
+        self._undo_label = QLabel(self.undo_bar)
+        self._undo_label.setWordWrap(True)
+        self.undo_button = QPushButton("Undo", self.undo_bar)
+        self.undo_button.clicked.connect(self._on_undo_button_clicked)
+        undo_layout = QHBoxLayout(self.undo_bar)
+        undo_layout.setContentsMargins(8, 4, 4, 4)
+        undo_layout.addWidget(self._undo_label, 1)
+        undo_layout.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(UNDO_VISIBLE_MS)
+        self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self._empty, 1)
+        layout.addWidget(self.undo_bar)
+        self._show_empty_state()
+
+    # -- requests --------------------------------------------------------------------------
+
+    @property
+    def current_id(self) -> int:
+        return self._current
+
+    def refresh(self) -> None:
+        """Reload from the store (a title or the order changed); the selection stays."""
+        self.model.refresh()
+
+    @Slot(int)
+    def select(self, conversation_id: int) -> None:
+        """Show `conversation_id` as selected without announcing it (0 clears)."""
+        self._current = conversation_id
+        self._sync_selection()
+
+    @Slot(int)
+    def on_conversation_changed(self, _conversation_id: int) -> None:
+        self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        try:
+            self._store.rename(conversation_id, title)
+        except StorageError as exc:
+            self.error_occurred.emit(str(exc))
+        self.refresh()
+
+    def start_rename(self, conversation_id: int) -> None:
+        row = self.model.row_of(conversation_id)
+        if row >= 0:
+            self.list.edit(self.model.index(row))
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        try:
+            self._store.set_pinned(conversation_id, pinned)
+        except StorageError as exc:
+            self.error_occurred.emit(str(exc))
+        self.refresh()
+
+    def delete(self, conversation_id: int) -> None:
+        title = self._store.get_conversation(conversation_id).title
+        try:
+            self._store.delete(conversation_id)
+        except StorageError as exc:
+            self.error_occurred.emit(str(exc))
+            return
+        self._deleted = conversation_id
+        self._undo_label.setText(f"Deleted “{title}”.")
+        self.undo_bar.show()
+        self._undo_timer.start()
+        if conversation_id == self._current:
+            self._current = 0
+        self.refresh()
+        self.conversation_deleted.emit(conversation_id)
+
+    def undo_delete(self) -> None:
+        if self._deleted is None:
+            return
+        conversation_id, self._deleted = self._deleted, None
+        self.undo_bar.hide()
+        try:
+            self._store.undelete(conversation_id)
+        except StorageError as exc:
+            self.error_occurred.emit(str(exc))
+            return
+        self.refresh()
+        self.conversation_restored.emit(conversation_id)
+        self._current = conversation_id
+        self._sync_selection()
+        self.conversation_selected.emit(conversation_id)
+
+    # -- slots -----------------------------------------------------------------------------
+
+    @Slot()
+    def _on_new_button_clicked(self) -> None:
+        self.new_chat_requested.emit()
+
+    @Slot(str)
+    def _on_search_text_changed(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def _on_search_timer_timeout(self) -> None:
+        self.model.set_query(self.search.text())
+
+    @Slot()
+    def _on_model_model_reset(self) -> None:
+        self._sync_selection()
+        self._show_empty_state()
+
+    @Slot(str)
+    def _on_model_rename_failed(self, message: str) -> None:
+        self.error_occurred.emit(message)
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._syncing:
+            return
+        indexes = self.list.selectionModel().selectedIndexes()
+        if not indexes:
+            return
+        conversation_id = int(indexes[0].data(ID_ROLE))
+        if conversation_id != self._current:
+            self._current = conversation_id
+            self.conversation_selected.emit(conversation_id)
+
+    @Slot(QPoint)
+    def _on_list_custom_context_menu_requested(self, position: QPoint) -> None:
+        index = self.list.indexAt(position)
+        if not index.isValid():
+            return
+        menu = self._context_menu(index)
+        menu.exec(self.list.viewport().mapToGlobal(position))
+
+    @Slot()
+    def _on_delete_action_triggered(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            self.delete(int(index.data(ID_ROLE)))
+
+    @Slot()
+    def _on_undo_button_clicked(self) -> None:
+        self.undo_delete()
+
+    @Slot()
+    def _on_undo_timer_timeout(self) -> None:
+        self.undo_bar.hide()
+        self._deleted = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _context_menu(self, index: QModelIndex) -> QMenu:
+        # The menu acts on the row it was opened for, remembered here until the next menu.
+        self._menu_target = int(index.data(ID_ROLE))
+        pinned = bool(index.data(PINNED_ROLE))
+        menu = QMenu(self)
+        menu.addAction("Rename", self._on_menu_rename_triggered)
+        menu.addAction("Unpin" if pinned else "Pin", self._on_menu_pin_triggered)
+        menu.addSeparator()
+        menu.addAction("Delete", self._on_menu_delete_triggered)
+        return menu
+
+    @Slot()
+    def _on_menu_rename_triggered(self) -> None:
+        self.start_rename(self._menu_target)
+
+    @Slot()
+    def _on_menu_pin_triggered(self) -> None:
+        pinned = self._store.get_conversation(self._menu_target).pinned
+        self.set_pinned(self._menu_target, not pinned)
+
+    @Slot()
+    def _on_menu_delete_triggered(self) -> None:
+        self.delete(self._menu_target)
+
+    def _sync_selection(self) -> None:
+        self._syncing = True
+        try:
+            row = self.model.row_of(self._current)
+            if row < 0:
+                self.list.clearSelection()
+                self.list.setCurrentIndex(QModelIndex())
+            else:
+                self.list.setCurrentIndex(self.model.index(row))
+        finally:
+            self._syncing = False
+
+    def _show_empty_state(self) -> None:
+        empty = self.model.rowCount() == 0
+        self._empty.setText("No chats match." if self.model.query else "No chats yet.")
+        self._empty.setVisible(empty)
+        self.list.setVisible(not empty)

@@ -1,0 +1,255 @@
+"""`EngineClient`: the GUI thread's handle on the engine worker and its thread."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker, model_file_name
+from engine.model_info import ModelInfo
+from engine.session import Engine, LoadedModel
+from engine.types import (
+    GenerationParams,
+    GenerationResult,
+    GenerationStats,
+    LoadOptions,
+    Message,
+)
+
+
+def model_display_name(loaded: LoadedModel) -> str:
+    """The name people know a model by: its file or folder name (as in the model list)."""
+    return model_file_name(loaded.info.path)
+
+
+@dataclass(frozen=True)
+class _PendingGeneration:
+    request_id: int
+    messages: tuple[Message, ...]
+    params: GenerationParams
+
+
+class EngineClient(QObject):
+    """Owns the worker's QThread, hands out request ids and drops signals of stale ones.
+
+    A generation asked for while a model loads waits here until the load has finished, so people
+    can type and send while the starter model loads. Signals (GUI thread, current ids only):
+        load_started(int request_id, str model_name)
+        model_loaded(int request_id, LoadedModel)
+        load_failed(int request_id, str message)
+        text_generated(int request_id, str channel, str text)
+        generation_finished(int request_id, GenerationResult)
+        generation_failed(int request_id, str message)
+    """
+
+    load_started = Signal(int, str)
+    model_loaded = Signal(int, object)
+    load_failed = Signal(int, str)
+    text_generated = Signal(int, str, str)
+    generation_finished = Signal(int, object)
+    generation_failed = Signal(int, str)
+
+    # Requests to the worker; queued because the worker lives on another thread.
+    _load_requested = Signal(int, object, str, object)
+    _generate_requested = Signal(int, object, object)
+    _unload_requested = Signal()
+    _shutdown_requested = Signal()
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        parent: QObject | None = None,
+        *,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
+    ) -> None:
+        super().__init__(parent)
+        self._next_id = 0
+        self._load_id: int | None = None
+        self._loaded: LoadedModel | None = None
+        self._model_name: str | None = None
+        self._live: set[int] = set()
+        self._pending: list[_PendingGeneration] = []
+        self._stopped_pending: list[int] = []
+        self._closed = False
+
+        self._thread = QThread()
+        self._thread.setObjectName("engine")
+        self._worker = EngineWorker(engine or Engine(), flush_interval_s)
+        self._worker.moveToThread(self._thread)
+        self._thread.finished.connect(self._worker.deleteLater)
+
+        self._load_requested.connect(self._worker.load)
+        self._generate_requested.connect(self._worker.generate)
+        self._unload_requested.connect(self._worker.unload)
+        self._shutdown_requested.connect(self._worker.shutdown)
+
+        self._worker.load_started.connect(self._on_worker_load_started)
+        self._worker.model_loaded.connect(self._on_worker_model_loaded)
+        self._worker.load_failed.connect(self._on_worker_load_failed)
+        self._worker.text_generated.connect(self._on_worker_text_generated)
+        self._worker.generation_finished.connect(self._on_worker_generation_finished)
+        self._worker.generation_failed.connect(self._on_worker_generation_failed)
+        self._thread.start()
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def loaded_model(self) -> LoadedModel | None:
+        """The model generations run on; None while none is loaded or another is loading."""
+        return self._loaded if self._load_id is None else None
+
+    @property
+    def model_name(self) -> str | None:
+        """The model that answers the next generation: the loaded one, or the one loading."""
+        return self._model_name
+
+    @property
+    def is_loading(self) -> bool:
+        return self._load_id is not None
+
+    def is_live(self, request_id: int) -> bool:
+        """Whether signals of this generation still arrive (asked for, not finished)."""
+        return request_id in self._live
+
+    # -- requests --------------------------------------------------------------------------
+
+    def load(
+        self,
+        model: str | Path | ModelInfo,
+        backend: str = "auto",
+        options: LoadOptions | None = None,
+    ) -> int:
+        """Load a model, replacing the current one. Signals of an earlier load become stale."""
+        request_id = self._new_id()
+        self._load_id = request_id
+        self._loaded = None
+        self._model_name = model_file_name(
+            model.path if isinstance(model, ModelInfo) else Path(model)
+        )
+        model_arg: str | ModelInfo = model if isinstance(model, ModelInfo) else str(model)
+        self._load_requested.emit(request_id, model_arg, backend, options or LoadOptions())
+        return request_id
+
+    def generate(self, messages: Sequence[Message], params: GenerationParams) -> int:
+        request_id = self._new_id()
+        self._live.add(request_id)
+        pending = _PendingGeneration(request_id, tuple(messages), params)
+        if self.loaded_model is not None:
+            self._send(pending)
+        else:
+            self._pending.append(pending)
+            if not self.is_loading:
+                # Answered from the event loop, after the caller has stored the id.
+                QTimer.singleShot(0, self._fail_pending_without_model)
+        return request_id
+
+    def stop(self, request_id: int | None = None) -> None:
+        """Stop one generation (or the running one). Its final signal still arrives, with the
+        text generated so far and finish reason "stopped"."""
+        for pending in list(self._pending):
+            if request_id is None or pending.request_id == request_id:
+                # It never reached the worker: it ends here, from the event loop.
+                self._pending.remove(pending)
+                self._stopped_pending.append(pending.request_id)
+                QTimer.singleShot(0, self._finish_stopped_pending)
+        self._worker.stop(request_id)
+
+    def cancel(self, request_id: int) -> None:
+        """Stop a generation and drop every signal it would still send."""
+        self._live.discard(request_id)
+        self.stop(request_id)
+
+    def unload(self) -> None:
+        self._load_id = None
+        self._loaded = None
+        self._model_name = None
+        self._unload_requested.emit()
+
+    def shutdown(self) -> None:
+        """Stop whatever runs, free the model on its thread and end the thread. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._live.clear()
+        self._pending.clear()
+        self._worker.stop()
+        # The worker quits its thread after unloading; quitting from here could end the loop
+        # before that request ran and leave the model to be freed on the wrong thread.
+        self._shutdown_requested.emit()
+        self._thread.wait()
+
+    # -- worker signals --------------------------------------------------------------------
+
+    @Slot(int, str)
+    def _on_worker_load_started(self, request_id: int, name: str) -> None:
+        if request_id == self._load_id and not self._closed:
+            self.load_started.emit(request_id, name)
+
+    @Slot(int, object)
+    def _on_worker_model_loaded(self, request_id: int, loaded: LoadedModel) -> None:
+        if request_id != self._load_id or self._closed:
+            return
+        self._load_id = None
+        self._loaded = loaded
+        self.model_loaded.emit(request_id, loaded)
+        pending, self._pending = self._pending, []
+        for item in pending:
+            self._send(item)
+
+    @Slot(int, str)
+    def _on_worker_load_failed(self, request_id: int, message: str) -> None:
+        if request_id != self._load_id or self._closed:
+            return
+        self._load_id = None
+        self._loaded = None
+        self._model_name = None
+        self.load_failed.emit(request_id, message)
+        self._fail_pending(f"The model could not be loaded: {message}")
+
+    @Slot(int, str, str)
+    def _on_worker_text_generated(self, request_id: int, channel: str, text: str) -> None:
+        if request_id in self._live:
+            self.text_generated.emit(request_id, channel, text)
+
+    @Slot(int, object)
+    def _on_worker_generation_finished(self, request_id: int, result: object) -> None:
+        if request_id in self._live:
+            self._live.discard(request_id)
+            self.generation_finished.emit(request_id, result)
+
+    @Slot(int, str)
+    def _on_worker_generation_failed(self, request_id: int, message: str) -> None:
+        if request_id in self._live:
+            self._live.discard(request_id)
+            self.generation_failed.emit(request_id, message)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _send(self, pending: _PendingGeneration) -> None:
+        self._generate_requested.emit(pending.request_id, pending.messages, pending.params)
+
+    @Slot()
+    def _finish_stopped_pending(self) -> None:
+        stopped, self._stopped_pending = self._stopped_pending, []
+        for request_id in stopped:
+            stats = GenerationStats(backend="", device="", finish_reason="stopped")
+            self._on_worker_generation_finished(request_id, GenerationResult("", "", stats))
+
+    @Slot()
+    def _fail_pending_without_model(self) -> None:
+        if self.loaded_model is None and not self.is_loading:
+            self._fail_pending("No model is loaded.")
+
+    def _fail_pending(self, message: str) -> None:
+        pending, self._pending = self._pending, []
+        for item in pending:
+            if item.request_id in self._live:
+                self._live.discard(item.request_id)
+                self.generation_failed.emit(item.request_id, message)

@@ -1,0 +1,201 @@
+"""`EngineWorker`: owns one `Engine` and runs every load and generation on its own QThread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.errors import EngineError
+from engine.model_info import ModelInfo
+from engine.reasoning import TextPiece
+from engine.session import Engine
+from engine.types import GenerationParams, GenerationResult, GenerationStats, LoadOptions, Message
+
+log = logging.getLogger(__name__)
+
+# Streamed text reaches the GUI at most this often (20 repaints a second are plenty to read).
+FLUSH_INTERVAL_S = 0.05
+
+
+def model_file_name(path: Path) -> str:
+    """The name people know a model by: its file (without .gguf) or folder name."""
+    return path.stem if path.suffix.lower() == ".gguf" else path.name
+
+
+class TextCoalescer:
+    """Joins streamed pieces and hands them on at most every `interval_s`, per channel in order.
+
+    Plain Python so it is tested without Qt. A change of channel hands on what was held first,
+    so reasoning and answer text never interleave out of order.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[str, str], None],
+        interval_s: float = FLUSH_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._emit = emit
+        self._interval_s = interval_s
+        self._clock = clock
+        self._channel = ""
+        self._held: list[str] = []
+        self._last_emit = float("-inf")
+
+    def add(self, piece: TextPiece) -> None:
+        if self._held and piece.channel != self._channel:
+            self.flush()
+        self._channel = piece.channel
+        self._held.append(piece.text)
+        if self._clock() - self._last_emit >= self._interval_s:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        text = "".join(self._held)
+        self._held.clear()
+        self._last_emit = self._clock()
+        self._emit(self._channel, text)
+
+
+class EngineWorker(QObject):
+    """Owns one `Engine`; lives on its own QThread. Call `stop()` from any thread.
+
+    Requests arrive as queued calls of `load`, `generate`, `unload` and `shutdown`, each with the
+    request id the client handed out. Signals:
+        load_started(int request_id, str model_name)
+        model_loaded(int request_id, LoadedModel)
+        load_failed(int request_id, str message)
+        text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
+        generation_finished(int request_id, GenerationResult)
+        generation_failed(int request_id, str message)
+        model_unloaded()
+    """
+
+    load_started = Signal(int, str)
+    model_loaded = Signal(int, object)
+    load_failed = Signal(int, str)
+    text_generated = Signal(int, str, str)
+    generation_finished = Signal(int, object)
+    generation_failed = Signal(int, str)
+    model_unloaded = Signal()
+
+    def __init__(self, engine: Engine, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+        super().__init__()
+        self._engine = engine
+        self._flush_interval_s = flush_interval_s
+        # Guards the three fields below, which `stop()` reads from other threads.
+        self._lock = threading.Lock()
+        self._running_id: int | None = None
+        self._running_stop = threading.Event()
+        self._stopped_early: set[int] = set()
+
+    # -- thread-safe -----------------------------------------------------------------------
+
+    def stop(self, request_id: int | None = None) -> None:
+        """Stop generation `request_id` (or whichever runs, when None), even if still queued.
+
+        A queued signal could not do this: it would wait behind the generation it should stop.
+        """
+        with self._lock:
+            if request_id is None or request_id == self._running_id:
+                self._running_stop.set()
+                self._engine.stop()
+            else:
+                self._stopped_early.add(request_id)
+
+    # -- requests, run on the worker thread ------------------------------------------------
+
+    @Slot(int, object, str, object)
+    def load(
+        self,
+        request_id: int,
+        model: str | Path | ModelInfo,
+        backend: str = "auto",
+        options: LoadOptions | None = None,
+    ) -> None:
+        name = model_file_name(model.path if isinstance(model, ModelInfo) else Path(model))
+        self.load_started.emit(request_id, name)
+        try:
+            loaded = self._engine.load(model, backend, options)
+        except EngineError as exc:
+            self.load_failed.emit(request_id, str(exc))
+            return
+        except Exception as exc:  # a backend bug must not kill the worker thread
+            log.exception("loading %s failed", name)
+            self.load_failed.emit(request_id, f"Unexpected error while loading: {exc}")
+            return
+        self.model_loaded.emit(request_id, loaded)
+
+    @Slot(int, object, object)
+    def generate(
+        self, request_id: int, messages: Sequence[Message], params: GenerationParams
+    ) -> None:
+        with self._lock:
+            if request_id in self._stopped_early:
+                self._stopped_early.discard(request_id)
+                stopped_before_start = True
+            else:
+                stopped_before_start = False
+                self._running_id = request_id
+                self._running_stop.clear()
+        if stopped_before_start:
+            self.generation_finished.emit(request_id, self._empty_result())
+            return
+
+        def emit_text(channel: str, text: str) -> None:
+            self.text_generated.emit(request_id, channel, text)
+
+        coalescer = TextCoalescer(emit_text, self._flush_interval_s)
+
+        def on_piece(piece: TextPiece) -> None:
+            # `Engine.generate` clears its stop flag when it starts; a stop that raced with that
+            # is repeated here so it is never lost.
+            if self._running_stop.is_set():
+                self._engine.stop()
+            coalescer.add(piece)
+
+        try:
+            result = self._engine.generate(messages, params, on_piece)
+        except EngineError as exc:
+            coalescer.flush()
+            self.generation_failed.emit(request_id, str(exc))
+            return
+        except Exception as exc:  # a backend bug must not kill the worker thread
+            log.exception("generation %d failed", request_id)
+            coalescer.flush()
+            self.generation_failed.emit(request_id, f"Unexpected error while generating: {exc}")
+            return
+        finally:
+            with self._lock:
+                self._running_id = None
+        coalescer.flush()
+        self.generation_finished.emit(request_id, result)
+
+    @Slot()
+    def unload(self) -> None:
+        self._engine.unload()
+        self.model_unloaded.emit()
+
+    @Slot()
+    def shutdown(self) -> None:
+        """The last request: free the model on its own thread, then end the thread's loop."""
+        self._engine.unload()
+        thread = QThread.currentThread()
+        if thread is not None:
+            thread.quit()
+
+    def _empty_result(self) -> GenerationResult:
+        loaded = self._engine.loaded
+        stats = GenerationStats(
+            backend=loaded.backend if loaded else "",
+            device=loaded.device if loaded else "",
+            finish_reason="stopped",
+        )
+        return GenerationResult(text="", reasoning="", stats=stats)

@@ -1,0 +1,316 @@
+"""`MainWindow`: lays out the chat list, the chat and the toolbar, and wires their signals.
+
+Feature logic lives in the features (`app.chat`, `app.conversations`); this file only places
+them and connects one to another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from app.chat.chat_view import ChatView
+from app.chat.controller import ChatController
+from app.conversations.panel import ConversationPanel
+from app.core.conversations import ConversationStore
+from app.core.settings import Settings
+from app.engine_bridge.client import EngineClient, model_display_name
+from engine.session import LoadedModel
+from engine.types import GenerationStats
+
+WINDOW_TITLE = "MiniCPM Chat"
+MEMORY_REFRESH_MS = 2000
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    settings_edited(Settings)   # a quick parameter in the toolbar changed
+    """
+
+    settings_edited = Signal(object)
+
+    def __init__(
+        self,
+        controller: ChatController,
+        store: ConversationStore,
+        client: EngineClient,
+        settings: Settings,
+        state_path: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(WINDOW_TITLE)
+        self.setObjectName("mainWindow")
+        self._controller = controller
+        self._client = client
+        self._settings = settings
+        self._state = QSettings(str(state_path), QSettings.Format.IniFormat)
+        self._loaded: LoadedModel | None = None
+        self._context_used = 0
+        self._shown_once = False
+
+        self.conversations = ConversationPanel(store, self)
+        self.chat = ChatView(controller, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.conversations)
+        self.splitter.addWidget(self.chat)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([260, 740])
+        self.setCentralWidget(self.splitter)
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_shortcuts()
+        self._wire()
+        self._restore_state()
+        self.apply_settings(settings)
+        self.chat.focus_composer()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Model", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.model_label = QLabel("No model loaded", toolbar)
+        self.model_label.setObjectName("modelName")
+        self.model_label.setContentsMargins(8, 0, 8, 0)
+        self.model_label.setStyleSheet("font-weight: 600;")
+        self.load_progress = QProgressBar(toolbar)
+        self.load_progress.setObjectName("loadProgress")
+        self.load_progress.setRange(0, 0)  # the backends report no fraction: show activity
+        self.load_progress.setFixedWidth(120)
+        self.load_progress.setTextVisible(False)
+        self.load_progress.setVisible(False)
+        toolbar.addWidget(self.model_label)
+        self._load_progress_action = toolbar.addWidget(self.load_progress)
+        self._load_progress_action.setVisible(False)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(QLabel(" Temperature ", toolbar))
+        self.temperature = QDoubleSpinBox(toolbar)
+        self.temperature.setObjectName("temperature")
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setToolTip("0 always picks the likeliest word; higher is more varied")
+        self.temperature.valueChanged.connect(self._on_temperature_value_changed)
+        toolbar.addWidget(self.temperature)
+        toolbar.addWidget(QLabel("  Max tokens ", toolbar))
+        self.max_tokens = QSpinBox(toolbar)
+        self.max_tokens.setObjectName("maxTokens")
+        self.max_tokens.setRange(16, 131072)
+        self.max_tokens.setSingleStep(256)
+        self.max_tokens.setToolTip("The longest answer, in tokens")
+        self.max_tokens.valueChanged.connect(self._on_max_tokens_value_changed)
+        toolbar.addWidget(self.max_tokens)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_model = QLabel("No model", bar)
+        self.status_context = QLabel(bar)
+        self.status_speed = QLabel(bar)
+        self.status_memory = QLabel(bar)
+        self.status_context.setToolTip("Tokens the last answer used of the model's context")
+        self.status_speed.setToolTip("Speed of the last answer")
+        self.status_memory.setToolTip("Memory this app uses, the model included")
+        bar.addWidget(self.status_model, 1)
+        for label in (self.status_context, self.status_speed, self.status_memory):
+            bar.addPermanentWidget(label)
+        self._memory_timer = QTimer(self)
+        self._memory_timer.setInterval(MEMORY_REFRESH_MS)
+        self._memory_timer.timeout.connect(self._on_memory_timer_timeout)
+        self._memory_timer.start()
+        self._on_memory_timer_timeout()
+        self._show_context()
+
+    def _build_shortcuts(self) -> None:
+        def shortcut(keys: QKeySequence | str, slot: object) -> QShortcut:
+            item = QShortcut(QKeySequence(keys), self)
+            item.setContext(Qt.ShortcutContext.WindowShortcut)
+            item.activated.connect(slot)
+            return item
+
+        self.new_chat_shortcut = shortcut("Ctrl+N", self._on_new_chat_shortcut_activated)
+        self.search_shortcut = shortcut("Ctrl+F", self._on_search_shortcut_activated)
+        self.composer_shortcut = shortcut("Ctrl+L", self._on_composer_shortcut_activated)
+        self.stop_shortcut = shortcut("Esc", self._on_stop_shortcut_activated)
+        # Only while an answer streams, so Esc still cancels a rename or clears a search.
+        self.stop_shortcut.setEnabled(False)
+
+    def _wire(self) -> None:
+        panel, controller, client = self.conversations, self._controller, self._client
+        panel.conversation_selected.connect(controller.open_conversation)
+        panel.new_chat_requested.connect(self._on_conversations_new_chat_requested)
+        panel.conversation_deleted.connect(controller.forget_conversation)
+        panel.error_occurred.connect(self.chat.show_error)
+        controller.conversation_created.connect(self._on_controller_conversation_created)
+        controller.conversation_opened.connect(panel.select)
+        controller.conversation_updated.connect(panel.on_conversation_changed)
+        controller.busy_changed.connect(self.stop_shortcut.setEnabled)
+        self.chat.answer_finished.connect(self._on_chat_answer_finished)
+        client.load_started.connect(self._on_client_load_started)
+        client.model_loaded.connect(self._on_client_model_loaded)
+        client.load_failed.connect(self._on_client_load_failed)
+
+    # -- requests --------------------------------------------------------------------------
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        self.temperature.blockSignals(True)
+        self.temperature.setValue(settings.temperature)
+        self.temperature.blockSignals(False)
+        self.max_tokens.blockSignals(True)
+        self.max_tokens.setValue(settings.max_new_tokens)
+        self.max_tokens.blockSignals(False)
+        self._controller.apply_settings(settings)
+
+    def show_error(self, message: str) -> None:
+        self.chat.show_error(message)
+
+    # -- window state ----------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self._state.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 720)
+        splitter = self._state.value("window/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def save_state(self) -> None:
+        self._state.setValue("window/geometry", self.saveGeometry())
+        self._state.setValue("window/splitter", self.splitter.saveState())
+        self._state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_state()
+        self._memory_timer.stop()
+        super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.chat.focus_composer()
+
+    # -- slots -----------------------------------------------------------------------------
+
+    @Slot()
+    def _on_new_chat_shortcut_activated(self) -> None:
+        self._on_conversations_new_chat_requested()
+
+    @Slot()
+    def _on_search_shortcut_activated(self) -> None:
+        self.conversations.focus_search()
+
+    @Slot()
+    def _on_composer_shortcut_activated(self) -> None:
+        self.chat.focus_composer()
+
+    @Slot()
+    def _on_stop_shortcut_activated(self) -> None:
+        self._controller.stop()
+
+    @Slot()
+    def _on_conversations_new_chat_requested(self) -> None:
+        self._controller.new_conversation()
+        self.conversations.select(0)
+        self.chat.focus_composer()
+
+    @Slot(int)
+    def _on_controller_conversation_created(self, conversation_id: int) -> None:
+        self.conversations.refresh()
+        self.conversations.select(conversation_id)
+
+    @Slot(float)
+    def _on_temperature_value_changed(self, value: float) -> None:
+        self._edit_settings(temperature=round(value, 2))
+
+    @Slot(int)
+    def _on_max_tokens_value_changed(self, value: int) -> None:
+        self._edit_settings(max_new_tokens=value)
+
+    @Slot(int, str)
+    def _on_client_load_started(self, _request_id: int, name: str) -> None:
+        self._loaded = None
+        self.model_label.setText(f"Loading {name}…")
+        self._load_progress_action.setVisible(True)
+        self.load_progress.setVisible(True)
+        self.status_model.setText(f"Loading {name}…")
+        self._show_context()
+
+    @Slot(int, object)
+    def _on_client_model_loaded(self, _request_id: int, loaded: LoadedModel) -> None:
+        self._loaded = loaded
+        self._context_used = 0
+        self._load_progress_action.setVisible(False)
+        name = model_display_name(loaded)
+        self.model_label.setText(name)
+        self.model_label.setToolTip(str(loaded.info.path))
+        self.status_model.setText(f"{name} · {loaded.backend} · {loaded.device}")
+        self._show_context()
+        for warning in loaded.warnings:
+            self.chat.show_error(warning)
+
+    @Slot(int, str)
+    def _on_client_load_failed(self, _request_id: int, message: str) -> None:
+        self._loaded = None
+        self._load_progress_action.setVisible(False)
+        self.model_label.setText("No model loaded")
+        self.status_model.setText("The model could not be loaded")
+        self.chat.show_error(f"The model could not be loaded: {message}")
+
+    @Slot(object)
+    def _on_chat_answer_finished(self, stats: GenerationStats) -> None:
+        self._context_used = stats.prompt_tokens + stats.generated_tokens
+        self._show_context()
+        if stats.decode_tokens_per_s > 0:
+            self.status_speed.setText(f"{stats.decode_tokens_per_s:.1f} tokens/s")
+
+    @Slot()
+    def _on_memory_timer_timeout(self) -> None:
+        try:
+            rss = psutil.Process().memory_info().rss
+        except psutil.Error:
+            return
+        self.status_memory.setText(f"{rss / 2**30:.2f} GB in use")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _edit_settings(self, **changes: object) -> None:
+        settings = replace(self._settings, **changes)  # type: ignore[arg-type]
+        if settings != self._settings:
+            self._settings = settings
+            self._controller.apply_settings(settings)
+            self.settings_edited.emit(settings)
+
+    def _show_context(self) -> None:
+        available = self._loaded.context_length if self._loaded else 0
+        if available:
+            self.status_context.setText(f"Context {self._context_used:,} / {available:,}")
+        else:
+            self.status_context.setText("Context –")

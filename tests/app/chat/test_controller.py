@@ -1,0 +1,121 @@
+"""ChatController without widgets: persistence, routing by request id, failures."""
+
+from __future__ import annotations
+
+import shutil
+from collections import namedtuple
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import app.chat.controller as controller_module
+from app.chat.controller import NO_CONVERSATION, ChatController
+from app.core.conversations import ConversationStore
+from app.core.settings import Settings
+from app.engine_bridge.client import EngineClient
+from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.errors import GenerationError
+from engine.session import Engine
+
+STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+LONG_REPLY = " ".join(f"w{i}" for i in range(300))
+DiskUsage = namedtuple("DiskUsage", "total used free")
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINICPM_CHAT_HOME", str(tmp_path / "home"))
+
+
+class FailingBackend(ScriptedBackend):
+    def generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        on_text = args[3]
+        on_text("Partial")
+        raise GenerationError("The model ran out of context.")
+
+
+@pytest.fixture
+def parts(
+    qtbot, tmp_path: Path
+) -> Iterator[tuple[ChatController, ConversationStore, EngineClient]]:  # type: ignore[no-untyped-def]
+    made: list[tuple[ChatController, ConversationStore, EngineClient]] = []
+
+    def make(backend: ScriptedBackend) -> tuple[ChatController, ConversationStore, EngineClient]:
+        store = ConversationStore(tmp_path / f"chat{len(made)}.db")
+        client = EngineClient(Engine(backend_factory=scripted_factory(backend)))
+        controller = ChatController(store, client, Settings())
+        with qtbot.waitSignal(client.model_loaded, timeout=5000):
+            client.load(STARTER)
+        made.append((controller, store, client))
+        return controller, store, client
+
+    yield make  # type: ignore[misc]
+    for controller, store, client in made:
+        controller.shutdown()
+        client.shutdown()
+        store.close()
+
+
+def test_the_answer_is_saved_while_it_streams(parts, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(controller_module, "SAVE_INTERVAL_S", 0.05)
+    controller, store, _ = parts(ScriptedBackend([LONG_REPLY], delay_s=0.002))
+    assert controller.send("Stream please")
+    conversation_id = controller.conversation_id
+    answer_id = store.active_path(conversation_id)[-1].id
+
+    def saved_mid_answer() -> bool:
+        message = store.get_message(answer_id)
+        return bool(message.content) and not message.complete
+
+    qtbot.waitUntil(saved_mid_answer, timeout=5000)
+    with qtbot.waitSignal(controller.answer_finished, timeout=5000):
+        pass
+    final = store.get_message(answer_id)
+    assert final.complete and final.content == LONG_REPLY
+
+
+def test_a_failed_answer_stays_incomplete_and_says_why(parts, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller, store, _ = parts(FailingBackend())
+    with qtbot.waitSignal(controller.error_occurred, timeout=5000) as error:
+        controller.send("Hi")
+    assert error.args == ["The model ran out of context."]
+    answer = store.active_path(controller.conversation_id)[-1]
+    assert not answer.complete and answer.content == "Partial"
+    assert controller.transcript()[-1].interrupted
+    assert not controller.is_busy
+
+
+def test_closing_mid_answer_keeps_the_text_so_far(parts, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller, store, _ = parts(ScriptedBackend([LONG_REPLY], delay_s=0.005))
+    controller.send("Long please")
+    with qtbot.waitSignal(controller.answer_streamed, timeout=5000):
+        pass
+    controller.shutdown()
+    answer = store.active_path(controller.conversation_id)[-1]
+    assert answer.complete and answer.content.startswith("w0")
+    assert answer.stats == {"finish_reason": "stopped"}
+
+
+def test_a_full_disk_refuses_the_message_in_words(parts, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    controller, store, _ = parts(ScriptedBackend())
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: DiskUsage(10**12, 10**12, 1000))
+    with qtbot.waitSignal(controller.error_occurred) as error:
+        assert not controller.send("Hello")
+    assert "disk is almost full" in error.args[0]
+    assert controller.conversation_id == NO_CONVERSATION
+
+
+def test_a_new_answer_stops_the_one_running_in_another_chat(parts, qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller, store, _ = parts(ScriptedBackend([LONG_REPLY, "Short."], delay_s=0.002))
+    controller.send("First chat")
+    first = controller.conversation_id
+    with qtbot.waitSignal(controller.answer_streamed, timeout=5000):
+        pass
+    controller.new_conversation()
+    with qtbot.waitSignal(controller.answer_finished, timeout=5000):
+        controller.send("Second chat")  # the first answer is stopped, then this one runs
+    qtbot.waitUntil(lambda: not controller.is_generating, timeout=5000)
+    stopped = store.active_path(first)[-1]
+    assert stopped.complete and stopped.stats and stopped.stats["finish_reason"] == "stopped"
+    assert store.active_path(controller.conversation_id)[-1].content == "Short."

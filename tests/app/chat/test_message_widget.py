@@ -1,0 +1,150 @@
+"""One message widget: throttled rendering, the thinking section, actions, versions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from app.chat.controller import MessageView
+from app.chat.markdown import MarkdownRenderer
+from app.chat.message_widget import MessageWidget
+from app.core.conversations import StoredMessage
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINICPM_CHAT_HOME", str(tmp_path / "home"))
+
+
+def view(
+    role: str = "assistant",
+    content: str = "",
+    *,
+    reasoning: str = "",
+    streaming: bool = False,
+    complete: bool = True,
+    stats: dict[str, object] | None = None,
+    thinking_s: float | None = None,
+    version: int = 1,
+    versions: int = 1,
+) -> MessageView:
+    message = StoredMessage(
+        id=7,
+        conversation_id=1,
+        parent_id=6,
+        role=role,
+        content=content,
+        reasoning=reasoning,
+        created_at=time.time(),
+        complete=complete,
+        stats=stats,
+        model="TinyModel",
+        thinking_s=thinking_s,
+    )
+    return MessageView(
+        message,
+        version,
+        versions,
+        previous_id=5 if version > 1 else None,
+        next_id=9 if version < versions else None,
+        streaming=streaming,
+    )
+
+
+@pytest.fixture
+def make(qtbot):  # type: ignore[no-untyped-def]
+    renderer = MarkdownRenderer()
+
+    def make_widget(message_view: MessageView) -> MessageWidget:
+        widget = MessageWidget(message_view, renderer)
+        qtbot.addWidget(widget)
+        widget.resize(600, 300)
+        widget.show()
+        return widget
+
+    return make_widget
+
+
+def test_streamed_text_renders_at_most_once_per_tick(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(streaming=True, complete=False))
+    start = widget.render_count
+    text = ""
+    for i in range(100):
+        text += f"word{i} "
+        widget.stream("", text)
+    assert widget.render_count == start  # nothing drawn yet: the tick has not come
+    qtbot.waitUntil(lambda: widget.render_count == start + 1)
+    assert widget.answer_view.markdown == text
+
+
+def test_thinking_opens_while_thinking_and_closes_when_the_answer_starts(make) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(streaming=True, complete=False))
+    widget.stream("Let me think", "")
+    widget.flush()
+    assert widget.thinking.isVisible() and widget.thinking.expanded
+    assert widget.thinking.title == "Thinking…"
+    widget.stream("Let me think about it.", "The answer")
+    widget.flush()
+    assert not widget.thinking.expanded
+    assert widget.thinking.title.startswith("Thought for")
+
+
+def test_a_finished_answer_shows_stats_and_how_long_it_thought(make) -> None:  # type: ignore[no-untyped-def]
+    stats = {
+        "generated_tokens": 42,
+        "decode_tokens_per_s": 18.25,
+        "time_to_first_token_s": 0.41,
+        "finish_reason": "length",
+    }
+    widget = make(view(content="Done.", reasoning="Hmm.", stats=stats, thinking_s=3.2))
+    assert widget._stats.text() == (
+        "42 tokens · 18.2 tokens/s · 0.41 s to first token · cut off at the token limit"
+    )
+    assert widget.thinking.title == "Thought for 3 seconds"
+    assert not widget.thinking.expanded
+    widget.thinking.set_expanded(True)
+    assert widget.thinking._body.isVisible()
+
+
+def test_copy_copies_the_raw_message(make) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(content="Use `ls -la`."))
+    widget._copy.click()
+    assert QGuiApplication.clipboard().text() == "Use `ls -la`."
+    assert widget._copy.text() == "Copied"
+
+
+def test_the_version_switcher_asks_for_the_neighbour(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(content="B", version=2, versions=3))
+    assert widget._version.text() == "2/3" and widget._version.isVisible()
+    with qtbot.waitSignal(widget.version_selected) as chosen:
+        widget._previous.click()
+    assert chosen.args == [5]
+    with qtbot.waitSignal(widget.version_selected) as chosen:
+        widget._next.click()
+    assert chosen.args == [9]
+
+
+def test_a_single_version_has_no_switcher(make) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(content="Only"))
+    assert not widget._version.isVisible()
+
+
+def test_an_interrupted_answer_offers_regenerate(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(content="Half an ans", complete=False))
+    assert widget._interrupted.isVisible()
+    with qtbot.waitSignal(widget.regenerate_requested) as asked:
+        widget._interrupted_regenerate.click()
+    assert asked.args == [7]
+
+
+def test_editing_a_user_message_submits_the_new_text(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(role="user", content="Old question"))
+    widget._edit.click()
+    assert widget._editor.toPlainText() == "Old question"
+    with qtbot.waitSignal(widget.edit_submitted) as edited:
+        widget.submit_edit("New question")
+    assert edited.args == [7, "New question"]
+    assert not widget._editor.isVisible()

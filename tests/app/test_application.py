@@ -1,0 +1,79 @@
+"""The composition root: the app starts, shows its window before any inference library is
+imported, loads the starter in the background and exits cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.application import SettingsKeeper
+from app.core import paths
+from app.core.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+RUN_APP = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import app.main_window as main_window
+from app.application import run_app
+
+seen = {}
+original_show = main_window.MainWindow.showEvent
+
+def show_event(self, event):
+    original_show(self, event)
+    if not seen:
+        seen["inference_imported_at_show"] = any(
+            name in sys.modules for name in ("llama_cpp", "openvino_genai", "openvino")
+        )
+        seen["title"] = self.windowTitle()
+        self._client.model_loaded.connect(self.close)  # quit once the starter is in
+        self._client.load_failed.connect(self.close)
+        QTimer.singleShot(60_000, QApplication.quit)
+
+main_window.MainWindow.showEvent = show_event
+seen["rc"] = run_app(["minicpm-chat"])
+print(json.dumps(seen))
+"""
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("MINICPM_CHAT_HOME", str(home))
+    return home
+
+
+def test_the_window_appears_before_inference_libraries_load(_home: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MINICPM_CHAT_HOME=str(_home))
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_APP],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"inference_imported_at_show": False, "title": "MiniCPM Chat", "rc": 0}
+    assert (_home / "window.ini").is_file()  # geometry saved on close
+
+
+def test_settings_keeper_saves_changes_and_announces_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    keeper = SettingsKeeper(Settings(), paths.settings_path())
+    with qtbot.assertNotEmitted(keeper.settings_changed):
+        keeper.apply(Settings())
+    changed = Settings(temperature=0.1)
+    with qtbot.waitSignal(keeper.settings_changed) as announced:
+        keeper.apply(changed)
+    assert announced.args == [changed]
+    assert load_settings(paths.settings_path()).temperature == 0.1
+    assert keeper.current == changed

@@ -14,7 +14,13 @@ from engine.model_info import ModelInfo, inspect_model, openvino_can_run
 from engine.prompt import ChatTemplate, RenderedPrompt
 from engine.reasoning import ReasoningParser, TextPiece
 from engine.stops import StopMatcher
-from engine.types import GenerationParams, GenerationResult, LoadOptions, Message
+from engine.types import (
+    GenerationParams,
+    GenerationResult,
+    GenerationStats,
+    LoadOptions,
+    Message,
+)
 
 OnPiece = Callable[[TextPiece], None]
 
@@ -94,38 +100,45 @@ class Engine:
             raise GenerationError("No model is loaded.")
         self._stop_requested.clear()
         prompt = self.render(messages, params)
-        parser = ReasoningParser(starts_in_reasoning=prompt.starts_in_reasoning)
-        stops = StopMatcher(self._template.stop_strings() + params.stop)
-        raw: list[str] = []
-
-        def deliver(pieces: list[TextPiece]) -> None:
-            for piece in pieces:
-                if on_piece is not None:
-                    on_piece(piece)
-
-        def on_text(text: str) -> None:
-            raw.append(text)
-            deliver(parser.feed(stops.feed(text)))
+        stop_strings = self._template.stop_strings() + params.stop
+        stream = _Stream(prompt, stop_strings, params.thinking_budget, on_piece)
 
         def should_stop() -> bool:
-            return stops.stopped or self._stop_requested.is_set()
+            return stream.should_stop() or self._stop_requested.is_set()
 
-        stats = self._backend.generate(
-            prompt.text,
-            params,
-            self._template.stop_strings() + params.stop,
-            on_text,
+        backend = self._backend
+        stats = backend.generate(prompt.text, params, stop_strings, stream.on_text, should_stop)
+        if stream.budget_reached and not self._stop_requested.is_set():
+            stats = self._answer_after_budget(stream, params, stop_strings, stats, should_stop)
+        return stream.finish(stats)
+
+    def _answer_after_budget(
+        self,
+        stream: _Stream,
+        params: GenerationParams,
+        stop_strings: tuple[str, ...],
+        thinking: GenerationStats,
+        should_stop: Callable[[], bool],
+    ) -> GenerationStats:
+        """The thinking budget ran out: close the think block ourselves and let the answer
+        follow, continuing from exactly the text generated so far."""
+        assert self._backend is not None
+        continuation = stream.close_reasoning()
+        left = max(params.max_new_tokens - thinking.generated_tokens, 1)
+        answer = self._backend.generate(
+            continuation,
+            replace(params, max_new_tokens=left),
+            stop_strings,
+            stream.on_text,
             should_stop,
         )
-        deliver(parser.feed(stops.flush()))
-        deliver(parser.flush())
-        if stops.stopped and stats.finish_reason != "stop":
-            stats = replace(stats, finish_reason="stop")
-        return GenerationResult(
-            text=parser.answer.rstrip(),
-            reasoning=parser.reasoning.strip(),
-            stats=stats,
-            raw_text="".join(raw),
+        return replace(
+            answer,
+            prompt_tokens=thinking.prompt_tokens,
+            cached_tokens=thinking.cached_tokens,
+            generated_tokens=thinking.generated_tokens + answer.generated_tokens,
+            time_to_first_token_s=thinking.time_to_first_token_s,
+            total_s=thinking.total_s + answer.total_s,
         )
 
     def stop(self) -> None:
@@ -138,6 +151,64 @@ class Engine:
         self._backend = None
         self._template = None
         self.loaded = None
+
+
+class _Stream:
+    """Raw backend text -> stop strings -> reasoning split -> the caller's callback."""
+
+    def __init__(
+        self,
+        prompt: RenderedPrompt,
+        stop_strings: tuple[str, ...],
+        thinking_budget: int | None,
+        on_piece: OnPiece | None,
+    ) -> None:
+        self._prompt = prompt
+        self._parser = ReasoningParser(starts_in_reasoning=prompt.starts_in_reasoning)
+        self._stops = StopMatcher(stop_strings)
+        self._budget = thinking_budget
+        self._on_piece = on_piece
+        self._raw: list[str] = []
+        self._reasoning_steps = 0
+        self.budget_reached = False
+
+    def on_text(self, text: str) -> None:
+        self._raw.append(text)
+        if self._parser.in_reasoning:
+            # Backends push about one piece per token; that is the budget's unit.
+            self._reasoning_steps += 1
+        self._deliver(self._parser.feed(self._stops.feed(text)))
+
+    def should_stop(self) -> bool:
+        if self._stops.stopped:
+            return True
+        if self._budget is not None and self._parser.in_reasoning:
+            self.budget_reached = self._reasoning_steps >= self._budget
+        return self.budget_reached
+
+    def close_reasoning(self) -> str:
+        closing = "\n</think>\n\n"
+        self.on_text(closing)
+        self.budget_reached = False
+        self._budget = None
+        return self._prompt.text + "".join(self._raw)
+
+    def finish(self, stats: GenerationStats) -> GenerationResult:
+        self._deliver(self._parser.feed(self._stops.flush()))
+        self._deliver(self._parser.flush())
+        if self._stops.stopped and stats.finish_reason != "stop":
+            stats = replace(stats, finish_reason="stop")
+        return GenerationResult(
+            text=self._parser.answer.rstrip(),
+            reasoning=self._parser.reasoning.strip(),
+            stats=stats,
+            raw_text="".join(self._raw),
+        )
+
+    def _deliver(self, pieces: list[TextPiece]) -> None:
+        if self._on_piece is not None:
+            for piece in pieces:
+                self._on_piece(piece)
 
 
 def _openvino_warnings(info: ModelInfo) -> tuple[str, ...]:

@@ -34,6 +34,8 @@ class Settings:
     # their own (SmolLM2's made the starter answer "What is the capital of France?" wrongly).
     system_prompt: str = "You are a helpful AI assistant."
     thinking: bool = False
+    # Caps reasoning tokens; 0 lets the model think as long as it wants.
+    thinking_budget: int = 0
     theme: str = "system"
     language: str = "system"
 
@@ -55,6 +57,7 @@ class Settings:
             max_new_tokens=self.max_new_tokens,
             seed=self.seed,
             enable_thinking=self.thinking if thinking is None else thinking,
+            thinking_budget=self.thinking_budget or None,
         )
 
 

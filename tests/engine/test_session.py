@@ -145,3 +145,27 @@ def test_stop_strings_end_the_answer_cleanly(starter_path: Path) -> None:
     result = engine.generate([Message("user", FRANCE)], GenerationParams())
     assert result.text == "Paris."
     assert result.stats.finish_reason == "stop"
+
+
+def test_thinking_budget_closes_the_think_block(starter_path: Path) -> None:
+    backend = ScriptedBackend(["<think>a b c d e f g h</think>Too late.", "The answer."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    engine.load(starter_path)
+    params = GenerationParams(thinking_budget=3, enable_thinking=True)
+    pieces: list[TextPiece] = []
+    result = engine.generate([Message("user", FRANCE)], params, pieces.append)
+    assert result.reasoning == "a b c d"
+    assert result.text == "The answer."
+    # The answer continues from exactly the reasoning so far, with the block closed.
+    assert backend.prompts[1].endswith("<think>a b c d\n</think>\n\n")
+    assert result.stats.finish_reason == "stop"
+    assert [p.channel for p in pieces][-1] == "answer"
+
+
+def test_thinking_within_budget_runs_once(starter_path: Path) -> None:
+    backend = ScriptedBackend(["<think>short</think>Done."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    engine.load(starter_path)
+    result = engine.generate([Message("user", FRANCE)], GenerationParams(thinking_budget=50))
+    assert (result.reasoning, result.text) == ("short", "Done.")
+    assert len(backend.prompts) == 1

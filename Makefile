@@ -7,12 +7,16 @@ STARTER := resources/models/SmolLM2-135M-Instruct.Q4_1.gguf
 # Portable CPU build: -march=native crashes in ggml's AMX kernels on CPUs that have AMX.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF
 
-.PHONY: run test setup lint typecheck check clean-venv bench
+.PHONY: run test test-deps setup lint typecheck check clean-venv bench bench-gui translations
 
 run: setup
 	$(PY) main.py
 
-setup: $(STAMP) $(STARTER)
+setup: $(STAMP) $(STARTER) translations
+
+# The compiled .qm files are build outputs; the script skips those already up to date.
+translations: | $(STAMP)
+	$(PY) -m installers.build_translations
 
 $(STAMP): requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,11 +35,19 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy engine
 
-test: lint typecheck
+# Debian packages some tests need (a real Secret Service for the keyring tests); installs only
+# as root and only what is missing, otherwise those tests skip with the reason.
+test-deps:
+	bash installers/test_system_deps.sh
+
+test: lint typecheck test-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: setup
 	$(PY) main.py bench
+
+bench-gui: setup
+	QT_QPA_PLATFORM=offscreen $(PY) main.py bench-gui
 
 clean-venv:
 	rm -rf $(VENV)

@@ -13,14 +13,19 @@ COMMANDS = {
     "models": ("app.cli.models", "list, search, download, import or remove models"),
     "history": ("app.cli.history", "list, export or import chats"),
     "bench": ("app.cli.bench", "measure both backends on one model"),
+    # Needs Qt, so it lives beside application.py, not in the Qt-free app.cli.
+    "bench-gui": ("app.bench_gui", "measure how long the window's event loop stalls"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """Imports only the selected command's module (all of them for plain --help)."""
     parser = argparse.ArgumentParser(prog="main.py", description="MiniCPM Chat")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in COMMANDS.items():
-        importlib.import_module(module).add_arguments(sub.add_parser(name, help=help_text))
+        command = sub.add_parser(name, help=help_text)
+        if selected in (None, name):
+            importlib.import_module(module).add_arguments(command)
     return parser
 
 
@@ -30,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         from app.application import run_app
 
         return run_app()
-    args = build_parser().parse_args(argv)
+    selected = argv[0] if argv[0] in COMMANDS else None
+    args = build_parser(selected).parse_args(argv)
     return int(importlib.import_module(COMMANDS[args.command][0]).main(args))
 
 

@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.chat.controller import ChatController
+from app.chat.math import warm_up as math_warm_up
 from app.core import paths
 from app.core.conversations import ConversationStore, StorageError
 from app.core.model_store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
 from app.engine_bridge.client import EngineClient
+from app.i18n import install_translator
 from app.main_window import WINDOW_TITLE, MainWindow
+from app.theme import ThemeController
 from engine.errors import EngineError
-from engine.session import Engine
+from engine.session import Engine, LoadedModel
 from resources import bundled_models_dir
 
 log = logging.getLogger(__name__)
 WINDOW_STATE_FILE = "window.ini"
+# Late enough that the window and the first model load come first.
+MATH_WARM_UP_DELAY_MS = 3000
 
 
 class SettingsKeeper(QObject):
@@ -65,6 +71,7 @@ class Services:
     models: ModelStore
     client: EngineClient
     controller: ChatController
+    reloader: ModelReloader
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
@@ -85,7 +92,9 @@ def build_services(engine: Engine | None = None, settings: Settings | None = Non
     models = ModelStore(paths.models_dir(), bundled_models_dir())
     client = EngineClient(engine or Engine())
     controller = ChatController(store, client, settings)
-    return Services(SettingsKeeper(settings, settings_path), store, models, client, controller)
+    keeper = SettingsKeeper(settings, settings_path)
+    reloader = ModelReloader(keeper, models, client, keeper)
+    return Services(keeper, store, models, client, controller, reloader)
 
 
 def build_main_window(services: Services) -> MainWindow:
@@ -93,11 +102,13 @@ def build_main_window(services: Services) -> MainWindow:
         services.controller,
         services.store,
         services.client,
+        services.models,
         services.settings.current,
         paths.data_dir() / WINDOW_STATE_FILE,
     )
     window.settings_edited.connect(services.settings.apply)
     services.settings.settings_changed.connect(window.apply_settings)
+    services.reloader.error_occurred.connect(window.show_error)
     warning = services.store.disk_space_warning()
     if warning:
         window.show_error(warning)
@@ -115,6 +126,75 @@ def load_default_model(services: Services, window: MainWindow) -> int | None:
     return services.client.load(path, settings.backend, settings.load_options())
 
 
+_LOAD_FIELDS = ("model", "backend", "device", "context_length", "cpu_threads", "gpu_layers")
+
+
+def _load_key(settings: Settings) -> tuple[object, ...]:
+    return tuple(getattr(settings, name) for name in _LOAD_FIELDS)
+
+
+class ModelReloader(QObject):
+    """Reloads the model, on the worker thread, when settings that only apply at load time
+    change (threads and GPU layers too: they cannot change under a loaded model).
+
+    The engine frees the old model before loading a new one, so when a reload fails the
+    settings go back to the last ones that loaded, which loads that model again; the window
+    shows the error. Signals:
+    error_occurred(str)   # the model to load could not be found
+    """
+
+    error_occurred = Signal(str)
+
+    def __init__(
+        self,
+        keeper: SettingsKeeper,
+        models: ModelStore,
+        client: EngineClient,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._keeper = keeper
+        self._models = models
+        self._client = client
+        # The start-up load uses the current settings.
+        self._requested = keeper.current
+        self._good: Settings | None = None
+        self._request_id: int | None = None
+        keeper.settings_changed.connect(self._on_keeper_settings_changed)
+        client.model_loaded.connect(self._on_client_model_loaded)
+        client.load_failed.connect(self._on_client_load_failed)
+
+    @Slot(object)
+    def _on_keeper_settings_changed(self, settings: Settings) -> None:
+        if _load_key(settings) != _load_key(self._requested):
+            self._load(settings)
+
+    @Slot(int, object)
+    def _on_client_model_loaded(self, request_id: int, _loaded: LoadedModel) -> None:
+        if self._request_id is None or request_id == self._request_id:
+            self._good = self._requested
+
+    @Slot(int, str)
+    def _on_client_load_failed(self, request_id: int, _message: str) -> None:
+        good = self._good
+        if request_id != self._request_id or good is None:
+            return
+        if _load_key(good) == _load_key(self._requested):
+            return  # the settings that worked before failed now: nothing better to go back to
+        previous = {name: getattr(good, name) for name in _LOAD_FIELDS}
+        self._keeper.apply(replace(self._keeper.current, **previous))
+
+    def _load(self, settings: Settings) -> None:
+        self._requested = settings
+        try:
+            path = self._models.default_path(settings.model)
+        except EngineError as exc:
+            self._request_id = None
+            self.error_occurred.emit(str(exc))
+            return
+        self._request_id = self._client.load(path, settings.backend, settings.load_options())
+
+
 class _Startup(QObject):
     """Starts the model load from the event loop, once the window has been painted."""
 
@@ -128,6 +208,10 @@ class _Startup(QObject):
         load_default_model(self._services, self._window)
 
 
+def _warm_up_math() -> None:
+    threading.Thread(target=math_warm_up, name="math-warm-up", daemon=True).start()
+
+
 def run_app(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(list(argv) if argv is not None else sys.argv)
@@ -138,10 +222,14 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         QMessageBox.critical(None, WINDOW_TITLE, str(exc))
         return 1
+    install_translator(app, services.settings.current.language)  # before any widget is made
+    theme = ThemeController(app, services.settings.current.theme)
+    services.settings.settings_changed.connect(theme.apply_settings)
     window = build_main_window(services)
     window.show()
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
+    QTimer.singleShot(MATH_WARM_UP_DELAY_MS, _warm_up_math)
     try:
         return app.exec()
     finally:

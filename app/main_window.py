@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLabel,
@@ -27,9 +27,12 @@ from PySide6.QtWidgets import (
 from app.chat.chat_view import ChatView
 from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
+from app.core import paths
 from app.core.conversations import ConversationStore
+from app.core.model_store import ModelStore
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient, model_display_name
+from app.settings.dialog import SettingsDialog
 from engine.session import LoadedModel
 from engine.types import GenerationStats
 
@@ -39,7 +42,7 @@ MEMORY_REFRESH_MS = 2000
 
 class MainWindow(QMainWindow):
     """Signals:
-    settings_edited(Settings)   # a quick parameter in the toolbar changed
+    settings_edited(Settings)   # a quick parameter in the toolbar or the settings dialog changed
     """
 
     settings_edited = Signal(object)
@@ -49,6 +52,7 @@ class MainWindow(QMainWindow):
         controller: ChatController,
         store: ConversationStore,
         client: EngineClient,
+        models: ModelStore,
         settings: Settings,
         state_path: Path,
         parent: QWidget | None = None,
@@ -58,7 +62,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._controller = controller
         self._client = client
+        self._models = models
         self._settings = settings
+        self.settings_dialog: SettingsDialog | None = None
         self._state = QSettings(str(state_path), QSettings.Format.IniFormat)
         self._loaded: LoadedModel | None = None
         self._context_used = 0
@@ -86,12 +92,12 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Model", self)
+        toolbar = QToolBar(self.tr("Model"), self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.model_label = QLabel("No model loaded", toolbar)
+        self.model_label = QLabel(self.tr("No model loaded"), toolbar)
         self.model_label.setObjectName("modelName")
         self.model_label.setContentsMargins(8, 0, 8, 0)
         self.model_label.setStyleSheet("font-weight: 600;")
@@ -107,33 +113,47 @@ class MainWindow(QMainWindow):
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        toolbar.addWidget(QLabel(" Temperature ", toolbar))
+        toolbar.addWidget(QLabel(" " + self.tr("Temperature") + " ", toolbar))
         self.temperature = QDoubleSpinBox(toolbar)
         self.temperature.setObjectName("temperature")
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
-        self.temperature.setToolTip("0 always picks the likeliest word; higher is more varied")
+        self.temperature.setToolTip(
+            self.tr("0 always picks the likeliest word; higher is more varied")
+        )
         self.temperature.valueChanged.connect(self._on_temperature_value_changed)
         toolbar.addWidget(self.temperature)
-        toolbar.addWidget(QLabel("  Max tokens ", toolbar))
+        toolbar.addWidget(QLabel("  " + self.tr("Max tokens") + " ", toolbar))
         self.max_tokens = QSpinBox(toolbar)
         self.max_tokens.setObjectName("maxTokens")
         self.max_tokens.setRange(16, 131072)
         self.max_tokens.setSingleStep(256)
-        self.max_tokens.setToolTip("The longest answer, in tokens")
+        self.max_tokens.setToolTip(self.tr("The longest answer, in tokens"))
         self.max_tokens.valueChanged.connect(self._on_max_tokens_value_changed)
         toolbar.addWidget(self.max_tokens)
+        toolbar.addSeparator()
+        self.settings_action = QAction(self.tr("Settings…"), self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.settings_action.setToolTip(
+            self.tr("Model, generation and appearance settings (Ctrl+,)")
+        )
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        toolbar.addAction(self.settings_action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.status_model = QLabel("No model", bar)
+        self.status_model = QLabel(self.tr("No model"), bar)
         self.status_context = QLabel(bar)
         self.status_speed = QLabel(bar)
         self.status_memory = QLabel(bar)
-        self.status_context.setToolTip("Tokens the last answer used of the model's context")
-        self.status_speed.setToolTip("Speed of the last answer")
-        self.status_memory.setToolTip("Memory this app uses, the model included")
+        self.status_context.setToolTip(
+            self.tr("Tokens the last answer used of the model's context")
+        )
+        self.status_speed.setToolTip(self.tr("Speed of the last answer"))
+        self.status_memory.setToolTip(self.tr("Memory this app uses, the model included"))
         bar.addWidget(self.status_model, 1)
         for label in (self.status_context, self.status_speed, self.status_memory):
             bar.addPermanentWidget(label)
@@ -189,6 +209,19 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         self.chat.show_error(message)
 
+    def open_settings(self) -> SettingsDialog:
+        """Show the settings dialog (window-modal, without blocking the event loop)."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return self.settings_dialog
+        dialog = SettingsDialog(self._settings, self._models, paths.data_dir(), self)
+        dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
+        dialog.finished.connect(self._on_settings_dialog_finished)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
     # -- window state ----------------------------------------------------------------------
 
     def _restore_state(self) -> None:
@@ -232,6 +265,22 @@ class MainWindow(QMainWindow):
         self.chat.focus_composer()
 
     @Slot()
+    def _on_settings_action_triggered(self) -> None:
+        self.open_settings()
+
+    @Slot(object)
+    def _on_settings_dialog_settings_accepted(self, settings: Settings) -> None:
+        if settings != self._settings:
+            # The keeper saves them and calls apply_settings back; the model reloads from there.
+            self.settings_edited.emit(settings)
+
+    @Slot(int)
+    def _on_settings_dialog_finished(self, _result: int) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+            self.settings_dialog = None
+
+    @Slot()
     def _on_stop_shortcut_activated(self) -> None:
         self._controller.stop()
 
@@ -257,10 +306,10 @@ class MainWindow(QMainWindow):
     @Slot(int, str)
     def _on_client_load_started(self, _request_id: int, name: str) -> None:
         self._loaded = None
-        self.model_label.setText(f"Loading {name}…")
+        self.model_label.setText(self.tr("Loading {name}…").format(name=name))
         self._load_progress_action.setVisible(True)
         self.load_progress.setVisible(True)
-        self.status_model.setText(f"Loading {name}…")
+        self.status_model.setText(self.tr("Loading {name}…").format(name=name))
         self._show_context()
 
     @Slot(int, object)
@@ -280,16 +329,20 @@ class MainWindow(QMainWindow):
     def _on_client_load_failed(self, _request_id: int, message: str) -> None:
         self._loaded = None
         self._load_progress_action.setVisible(False)
-        self.model_label.setText("No model loaded")
-        self.status_model.setText("The model could not be loaded")
-        self.chat.show_error(f"The model could not be loaded: {message}")
+        self.model_label.setText(self.tr("No model loaded"))
+        self.status_model.setText(self.tr("The model could not be loaded"))
+        self.chat.show_error(
+            self.tr("The model could not be loaded: {message}").format(message=message)
+        )
 
     @Slot(object)
     def _on_chat_answer_finished(self, stats: GenerationStats) -> None:
         self._context_used = stats.prompt_tokens + stats.generated_tokens
         self._show_context()
         if stats.decode_tokens_per_s > 0:
-            self.status_speed.setText(f"{stats.decode_tokens_per_s:.1f} tokens/s")
+            self.status_speed.setText(
+                self.tr("{speed:.1f} tokens/s").format(speed=stats.decode_tokens_per_s)
+            )
 
     @Slot()
     def _on_memory_timer_timeout(self) -> None:
@@ -297,7 +350,7 @@ class MainWindow(QMainWindow):
             rss = psutil.Process().memory_info().rss
         except psutil.Error:
             return
-        self.status_memory.setText(f"{rss / 2**30:.2f} GB in use")
+        self.status_memory.setText(self.tr("{gb:.2f} GB in use").format(gb=rss / 2**30))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -311,6 +364,10 @@ class MainWindow(QMainWindow):
     def _show_context(self) -> None:
         available = self._loaded.context_length if self._loaded else 0
         if available:
-            self.status_context.setText(f"Context {self._context_used:,} / {available:,}")
+            self.status_context.setText(
+                self.tr("Context {used:,} / {available:,}").format(
+                    used=self._context_used, available=available
+                )
+            )
         else:
-            self.status_context.setText("Context –")
+            self.status_context.setText(self.tr("Context –"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,7 +37,7 @@ class Banner(QFrame):
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton(self)
         close.setText("✕")
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
@@ -76,15 +76,17 @@ class ChatView(QWidget):
         self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._system_toggle = QToolButton(self)
         self._system_toggle.setObjectName("systemPromptToggle")
-        self._system_toggle.setText("System prompt")
+        self._system_toggle.setText(self.tr("System prompt"))
         self._system_toggle.setCheckable(True)
         self._system_toggle.setAutoRaise(True)
-        self._system_toggle.setToolTip("Instructions the model follows in this chat")
+        self._system_toggle.setToolTip(self.tr("Instructions the model follows in this chat"))
         self._system_toggle.toggled.connect(self._on_system_toggle_toggled)
         self.system_prompt = QPlainTextEdit(self)
         self.system_prompt.setObjectName("systemPromptEdit")
         self.system_prompt.setPlaceholderText(
-            f"Default: {controller.settings.system_prompt or '(none)'}"
+            self.tr("Default: {prompt}").format(
+                prompt=controller.settings.system_prompt or self.tr("(none)")
+            )
         )
         self.system_prompt.setMaximumHeight(90)
         self.system_prompt.setVisible(False)
@@ -134,6 +136,18 @@ class ChatView(QWidget):
         self._on_controller_conversation_opened(controller.conversation_id)
         self._on_controller_transcript_changed()
         self._on_controller_thinking_changed(*controller.thinking_state())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        # Palette changes also arrive while __init__ runs, before the transcript exists.
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "transcript"):
+            dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+            palette = DARK if dark else LIGHT
+            if palette != self._renderer.palette:
+                # Code blocks carry their colours in the HTML: render every message again.
+                self._renderer.set_palette(palette)
+                self.transcript.show_messages([])
+                self._on_controller_transcript_changed()
 
     def focus_composer(self) -> None:
         self.composer.focus_input()
@@ -248,6 +262,6 @@ class ChatView(QWidget):
     def _show_title(self) -> None:
         conversation = self._controller.conversation()
         if self._controller.conversation_id == NO_CONVERSATION or conversation is None:
-            self._title.setText("New chat")
+            self._title.setText(self.tr("New chat"))
         else:
             self._title.setText(conversation.title)

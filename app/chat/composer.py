@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 MAX_VISIBLE_LINES = 8
-NO_THINKING_TOOLTIP = "The loaded model has no thinking mode."
-THINKING_TOOLTIP = "Let the model think before it answers (saved for this chat)."
+# Marked for lupdate; translated where used (tests compare with the English source).
+NO_THINKING_TOOLTIP = QT_TRANSLATE_NOOP("Composer", "The loaded model has no thinking mode.")
+THINKING_TOOLTIP = QT_TRANSLATE_NOOP(
+    "Composer", "Let the model think before it answers (saved for this chat)."
+)
 
 
 class ComposerEdit(QPlainTextEdit):
@@ -61,7 +64,9 @@ class Composer(QFrame):
         self._busy = False
         self.edit = ComposerEdit(self)
         self.edit.setObjectName("composerEdit")
-        self.edit.setPlaceholderText("Ask anything  (Enter sends, Shift+Enter adds a line)")
+        self.edit.setPlaceholderText(
+            self.tr("Ask anything  (Enter sends, Shift+Enter adds a line)")
+        )
         self.edit.setTabChangesFocus(True)
         self.edit.setFrameShape(QFrame.Shape.NoFrame)
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -71,15 +76,15 @@ class Composer(QFrame):
 
         self.thinking = QToolButton(self)
         self.thinking.setObjectName("thinkingButton")
-        self.thinking.setText("Think")
+        self.thinking.setText(self.tr("Think"))
         self.thinking.setCheckable(True)
-        self.thinking.setToolTip(THINKING_TOOLTIP)
+        self.thinking.setToolTip(self.tr(THINKING_TOOLTIP))
         self.thinking.toggled.connect(self._on_thinking_toggled)
-        self.regenerate = QPushButton("Regenerate", self)
+        self.regenerate = QPushButton(self.tr("Regenerate"), self)
         self.regenerate.setObjectName("regenerateButton")
-        self.regenerate.setToolTip("Write a new version of the last answer")
+        self.regenerate.setToolTip(self.tr("Write a new version of the last answer"))
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
-        self.send = QPushButton("Send", self)
+        self.send = QPushButton(self.tr("Send"), self)
         self.send.setObjectName("sendButton")
         self.send.setDefault(True)
         self.send.clicked.connect(self._on_send_clicked)
@@ -113,8 +118,8 @@ class Composer(QFrame):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.send.setText("Stop" if busy else "Send")
-        self.send.setToolTip("Stop the answer (Esc)" if busy else "Send (Enter)")
+        self.send.setText(self.tr("Stop") if busy else self.tr("Send"))
+        self.send.setToolTip(self.tr("Stop the answer (Esc)") if busy else self.tr("Send (Enter)"))
         self._update_send_enabled()
 
     def set_can_regenerate(self, can: bool) -> None:
@@ -125,7 +130,7 @@ class Composer(QFrame):
         self.thinking.setChecked(checked and available)
         self.thinking.blockSignals(False)
         self.thinking.setEnabled(available)
-        self.thinking.setToolTip(THINKING_TOOLTIP if available else NO_THINKING_TOOLTIP)
+        self.thinking.setToolTip(self.tr(THINKING_TOOLTIP if available else NO_THINKING_TOOLTIP))
 
     # -- slots -----------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 Safety: raw HTML in the text is escaped, images become plain links (nothing is fetched) and
 markdown-it refuses javascript:, file: and similar link targets. Fenced code is highlighted
 with Pygments as inline styles, and each block gets a "Copy" link (`copy:<n>`) that the view
-turns into a clipboard copy of `RenderedMarkdown.code_blocks[n]`.
+turns into a clipboard copy of `RenderedMarkdown.code_blocks[n]`. LaTeX math becomes data: PNG
+images drawn in the caller's `MathStyle` (app/chat/math.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from app.chat.math import BLOCK, INLINE, INLINE_DISPLAY, MathRenderer, MathStyle, math_plugin
 
 COPY_SCHEME = "copy"
 
@@ -53,6 +56,8 @@ class MarkdownRenderer:
         self._formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
         self._md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         self._md.enable(["table", "strikethrough"])
+        self._md.use(math_plugin)
+        self._math = MathRenderer()
         # markdown-it binds rules to its renderer, so they get the renderer as first argument;
         # the code blocks of one render travel in `env`.
         self._md.add_render_rule("fence", self._fence_rule())
@@ -60,9 +65,16 @@ class MarkdownRenderer:
         self._md.add_render_rule("image", _render_image)
         self._md.add_render_rule("table_open", _render_table_open)
         self._md.add_render_rule("code_inline", self._inline_code_rule())
+        for name in (INLINE, INLINE_DISPLAY, BLOCK):
+            self._md.add_render_rule(name, self._math_rule())
 
-    def render(self, text: str) -> RenderedMarkdown:
-        env: dict[str, Any] = {"code_blocks": []}
+    def set_palette(self, palette: Palette) -> None:
+        """Switch colours (light/dark); messages rendered from now on use them."""
+        self.palette = palette
+        self._formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
+
+    def render(self, text: str, math_style: MathStyle | None = None) -> RenderedMarkdown:
+        env: dict[str, Any] = {"code_blocks": [], "math_style": math_style or MathStyle()}
         body = self._md.render(text, env)
         return RenderedMarkdown(body, tuple(env["code_blocks"]))
 
@@ -72,12 +84,26 @@ class MarkdownRenderer:
 
         return rule
 
-    def _inline_code_rule(self) -> Any:
-        background = self.palette.code_header
+    def _math_rule(self) -> Any:
+        def rule(_renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+            token = tokens[idx]
+            block = token.type == BLOCK
+            image = self._math.html(
+                token.content,
+                token.markup,
+                env["math_style"],
+                display=token.type != INLINE,
+                inline=not block,
+            )
+            return f'<p align="center">{image}</p>\n' if block else image
 
+        return rule
+
+    def _inline_code_rule(self) -> Any:
         def rule(
             _renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any
         ) -> str:
+            background = self.palette.code_header  # read now: the theme can change
             code = html.escape(tokens[idx].content)
             # Qt paints no background on <code>; a monospace span takes one.
             return (

@@ -149,7 +149,7 @@ class MessageWidget(QFrame):
         layout.addWidget(self._role, 0, role_alignment)
 
         self._thinking = ThinkingSection(self)
-        self._waiting = QLabel("Waiting for the model…", self)
+        self._waiting = QLabel(self.tr("Waiting for the model…"), self)
         self._waiting.setObjectName("waitingLabel")
         self._waiting.setVisible(False)
         self._answer = MarkdownView(renderer, self)
@@ -182,9 +182,9 @@ class MessageWidget(QFrame):
         self._interrupted.setObjectName("interruptedBanner")
         banner = QHBoxLayout(self._interrupted)
         banner.setContentsMargins(8, 4, 8, 4)
-        self._interrupted_label = QLabel("This answer was interrupted before it finished.")
+        self._interrupted_label = QLabel(self.tr("This answer was interrupted before it finished."))
         banner.addWidget(self._interrupted_label, 1)
-        self._interrupted_regenerate = QPushButton("Regenerate", self._interrupted)
+        self._interrupted_regenerate = QPushButton(self.tr("Regenerate"), self._interrupted)
         self._interrupted_regenerate.clicked.connect(self._on_regenerate_clicked)
         banner.addWidget(self._interrupted_regenerate)
         layout.addWidget(self._interrupted)
@@ -193,17 +193,21 @@ class MessageWidget(QFrame):
         footer.setSpacing(2)
         self._stats = QLabel(self)
         self._stats.setObjectName("messageStats")
-        self._previous = _small_button("‹", "Previous version", self)
+        self._previous = _small_button("‹", self.tr("Previous version"), self)
         self._previous.clicked.connect(self._on_previous_clicked)
         self._version = QLabel(self)
         self._version.setObjectName("versionLabel")
-        self._next = _small_button("›", "Next version", self)
+        self._next = _small_button("›", self.tr("Next version"), self)
         self._next.clicked.connect(self._on_next_clicked)
-        self._copy = _small_button("Copy", "Copy this message", self)
+        self._copy = _small_button(self.tr("Copy"), self.tr("Copy this message"), self)
         self._copy.clicked.connect(self._on_copy_clicked)
-        self._edit = _small_button("Edit", "Edit and send again as a new version", self)
+        self._edit = _small_button(
+            self.tr("Edit"), self.tr("Edit and send again as a new version"), self
+        )
         self._edit.clicked.connect(self._on_edit_clicked)
-        self._regenerate = _small_button("Regenerate", "Write a new version of this answer", self)
+        self._regenerate = _small_button(
+            self.tr("Regenerate"), self.tr("Write a new version of this answer"), self
+        )
         self._regenerate.clicked.connect(self._on_regenerate_clicked)
         if self._is_user:
             footer.addStretch(1)
@@ -220,9 +224,9 @@ class MessageWidget(QFrame):
         edit_row = QHBoxLayout(self._edit_buttons)
         edit_row.setContentsMargins(0, 0, 0, 0)
         edit_row.addStretch(1)
-        cancel = QPushButton("Cancel", self._edit_buttons)
+        cancel = QPushButton(self.tr("Cancel"), self._edit_buttons)
         cancel.clicked.connect(self._on_cancel_edit_clicked)
-        self._send_edit = QPushButton("Send", self._edit_buttons)
+        self._send_edit = QPushButton(self.tr("Send"), self._edit_buttons)
         self._send_edit.setDefault(True)
         self._send_edit.clicked.connect(self._on_send_edit_clicked)
         edit_row.addWidget(cancel)
@@ -277,7 +281,9 @@ class MessageWidget(QFrame):
         self._pending = None
         self._render_timer.stop()
         message = view.message
-        self._role.setText("You" if self._is_user else (message.model or "Assistant"))
+        self._role.setText(
+            self.tr("You") if self._is_user else (message.model or self.tr("Assistant"))
+        )
         if self._is_user:
             self._bubble.setText(message.content)
         else:
@@ -332,12 +338,12 @@ class MessageWidget(QFrame):
     @Slot()
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self._view.message.content)
-        self._copy.setText("Copied")
+        self._copy.setText(self.tr("Copied"))
         QTimer.singleShot(COPIED_FEEDBACK_MS, self._on_copied_feedback_timeout)
 
     @Slot()
     def _on_copied_feedback_timeout(self) -> None:
-        self._copy.setText("Copy")
+        self._copy.setText(self.tr("Copy"))
 
     @Slot()
     def _on_regenerate_clicked(self) -> None:

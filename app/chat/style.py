@@ -28,10 +28,10 @@ QToolButton#thinkingToggle { color: palette(placeholder-text); border: none; fon
     padding: 2px 0 2px 10px;
 }
 #interruptedBanner, #banner {
-    background: #fff7e6;
-    border: 1px solid #f3c987;
+    background: rgba(245, 158, 11, 0.14);
+    border: 1px solid rgba(217, 119, 6, 0.55);
     border-radius: 6px;
-    color: #5c3d00;
+    color: palette(text);
 }
 #waitingLabel { color: palette(placeholder-text); font-style: italic; padding: 2px; }
 #emptyState { color: palette(placeholder-text); }
@@ -46,7 +46,11 @@ QToolButton#thinkingButton {
     border-radius: 10px;
     padding: 3px 10px;
 }
-QToolButton#thinkingButton:checked { background: #dbeafe; border-color: #60a5fa; color: #1e3a8a; }
+QToolButton#thinkingButton:checked {
+    background: rgba(59, 130, 246, 0.18);
+    border-color: #60a5fa;
+    color: palette(text);
+}
 QToolButton#systemPromptToggle { color: palette(placeholder-text); border: none; }
 QPushButton#sendButton {
     background: #2563eb;
@@ -56,7 +60,7 @@ QPushButton#sendButton {
     padding: 5px 18px;
     font-weight: 600;
 }
-QPushButton#sendButton:disabled { background: #a5b4fc; }
+QPushButton#sendButton:disabled { background: rgba(37, 99, 235, 0.4); }
 QPushButton#regenerateButton { border: none; color: palette(placeholder-text); padding: 5px 10px; }
 QPushButton#regenerateButton:hover { color: palette(text); }
 """

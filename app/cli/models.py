@@ -21,8 +21,11 @@ from app.core.downloads import (
     DownloadCancelled,
     Downloader,
     DownloadError,
+    HuggingFaceSource,
+    ModelScopeSource,
     Progress,
     RemoteFile,
+    Source,
     part_path,
 )
 from app.core.model_store import InstalledModel, ModelStore
@@ -36,6 +39,7 @@ IMPORTED_DIR = "imported"
 # The standard variable huggingface_hub users already have; the app's own token store
 # (the OS keyring) comes with the settings panel.
 TOKEN_ENV = "HF_TOKEN"
+SOURCE_NAMES = ("hf", "mirror", "modelscope")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pull.add_argument("name", metavar="NAME_OR_REPO", help="catalog id or owner/name repo id")
     pull.add_argument("--file", help="which file of the repo (a .gguf)")
     pull.add_argument("--endpoint", help="a Hub mirror, e.g. https://hf-mirror.example")
+    pull.add_argument(
+        "--source",
+        action="append",
+        metavar="hf|mirror|modelscope",
+        help="where to download from, tried in this order on errors (repeat or comma-separate); "
+        "default: the --endpoint mirror, Hugging Face, then ModelScope if the catalog has it",
+    )
+    pull.add_argument("--modelscope-endpoint", help="the ModelScope site (default: modelscope.cn)")
     remove = sub.add_parser("rm", help="delete a downloaded or imported model")
     remove.add_argument("name")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -186,16 +198,22 @@ def _search_row(variant: Variant, verdict: str, why: str, context: int) -> dict[
 
 
 def pull_model(args: argparse.Namespace) -> int:
-    downloader = Downloader(
-        paths.models_dir(), endpoint=args.endpoint, token=os.environ.get(TOKEN_ENV) or None
-    )
-    repo, filename = _what_to_pull(args.name, args.file, downloader)
+    variant = _catalog_variant(args.name, args.file)
+    repo = variant.repo if variant else args.name
+    modelscope_repo = variant.source.modelscope if variant else None
+    repo_ids = {"modelscope": modelscope_repo} if modelscope_repo else {}
+    sources = _sources(args, catalog_on_modelscope=modelscope_repo is not None)
+    downloader = Downloader(paths.models_dir(), sources=sources)
+    if variant is not None:
+        filename = variant.file.name
+    else:
+        filename = args.file or _choose_file(repo, downloader.list_files(repo, repo_ids=repo_ids))
     progress = _ProgressLine(sys.stderr)
     try:
         if filename is None:
-            path = downloader.download_repo(repo, on_progress=progress)
+            path = downloader.download_repo(repo, repo_ids=repo_ids, on_progress=progress)
         else:
-            path = downloader.download_file(repo, filename, on_progress=progress)
+            path = downloader.download_file(repo, filename, repo_ids=repo_ids, on_progress=progress)
     except KeyboardInterrupt:
         progress.finish()
         print("Paused. Run the same command again to resume.", file=sys.stderr)
@@ -208,12 +226,34 @@ def pull_model(args: argparse.Namespace) -> int:
     return _report_installed(path)
 
 
-def _what_to_pull(name: str, file: str | None, downloader: Downloader) -> tuple[str, str | None]:
-    """(repo, file) from a catalog name or a repo id; file None means the whole IR repo."""
+def _sources(args: argparse.Namespace, catalog_on_modelscope: bool) -> list[Source]:
+    """The `--source` order, or mirror (if `--endpoint`) -> Hugging Face -> ModelScope."""
+    names = [n.strip() for given in args.source or [] for n in given.split(",") if n.strip()]
+    if not names:
+        names = ["mirror"] if args.endpoint else []
+        names.append("hf")
+        if catalog_on_modelscope:
+            names.append("modelscope")
+    unknown = [n for n in names if n not in SOURCE_NAMES]
+    if unknown:
+        raise DownloadError(f"Unknown source {unknown[0]!r}; use {', '.join(SOURCE_NAMES)}.")
+    if "mirror" in names and not args.endpoint:
+        raise DownloadError("--source mirror needs the mirror's address: --endpoint URL.")
+    token = os.environ.get(TOKEN_ENV) or None
+    built: dict[str, Source] = {
+        "hf": HuggingFaceSource(token=token),
+        "mirror": HuggingFaceSource(args.endpoint, token=token, name="mirror"),
+        "modelscope": ModelScopeSource(args.modelscope_endpoint),
+    }
+    return [built[n] for n in dict.fromkeys(names)]
+
+
+def _catalog_variant(name: str, file: str | None) -> Variant | None:
+    """The catalog's variant for a name, or None for a repo id the catalog does not know."""
     catalog = load_catalog()
     variant = catalog.pick(name, file)
     if variant is not None:
-        return variant.repo, variant.file.name
+        return variant
     entry = catalog.find(name)
     if entry is not None and "/" not in name:
         files = ", ".join(v.label for v in entry.variants())
@@ -223,7 +263,7 @@ def _what_to_pull(name: str, file: str | None, downloader: Downloader) -> tuple[
             f"'{name}' is not in the catalog. Give a repository id (owner/name), or see "
             "'python main.py models search'."
         )
-    return name, file if file else _choose_file(name, downloader.list_files(name))
+    return None
 
 
 def _choose_file(repo: str, remotes: list[RemoteFile]) -> str | None:
@@ -263,10 +303,16 @@ class _ProgressLine:
         self._last_decile = -1
 
     def __call__(self, p: Progress) -> None:
+        if p.note:
+            self.finish()
+            self.out.write(f"note: {p.note}\n")
+            self.out.flush()
+        if not p.total_bytes:
+            return  # a note before the transfer started: no counts yet
         percent = 100 * p.done_bytes / p.total_bytes if p.total_bytes else 100.0
         eta = f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s is not None else "?"
         line = (
-            f"{p.file[:40]:40} {percent:5.1f}% {_size(p.done_bytes):>9} / "
+            f"{p.file[:40]:40} [{p.source}] {percent:5.1f}% {_size(p.done_bytes):>9} / "
             f"{_size(p.total_bytes):>9} {_size(int(p.speed_bps)):>9}/s ETA {eta}"
         )
         if self.tty:

@@ -52,14 +52,14 @@ class ConversationPanel(QWidget):
         self.model = ConversationListModel(store, self)
         self.model.rename_failed.connect(self._on_model_rename_failed)
 
-        self.new_button = QPushButton("New chat", self)
+        self.new_button = QPushButton(self.tr("New chat"), self)
         self.new_button.setObjectName("newChatButton")
-        self.new_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
         self.new_button.clicked.connect(self._on_new_button_clicked)
         self.search = QLineEdit(self)
         self.search.setObjectName("searchBox")
-        self.search.setPlaceholderText("Search chats")
-        self.search.setToolTip("Search titles and messages (Ctrl+F)")
+        self.search.setPlaceholderText(self.tr("Search chats"))
+        self.search.setToolTip(self.tr("Search titles and messages (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search_text_changed)
         self._search_timer = QTimer(self)
@@ -82,13 +82,13 @@ class ConversationPanel(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._on_list_custom_context_menu_requested)
         self.list.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        delete_action = QAction("Delete", self.list)
+        delete_action = QAction(self.tr("Delete"), self.list)
         delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete_action.triggered.connect(self._on_delete_action_triggered)
         self.list.addAction(delete_action)
 
-        self._empty = QLabel("No chats yet.", self)
+        self._empty = QLabel(self.tr("No chats yet."), self)
         self._empty.setObjectName("emptyList")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
@@ -97,7 +97,7 @@ class ConversationPanel(QWidget):
         self.undo_bar.setObjectName("undoBar")
         self._undo_label = QLabel(self.undo_bar)
         self._undo_label.setWordWrap(True)
-        self.undo_button = QPushButton("Undo", self.undo_bar)
+        self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         undo_layout = QHBoxLayout(self.undo_bar)
         undo_layout.setContentsMargins(8, 4, 4, 4)
@@ -170,7 +170,7 @@ class ConversationPanel(QWidget):
             self.error_occurred.emit(str(exc))
             return
         self._deleted = conversation_id
-        self._undo_label.setText(f"Deleted “{title}”.")
+        self._undo_label.setText(self.tr("Deleted “{title}”.").format(title=title))
         self.undo_bar.show()
         self._undo_timer.start()
         if conversation_id == self._current:
@@ -259,10 +259,10 @@ class ConversationPanel(QWidget):
         self._menu_target = int(index.data(ID_ROLE))
         pinned = bool(index.data(PINNED_ROLE))
         menu = QMenu(self)
-        menu.addAction("Rename", self._on_menu_rename_triggered)
-        menu.addAction("Unpin" if pinned else "Pin", self._on_menu_pin_triggered)
+        menu.addAction(self.tr("Rename"), self._on_menu_rename_triggered)
+        menu.addAction(self.tr("Unpin") if pinned else self.tr("Pin"), self._on_menu_pin_triggered)
         menu.addSeparator()
-        menu.addAction("Delete", self._on_menu_delete_triggered)
+        menu.addAction(self.tr("Delete"), self._on_menu_delete_triggered)
         return menu
 
     @Slot()
@@ -292,6 +292,8 @@ class ConversationPanel(QWidget):
 
     def _show_empty_state(self) -> None:
         empty = self.model.rowCount() == 0
-        self._empty.setText("No chats match." if self.model.query else "No chats yet.")
+        self._empty.setText(
+            self.tr("No chats match.") if self.model.query else self.tr("No chats yet.")
+        )
         self._empty.setVisible(empty)
         self.list.setVisible(not empty)

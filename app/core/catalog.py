@@ -342,25 +342,42 @@ def fit(
     entry: CatalogEntry, file: CatalogFile, ram_bytes: int, context_length: int
 ) -> tuple[Fit, str]:
     """Will this file run in this much RAM at this context? Counts weights + KV cache."""
-    if ram_bytes <= 0 or context_length <= 0:
-        raise ValueError("ram_bytes and context_length must be positive")
-    kv = entry.kv_cache.bytes_per_token * context_length
-    need = file.size_bytes + kv + RUNTIME_OVERHEAD_BYTES
-    verdict: Fit = (
-        "fits"
-        if need <= ram_bytes * FITS_SHARE
-        else "tight"
-        if need <= ram_bytes * TIGHT_SHARE
-        else "too large"
-    )
-    text = (
-        f"{_gb(file.size_bytes)} weights + {_gb(kv)} KV cache at {context_length:,} tokens"
-        f" + {_gb(RUNTIME_OVERHEAD_BYTES)} runtime = {_gb(need)} of {_gb(ram_bytes)} RAM"
+    verdict, text = fit_bytes(
+        file.size_bytes, entry.kv_cache.bytes_per_token, context_length, ram_bytes
     )
     if context_length > entry.context_length:
         text += f"; beyond the model's {entry.context_length:,}-token context"
     if not entry.kv_cache.verified:
         text += " (KV size estimated)"
+    return verdict, text
+
+
+def fit_bytes(
+    weights_bytes: int,
+    kv_bytes_per_token: int,
+    context_length: int,
+    memory_bytes: int,
+    *,
+    memory: str = "RAM",
+    fits_share: float = FITS_SHARE,
+    tight_share: float = TIGHT_SHARE,
+) -> tuple[Fit, str]:
+    """The fit rule itself, on plain numbers, for RAM or (other shares) a GPU's own memory."""
+    if memory_bytes <= 0 or context_length <= 0:
+        raise ValueError("memory_bytes and context_length must be positive")
+    kv = kv_bytes_per_token * context_length
+    need = weights_bytes + kv + RUNTIME_OVERHEAD_BYTES
+    verdict: Fit = (
+        "fits"
+        if need <= memory_bytes * fits_share
+        else "tight"
+        if need <= memory_bytes * tight_share
+        else "too large"
+    )
+    text = (
+        f"{_gb(weights_bytes)} weights + {_gb(kv)} KV cache at {context_length:,} tokens"
+        f" + {_gb(RUNTIME_OVERHEAD_BYTES)} runtime = {_gb(need)} of {_gb(memory_bytes)} {memory}"
+    )
     return verdict, text
 
 

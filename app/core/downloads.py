@@ -1,39 +1,52 @@
-"""Resumable, verified model downloads from the Hugging Face Hub or a mirror of it.
+"""Resumable, verified model downloads from Hugging Face, a Hub mirror or ModelScope.
 
-huggingface_hub provides the metadata (file list, sizes, LFS SHA-256) and the URLs; the transfer
-is ours because `hf_hub_download` (2.4) writes each attempt to a fresh, process-unique
-`.incomplete` file and so cannot resume after the app was killed.
+A `Source` knows one site's API: how to list a repo's files (sizes and SHA-256) and the URL of
+one file. Hugging Face and its mirrors go through huggingface_hub for the metadata; ModelScope
+through its `/api/v1/models/...` HTTP API. The transfer is ours for every source because
+`hf_hub_download` (2.4) writes each attempt to a fresh, process-unique `.incomplete` file and so
+cannot resume after the app was killed.
 
-On disk, for repo `owner/name` under the models folder:
-- one file:  `owner/name/<file>`, written as `owner/name/.<file>.part` until verified;
+On disk, for repo `owner/name` (the first, "primary" repo id; other sources may spell it
+differently, e.g. `OpenBMB/...` on ModelScope) under the models folder:
+- one file:  `owner/name/<file>`, written as `owner/name/.<file>.part` until verified, with a
+  `.<file>.part.meta` beside it naming the size and hash the partial bytes belong to;
 - an OpenVINO IR repo (several files, one model): staged in `.staging/owner--name/` and renamed
   to `owner/name/` only when every file is verified.
 Names starting with "." are never listed as models, so a partial download is never offered.
 
 Every transfer resumes with `Range: bytes=N-` from whatever the `.part` holds, so a pause, a
-dropped connection, Ctrl+C or a killed process all continue where they stopped. A file is
-checked against the Hub's SHA-256 (LFS) or git blob id (small files), fsynced, then renamed.
+dropped connection, Ctrl+C or a killed process all continue where they stopped, on the same or
+on another source. A file is checked against the source's SHA-256 (LFS) or git blob id (small
+files), fsynced, then renamed.
 
 Failure policy, per case:
 - cancel: the `.part` (or staging folder) is deleted; pause: it is kept.
-- dropped / stalled connection, HTTP 5xx or 429: retried with backoff, keeping the `.part`.
+- dropped / stalled connection, HTTP 5xx or 429: retried with backoff, keeping the `.part`; after
+  `failover_retries` such failures in a row the next source takes over (the last source gets
+  `max_retries`).
+- 401 / 403 / 404, or a failed listing: the next source at once; raised when none is left.
+- a new source resumes the `.part` only when it describes the same file (size and hash); if the
+  hashes disagree the file starts over from byte 0 and a progress note says so.
 - disk full while writing: `DiskFullError`, the `.part` is kept so it resumes once space is freed.
-- hash mismatch: the `.part` is deleted (its bytes are wrong) and `HashMismatchError` raised.
-- 401 / 403 / 404: raised at once with a message a person can act on.
+- hash mismatch: the `.part` is deleted (its bytes are wrong); the next source, else
+  `HashMismatchError`.
+- offline (`offline=True` or `MINICPM_CHAT_OFFLINE=1`): `OfflineError` before any connection.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
+from urllib.parse import quote
 
 import httpx2
 from huggingface_hub import HfApi, hf_hub_url
@@ -41,12 +54,15 @@ from huggingface_hub.errors import HfHubHTTPError
 
 STAGING_DIR = ".staging"
 IR_MARKER = "openvino_model.xml"
-SKIPPED_FILES = frozenset({".gitattributes"})
+SKIPPED_FILES = frozenset({".gitattributes", ".gitignore"})
 CHUNK_BYTES = 1024 * 1024
 # Keep this much free after the download: a full disk breaks SQLite and settings writes too.
 DISK_RESERVE_BYTES = 64 * 1024**2
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 PROGRESS_INTERVAL_S = 0.1
+OFFLINE_ENV = "MINICPM_CHAT_OFFLINE"
+MODELSCOPE_ENDPOINT = "https://www.modelscope.cn"
+API_TIMEOUT_S = 30.0
 
 
 class DownloadError(Exception):
@@ -69,6 +85,10 @@ class DiskFullError(DownloadError):
     pass
 
 
+class OfflineError(DownloadError):
+    """Offline mode is on: nothing may connect."""
+
+
 class DownloadCancelled(DownloadError):
     """Stopped on request. `kept_partial` tells whether a later run can resume."""
 
@@ -85,9 +105,10 @@ class _Retryable(Exception):
 class RemoteFile:
     path: str  # relative to the repo root
     size: int
-    sha256: str | None  # LFS files
+    sha256: str | None  # LFS files (every file on ModelScope)
     git_sha1: str | None  # small files kept in git: the blob id is a SHA-1 of the content
     url: str
+    source: str = ""  # the name of the source that listed it
 
 
 @dataclass(frozen=True)
@@ -97,9 +118,173 @@ class Progress:
     total_bytes: int
     speed_bps: float  # this session's recent rate
     eta_s: float | None
+    source: str = ""  # the name of the source in use, e.g. "hf", "mirror", "modelscope"
+    note: str = ""  # a one-off event worth telling the user: a failover, a file started over
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class Source(Protocol):
+    """One place to download from. `name` keys the per-source repo ids and shows in progress."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def endpoint(self) -> str: ...
+
+    def list_files(self, repo_id: str) -> list[RemoteFile]:
+        """Every file of the repo with size and checksum; raises `DownloadError`."""
+        ...
+
+    def url_for(self, repo_id: str, path: str) -> tuple[str, dict[str, str]]:
+        """The URL of one file and the headers (auth) to send with it."""
+        ...
+
+
+class HuggingFaceSource:
+    """The Hugging Face Hub, or a mirror of it when `endpoint` is given (same protocol)."""
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | None = None,
+        revision: str = "main",
+        name: str | None = None,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/") if endpoint else None
+        self.token = token
+        self.revision = revision
+        self._name = name or ("mirror" if endpoint else "hf")
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint or "https://huggingface.co"
+
+    def list_files(self, repo_id: str) -> list[RemoteFile]:
+        # token=False: never fall back to a token huggingface_hub finds on disk or in env.
+        api = HfApi(endpoint=self._endpoint, token=self.token or False)
+        try:
+            info = api.model_info(repo_id, revision=self.revision, files_metadata=True)
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code
+            what = f"the repository {repo_id}"
+            raise _http_error(status, what, self._host(), self._auth(status)) from exc
+        except httpx2.TransportError as exc:
+            raise DownloadError(f"Cannot reach {self._host()}: {exc}") from exc
+        return [self._remote(repo_id, s) for s in info.siblings or [] if s.rfilename]
+
+    def url_for(self, repo_id: str, path: str) -> tuple[str, dict[str, str]]:
+        url = hf_hub_url(repo_id, path, revision=self.revision, endpoint=self._endpoint)
+        return url, _bearer(self.token)
+
+    def _remote(self, repo_id: str, sibling: Any) -> RemoteFile:
+        _check_relative(sibling.rfilename)
+        lfs = sibling.lfs
+        return RemoteFile(
+            path=sibling.rfilename,
+            size=int(lfs.size if lfs else sibling.size or 0),
+            sha256=lfs.sha256 if lfs else None,
+            git_sha1=None if lfs else sibling.blob_id,
+            url=self.url_for(repo_id, sibling.rfilename)[0],
+            source=self.name,
+        )
+
+    def _auth(self, status: int) -> str:
+        if status == 401 and not self.token:
+            return (
+                "needs a Hugging Face token (the repository is private or gated, or does not "
+                "exist). Add a token in Settings and try again."
+            )
+        return (
+            "was refused with this token. Check the token, and accept the model's license on "
+            "its Hub page if it is gated."
+        )
+
+    def _host(self) -> str:
+        return self._endpoint or "the Hugging Face Hub"
+
+
+class ModelScopeSource:
+    """ModelScope (modelscope.cn), through the HTTP API its own SDK uses.
+
+    Listing: `GET /api/v1/models/{id}/repo/files?Revision=master&Recursive=true`, answering
+    `{"Code": 200, "Data": {"Files": [{"Path", "Name", "Size", "Sha256", "Type"}...]}}` where
+    `Type` is "blob" for a file and "tree" for a folder. One file:
+    `GET /api/v1/models/{id}/repo?Revision=master&FilePath={path}` (Range is honoured).
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | None = None,
+        revision: str = "master",
+        name: str = "modelscope",
+    ) -> None:
+        self._endpoint = (endpoint or MODELSCOPE_ENDPOINT).rstrip("/")
+        self.token = token
+        self.revision = revision
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    def list_files(self, repo_id: str) -> list[RemoteFile]:
+        url = f"{self._endpoint}/api/v1/models/{quote(repo_id)}/repo/files"
+        params = {"Revision": self.revision, "Recursive": "true"}
+        timeout = httpx2.Timeout(API_TIMEOUT_S, connect=15.0)
+        try:
+            with httpx2.Client(timeout=timeout, follow_redirects=True) as client:
+                response = client.get(url, params=params, headers=self._headers())
+        except httpx2.TransportError as exc:
+            raise DownloadError(f"Cannot reach {self._endpoint}: {exc}") from exc
+        what = f"the repository {repo_id}"
+        if response.status_code != 200:
+            raise _http_error(response.status_code, what, self._endpoint, self._auth())
+        try:
+            body = response.json()
+            files = body["Data"]["Files"] if body.get("Code", 200) == 200 else None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            files = None
+        if not isinstance(files, list):
+            raise DownloadError(f"{self._endpoint} sent an unexpected file list for {what}.")
+        return [self._remote(repo_id, f) for f in files if f.get("Type", "blob") == "blob"]
+
+    def url_for(self, repo_id: str, path: str) -> tuple[str, dict[str, str]]:
+        query = f"Revision={quote(self.revision, safe='')}&FilePath={quote(path, safe='')}"
+        return f"{self._endpoint}/api/v1/models/{quote(repo_id)}/repo?{query}", self._headers()
+
+    def _remote(self, repo_id: str, entry: dict[str, Any]) -> RemoteFile:
+        path = str(entry.get("Path") or entry.get("Name") or "")
+        _check_relative(path)
+        return RemoteFile(
+            path=path,
+            size=int(entry.get("Size") or 0),
+            sha256=str(entry["Sha256"]).lower() if entry.get("Sha256") else None,
+            git_sha1=None,
+            url=self.url_for(repo_id, path)[0],
+            source=self.name,
+        )
+
+    def _headers(self) -> dict[str, str]:
+        return _bearer(self.token)
+
+    def _auth(self) -> str:
+        if not self.token:
+            return "needs a ModelScope token (the repository is private or does not exist)."
+        return "was refused with this ModelScope token. Check the token."
 
 
 class DownloadControl:
@@ -140,54 +325,69 @@ def part_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.part")
 
 
+def meta_path(part: Path) -> Path:
+    """Beside a `.part`: which file (size, hash, source) its bytes belong to."""
+    return part.with_name(part.name + ".meta")
+
+
+def offline_from_env() -> bool:
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Downloader:
-    """Downloads one file or one IR repository into the models folder. One job at a time."""
+    """Downloads one file or one IR repository into the models folder. One job at a time.
+
+    `sources` are tried in order; without them the Hugging Face Hub (or the mirror at
+    `endpoint`) is the only one. `repo_ids` on each call maps a source name to that source's
+    spelling of the repo id; the first argument names the local folder and is the default id.
+    """
 
     def __init__(
         self,
         models_dir: Path,
         *,
+        sources: Sequence[Source] | None = None,
         endpoint: str | None = None,
         token: str | None = None,
         revision: str = "main",
+        offline: bool | None = None,
         stall_timeout_s: float = 30.0,
         max_retries: int = 5,
+        failover_retries: int = 1,
         backoff_s: float = 1.0,
     ) -> None:
         self.models_dir = models_dir
-        self.endpoint = endpoint.rstrip("/") if endpoint else None
-        self.token = token
-        self.revision = revision
+        self.sources: list[Source] = list(sources or [])
+        if not self.sources:
+            self.sources = [HuggingFaceSource(endpoint, token=token, revision=revision)]
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Download sources need distinct names, got {names}")
+        self.offline = offline_from_env() if offline is None else offline
         self.stall_timeout_s = stall_timeout_s
         self.max_retries = max_retries
+        self.failover_retries = failover_retries
         self.backoff_s = backoff_s
 
     # -- metadata ---------------------------------------------------------------------------
 
-    def list_files(self, repo_id: str) -> list[RemoteFile]:
-        """Every file of the repo with its size and checksum (one API call)."""
+    def list_files(
+        self, repo_id: str, *, repo_ids: Mapping[str, str] | None = None
+    ) -> list[RemoteFile]:
+        """Every file of the repo with its size and checksum, from the first source that answers."""
+        self._check_online()
         _split_repo(repo_id)
-        # token=False: never fall back to a token huggingface_hub finds on disk or in env.
-        api = HfApi(endpoint=self.endpoint, token=self.token or False)
-        try:
-            info = api.model_info(repo_id, revision=self.revision, files_metadata=True)
-        except HfHubHTTPError as exc:
-            raise self._http_error(exc.response.status_code, repo_id, None, exc) from exc
-        except httpx2.TransportError as exc:
-            raise DownloadError(f"Cannot reach {self._host()}: {exc}") from exc
-        return [self._remote(repo_id, s) for s in info.siblings or [] if s.rfilename]
+        return self._listing(_Failover(self.sources, repo_id, repo_ids, None))
 
-    def _remote(self, repo_id: str, sibling: Any) -> RemoteFile:
-        _check_relative(sibling.rfilename)
-        lfs = sibling.lfs
-        url = hf_hub_url(repo_id, sibling.rfilename, revision=self.revision, endpoint=self.endpoint)
-        return RemoteFile(
-            path=sibling.rfilename,
-            size=int(lfs.size if lfs else sibling.size or 0),
-            sha256=lfs.sha256 if lfs else None,
-            git_sha1=None if lfs else sibling.blob_id,
-            url=url,
-        )
+    def _listing(self, failover: _Failover) -> list[RemoteFile]:
+        while True:
+            source = failover.current()
+            try:
+                return list(failover.listing(source).values())
+            except (OfflineError, DiskFullError):
+                raise
+            except DownloadError as exc:
+                failover.failed(source, exc)
 
     # -- public entry points ----------------------------------------------------------------
 
@@ -196,95 +396,173 @@ class Downloader:
         repo_id: str,
         filename: str,
         *,
+        repo_ids: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         control: DownloadControl | None = None,
     ) -> Path:
         """One file into `owner/name/<filename>`; returns its path once verified and renamed."""
-        remote = self._one(repo_id, filename)
-        target = repo_folder(self.models_dir, repo_id) / remote.path
+        self._check_online()
+        final = repo_folder(self.models_dir, repo_id)
+        failover = _Failover(self.sources, repo_id, repo_ids, on_progress)
+        remote = self._one(failover, filename)
+        target = final / remote.path
         if target.is_file() and target.stat().st_size == remote.size:
             return target  # already installed; nothing to do
         job = _Job([remote], [target], on_progress, control or DownloadControl())
+        failover.on_note = job.say
         self._check_disk(job)
-        self._fetch_verified(remote, target, job, on_cancel=[part_path(target)])
+        part = part_path(target)
+        self._fetch_verified(remote, target, job, failover, on_cancel=[part, meta_path(part)])
         return target
 
     def download_repo(
         self,
         repo_id: str,
         *,
+        repo_ids: Mapping[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         control: DownloadControl | None = None,
     ) -> Path:
         """A whole repo (an OpenVINO IR folder) as one unit; registered only when all verify."""
-        remotes = [r for r in self.list_files(repo_id) if r.path not in SKIPPED_FILES]
+        self._check_online()
+        final = repo_folder(self.models_dir, repo_id)
+        failover = _Failover(self.sources, repo_id, repo_ids, on_progress)
+        remotes = [r for r in self._listing(failover) if r.path not in SKIPPED_FILES]
         if not remotes:
             raise NotFoundError(f"The repository {repo_id} has no files.")
-        final = repo_folder(self.models_dir, repo_id)
         if final.exists():
             return final
         staging = self.models_dir / STAGING_DIR / repo_id.replace("/", "--")
         targets = [staging / r.path for r in remotes]
         job = _Job(remotes, targets, on_progress, control or DownloadControl())
+        failover.on_note = job.say
         self._check_disk(job)
         for remote, target in zip(remotes, targets, strict=True):
             if target.is_file():
                 continue  # verified in an earlier run (only verified files lose `.part`)
-            self._fetch_verified(remote, target, job, on_cancel=[staging])
+            self._fetch_verified(remote, target, job, failover, on_cancel=[staging])
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, final)
         _fsync_dir(final.parent)
         return final
 
-    def _one(self, repo_id: str, filename: str) -> RemoteFile:
-        for remote in self.list_files(repo_id):
-            if remote.path == filename:
-                return remote
-        raise NotFoundError(f"The repository {repo_id} has no file named {filename}.")
+    def _one(self, failover: _Failover, filename: str) -> RemoteFile:
+        while True:
+            remotes = self._listing(failover)
+            for remote in remotes:
+                if remote.path == filename:
+                    return remote
+            source = failover.current()
+            repo = failover.repo_for(source)
+            failover.failed(
+                source, NotFoundError(f"The repository {repo} has no file named {filename}.")
+            )
 
-    # -- one file -----------------------------------------------------------------------------
+    def _check_online(self) -> None:
+        if self.offline:
+            raise OfflineError(
+                "Offline mode is on, so nothing is downloaded. Turn it off in Settings "
+                f"(or unset {OFFLINE_ENV}) to download models."
+            )
+
+    # -- one file, with failover ----------------------------------------------------------------
 
     def _fetch_verified(
-        self, remote: RemoteFile, target: Path, job: _Job, on_cancel: list[Path]
+        self,
+        first: RemoteFile,
+        target: Path,
+        job: _Job,
+        failover: _Failover,
+        on_cancel: list[Path],
     ) -> None:
         part = part_path(target)
         part.parent.mkdir(parents=True, exist_ok=True)
-        job.current = remote.path
-        try:
-            self._fetch(remote, part, job)
-        except DownloadCancelled:
-            if not job.control.paused:
-                for path in on_cancel:
-                    _remove(path)
-            raise
-        _verify(remote, part)
-        _commit(part, target)
+        job.current = first.path
+        while True:
+            source = failover.current()
+            try:
+                remote = failover.listing(source).get(first.path)
+                if remote is None:
+                    repo = failover.repo_for(source)
+                    raise NotFoundError(f"{source.name} has no file {first.path} in {repo}.")
+                self._adopt(remote, part, job)
+                job.source = source.name
+                url, headers = source.url_for(failover.repo_for(source), remote.path)
+                self._fetch(remote, url, headers, part, job, last=failover.is_last)
+                _verify(remote, part)
+            except DownloadCancelled:
+                if not job.control.paused:
+                    for path in on_cancel:
+                        _remove(path)
+                raise
+            except (OfflineError, DiskFullError):
+                raise
+            except DownloadError as exc:
+                failover.failed(source, exc)
+                continue
+            _commit(part, target)
+            meta_path(part).unlink(missing_ok=True)
+            return
 
-    def _fetch(self, remote: RemoteFile, part: Path, job: _Job) -> None:
+    def _adopt(self, remote: RemoteFile, part: Path, job: _Job) -> None:
+        """Keeps the `.part` only if it holds bytes of this very file; records what it holds."""
+        job.resize(remote)
+        have = _size(part)
+        held = _read_meta(part)
+        if have and held is not None and not _same_file(held, remote):
+            job.say(
+                f"{remote.source} has a different {remote.path} than {held.source or 'before'} "
+                f"(SHA-256 {_short(remote.sha256)} vs {_short(held.sha256)}): starting this file "
+                "over rather than mixing bytes of two files."
+            )
+            part.unlink()
+            job.rewind(have)
+        _write_meta(part, remote)
+
+    def _fetch(
+        self,
+        remote: RemoteFile,
+        url: str,
+        headers: dict[str, str],
+        part: Path,
+        job: _Job,
+        last: bool,
+    ) -> None:
         """Bring `part` to the full size, resuming and retrying transient failures."""
+        allowed = self.max_retries if last else min(self.failover_retries, self.max_retries)
         failures = 0
         while True:
             have = _size(part)
             if have > remote.size:
                 part.unlink()  # longer than the file: not ours; start over
+                job.rewind(have)
                 have = 0
             if have == remote.size:
                 return
             job.check()
             before = have
             try:
-                self._transfer(remote, part, have, job)
+                self._transfer(remote, url, headers, part, have, job)
             except _Retryable as exc:
                 failures = 0 if _size(part) > before else failures + 1
-                if failures > self.max_retries:
+                if failures > allowed:
                     raise DownloadError(
-                        f"Downloading {remote.path} failed {failures} times in a row ({exc}). "
-                        "The partial file is kept: run the download again to resume."
+                        f"Downloading {remote.path} from {remote.source or 'the source'} failed "
+                        f"{failures} times in a row ({exc}). The partial file is kept: run the "
+                        "download again to resume."
                     ) from exc
                 job.control.sleep(self.backoff_s * 2 ** max(failures - 1, 0))
 
-    def _transfer(self, remote: RemoteFile, part: Path, have: int, job: _Job) -> None:
-        headers = self._headers()
+    def _transfer(
+        self,
+        remote: RemoteFile,
+        url: str,
+        source_headers: dict[str, str],
+        part: Path,
+        have: int,
+        job: _Job,
+    ) -> None:
+        headers = {"Accept-Encoding": "identity", "User-Agent": "minicpm-chat", **source_headers}
         if have:
             headers["Range"] = f"bytes={have}-"
         # The read timeout is the stall detector: no byte for that long ends this attempt.
@@ -292,11 +570,11 @@ class Downloader:
         try:
             with (
                 httpx2.Client(timeout=timeout, follow_redirects=True) as client,
-                client.stream("GET", remote.url, headers=headers) as response,
+                client.stream("GET", url, headers=headers) as response,
             ):
                 if response.status_code == 416:
                     return  # nothing left to send: the hash check decides
-                self._check_status(response.status_code, remote)
+                _check_status(response.status_code, remote)
                 if have and response.status_code == 200:
                     job.rewind(have)  # the server ignored Range: rewrite from the start
                     have = 0
@@ -315,42 +593,6 @@ class Downloader:
             _write_chunk(fh, chunk)
             job.advance(len(chunk))
 
-    # -- HTTP helpers -------------------------------------------------------------------------
-
-    def _headers(self) -> dict[str, str]:
-        headers = {"Accept-Encoding": "identity", "User-Agent": "minicpm-chat"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        return headers
-
-    def _check_status(self, status: int, remote: RemoteFile) -> None:
-        if status in (200, 206):
-            return
-        if status in RETRYABLE_STATUS:
-            raise _Retryable(f"HTTP {status}")
-        raise self._http_error(status, None, remote.path, None)
-
-    def _http_error(
-        self, status: int, repo_id: str | None, path: str | None, exc: Exception | None
-    ) -> DownloadError:
-        what = f"{path}" if path else f"the repository {repo_id}"
-        if status == 401 and not self.token:
-            return AuthRequiredError(
-                f"{what} needs a Hugging Face token (the repository is private or gated, "
-                "or does not exist). Add a token in Settings and try again."
-            )
-        if status in (401, 403):
-            return AuthRequiredError(
-                f"Access to {what} was refused with this token. Check the token, and accept "
-                "the model's license on its Hub page if it is gated."
-            )
-        if status == 404:
-            return NotFoundError(f"Not found on {self._host()}: {what}. Check the name.")
-        return DownloadError(f"{self._host()} answered HTTP {status} for {what}: {exc or ''}")
-
-    def _host(self) -> str:
-        return self.endpoint or "the Hugging Face Hub"
-
     def _check_disk(self, job: _Job) -> None:
         """Refuses before any byte is written when the rest of the job cannot fit."""
         self.models_dir.mkdir(parents=True, exist_ok=True)
@@ -361,6 +603,71 @@ class Downloader:
                 f"Not enough disk space in {self.models_dir}: the download needs "
                 f"{needed / 1e9:.2f} GB more and {free / 1e9:.2f} GB is free."
             )
+
+
+class _Failover:
+    """The ordered sources of one job: which one is in use, their listings, their failures.
+
+    Moving on is sticky for the rest of the job: a source that failed once is not asked again.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        repo_id: str,
+        repo_ids: Mapping[str, str] | None,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        _split_repo(repo_id)
+        self.sources = list(sources)
+        self.repo_id = repo_id
+        self.repo_ids = dict(repo_ids or {})
+        for repo in self.repo_ids.values():
+            _split_repo(repo)
+        # Where failover notes go; the job takes over once it exists (it knows the byte counts).
+        self.on_note: Callable[[str], None] = lambda note: _note_only(on_progress, note)
+        self.index = 0
+        self.errors: list[tuple[str, DownloadError]] = []
+        self._listings: dict[str, dict[str, RemoteFile]] = {}
+
+    @property
+    def is_last(self) -> bool:
+        return self.index >= len(self.sources) - 1
+
+    def repo_for(self, source: Source) -> str:
+        return self.repo_ids.get(source.name, self.repo_id)
+
+    def current(self) -> Source:
+        if self.index < len(self.sources):
+            return self.sources[self.index]
+        raise _all_failed(self.errors)
+
+    def listing(self, source: Source) -> dict[str, RemoteFile]:
+        if source.name not in self._listings:
+            remotes = source.list_files(self.repo_for(source))
+            self._listings[source.name] = {r.path: replace(r, source=source.name) for r in remotes}
+        return self._listings[source.name]
+
+    def failed(self, source: Source, error: DownloadError) -> None:
+        self.errors.append((source.name, error))
+        self.index += 1
+        if self.index < len(self.sources):
+            following = self.sources[self.index].name
+            self.on_note(f"{source.name} failed ({error}) Switching to {following}.")
+
+
+def _note_only(on_progress: ProgressCallback | None, note: str) -> None:
+    if on_progress:
+        on_progress(Progress("", 0, 0, 0.0, None, note=note))
+
+
+def _all_failed(errors: list[tuple[str, DownloadError]]) -> DownloadError:
+    if len(errors) == 1:
+        return errors[0][1]  # one source: its own error, unchanged
+    kinds = {type(e) for _, e in errors}
+    kind = kinds.pop() if len(kinds) == 1 else DownloadError
+    details = " ".join(f"[{name}] {e}" for name, e in errors)
+    return kind(f"Every download source failed. {details}")
 
 
 class _Job:
@@ -375,9 +682,11 @@ class _Job:
     ) -> None:
         self.control = control
         self.on_progress = on_progress
-        self.total = sum(r.size for r in remotes)
+        self.sizes = {r.path: r.size for r in remotes}
+        self.total = sum(self.sizes.values())
         self.done = sum(_already(r, t) for r, t in zip(remotes, targets, strict=True))
         self.current = remotes[0].path
+        self.source = remotes[0].source
         self._started = time.monotonic()
         self._session_bytes = 0
         self._last_report = 0.0
@@ -388,8 +697,18 @@ class _Job:
         if self.control.paused:
             raise DownloadCancelled("Download paused; run it again to resume.", kept_partial=True)
 
+    def resize(self, remote: RemoteFile) -> None:
+        """Another source may list a different size for the same path (a different file)."""
+        old = self.sizes.get(remote.path, 0)
+        self.sizes[remote.path] = remote.size
+        self.total += remote.size - old
+
     def rewind(self, n: int) -> None:
         self.done = max(self.done - n, 0)
+
+    def say(self, note: str) -> None:
+        if self.on_progress:
+            self.on_progress(replace(self._progress(time.monotonic()), note=note))
 
     def advance(self, n: int) -> None:
         self.done += n
@@ -406,7 +725,75 @@ class _Job:
         speed = self._session_bytes / elapsed
         left = self.total - self.done
         eta = left / speed if speed > 0 else None
-        return Progress(self.current, self.done, self.total, speed, eta)
+        return Progress(self.current, self.done, self.total, speed, eta, source=self.source)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What a `.part` holds, from its `.meta` file."""
+
+    size: int
+    sha256: str | None
+    git_sha1: str | None
+    source: str
+
+
+def _read_meta(part: Path) -> _Held | None:
+    try:
+        raw = json.loads(meta_path(part).read_text(encoding="utf-8"))
+        return _Held(
+            int(raw["size"]), raw.get("sha256"), raw.get("git_sha1"), raw.get("source", "")
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no record (a `.part` from before records existed): trust the size check
+
+
+def _write_meta(part: Path, remote: RemoteFile) -> None:
+    record = {
+        "size": remote.size,
+        "sha256": remote.sha256,
+        "git_sha1": remote.git_sha1,
+        "source": remote.source,
+    }
+    meta_path(part).write_text(json.dumps(record), encoding="utf-8")
+
+
+def _same_file(held: _Held, remote: RemoteFile) -> bool:
+    """Same size and a hash both sides know that agrees; anything less counts as different."""
+    if held.size != remote.size:
+        return False
+    if held.sha256 and remote.sha256:
+        return held.sha256.lower() == remote.sha256.lower()
+    if held.git_sha1 and remote.git_sha1:
+        return held.git_sha1.lower() == remote.git_sha1.lower()
+    return False
+
+
+def _short(digest: str | None) -> str:
+    return f"{digest[:12]}…" if digest else "unknown"
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _check_status(status: int, remote: RemoteFile) -> None:
+    if status in (200, 206):
+        return
+    if status in RETRYABLE_STATUS:
+        raise _Retryable(f"HTTP {status}")
+    where = remote.source or "the server"
+    if status in (401, 403):
+        raise AuthRequiredError(f"{where} refused {remote.path} (HTTP {status}).")
+    raise _http_error(status, remote.path, where, "")
+
+
+def _http_error(status: int, what: str, host: str, auth: str) -> DownloadError:
+    if status in (401, 403):
+        return AuthRequiredError(f"{what} {auth}")
+    if status == 404:
+        return NotFoundError(f"Not found on {host}: {what}. Check the name.")
+    return DownloadError(f"{host} answered HTTP {status} for {what}.")
 
 
 def _already(remote: RemoteFile, target: Path) -> int:

@@ -85,3 +85,17 @@ def test_installed_model_is_found_by_name(
     (models / "my-copy.gguf").symlink_to(starter_path)
     rows = json.loads(run_main("models", "list", "--json", home=_private_home).stdout)
     assert any(r["name"] == "my-copy" and not r["bundled"] for r in rows)
+
+
+def test_cli_commands_do_not_import_qt(_private_home: Path) -> None:
+    probe = (
+        "import sys, main\n"
+        "main.main(['models', 'list'])\n"
+        "print('QT', any(m.startswith('PySide6') for m in sys.modules))\n"
+    )
+    env = {**os.environ, "MINICPM_CHAT_HOME": str(_private_home)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("QT False")

@@ -1,0 +1,109 @@
+"""The Hugging Face token, kept only in the system keyring.
+
+The token never goes to settings files, logs or the database: this module is the only place that
+touches it, and it never logs it. When no usable keyring exists (a headless box, a locked or
+missing Secret Service collection), saving raises `KeyringUnavailableError` with a message the
+app can show as is, and `HF_TOKEN` in the environment still works for the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import chainer, fail
+
+SERVICE = "MiniCPM Chat"
+USERNAME = "huggingface-token"
+TOKEN_ENV = "HF_TOKEN"
+NO_KEYRING_MESSAGE = (
+    "No system keyring is available, so the token can't be saved; "
+    "set HF_TOKEN for this session instead"
+)
+
+log = logging.getLogger(__name__)
+
+
+class KeyringUnavailableError(RuntimeError):
+    """No usable system keyring; the message is written for the person using the app."""
+
+
+def keyring_status() -> tuple[bool, str]:
+    """(available, message): whether a token can be stored, in words the settings page shows."""
+    backend = keyring.get_keyring()
+    if not _usable(backend):
+        return False, NO_KEYRING_MESSAGE
+    try:
+        # A read reaches the Secret Service, so a locked or absent collection shows up here.
+        backend.get_password(SERVICE, USERNAME)
+    except Exception as exc:  # backends leak their own D-Bus errors, not only KeyringError
+        log.info("The keyring %s is not usable: %s", _name(backend), type(exc).__name__)
+        return False, NO_KEYRING_MESSAGE
+    return True, f"The token is kept in the system keyring ({_name(backend)})."
+
+
+def save_token(token: str) -> None:
+    token = token.strip()
+    if not token:
+        raise ValueError("The token is empty.")
+    backend = _backend_or_raise()
+    try:
+        backend.set_password(SERVICE, USERNAME, token)
+    except Exception as exc:
+        # Only the error's type: some backends echo what they were given.
+        log.info("Saving the token failed: %s", type(exc).__name__)
+        raise KeyringUnavailableError(NO_KEYRING_MESSAGE) from None
+
+
+def load_token() -> str | None:
+    """The stored token, or None when there is none or no keyring; never raises."""
+    backend = keyring.get_keyring()
+    if not _usable(backend):
+        return None
+    try:
+        token = backend.get_password(SERVICE, USERNAME)
+    except Exception as exc:
+        log.info("Reading the token failed: %s", type(exc).__name__)
+        return None
+    return token or None
+
+
+def delete_token() -> None:
+    """Removes the stored token; no token stored is not an error."""
+    backend = _backend_or_raise()
+    try:
+        if backend.get_password(SERVICE, USERNAME) is not None:
+            backend.delete_password(SERVICE, USERNAME)
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except Exception as exc:
+        log.info("Deleting the token failed: %s", type(exc).__name__)
+        raise KeyringUnavailableError(NO_KEYRING_MESSAGE) from None
+
+
+def token_for_hub() -> str | None:
+    """What downloads send: the stored token, else HF_TOKEN from the environment."""
+    return load_token() or os.environ.get(TOKEN_ENV) or None
+
+
+def _backend_or_raise() -> keyring.backend.KeyringBackend:
+    backend = keyring.get_keyring()
+    if not _usable(backend):
+        raise KeyringUnavailableError(NO_KEYRING_MESSAGE)
+    return backend
+
+
+def _usable(backend: keyring.backend.KeyringBackend) -> bool:
+    if isinstance(backend, fail.Keyring):
+        return False
+    if isinstance(backend, chainer.ChainerBackend):
+        return bool(backend.backends)
+    # keyring.backends.null.Keyring "stores" nothing; it would lose the token silently.
+    return type(backend).__module__ != "keyring.backends.null"
+
+
+def _name(backend: keyring.backend.KeyringBackend) -> str:
+    return str(getattr(backend, "name", type(backend).__name__))

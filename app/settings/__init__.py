@@ -1,0 +1,1 @@
+"""The settings dialog: one page per group of settings, each with `load` and `apply`."""

@@ -1,0 +1,203 @@
+"""Hardware probing (parsers and fakes; no real GPU here) and where a model fits, KV cache
+included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from app.core import hardware as hw
+from app.core.catalog import load_catalog
+from app.core.hardware import (
+    CudaGpu,
+    Hardware,
+    OpenVinoDevice,
+    parse_cpuinfo,
+    parse_nvidia_smi,
+    probe_hardware,
+    probe_openvino_devices,
+    recommend,
+    recommend_for,
+)
+
+GB = 10**9
+GIB = 1024**3
+KIB = 1024
+# MiniCPM4-8B: 32 layers x 2 KV heads x 128 dims x K and V x 2 bytes.
+MINICPM4_KV_PER_TOKEN = 32 * KIB
+
+CPU_ONLY = Hardware(
+    total_ram_bytes=16 * GIB,
+    available_ram_bytes=12 * GIB,
+    cpu_model="Intel(R) Core(TM) i7-1360P",
+    cpu_flags=frozenset({"avx2"}),
+    logical_cores=16,
+    openvino_devices=(OpenVinoDevice("CPU", "Intel(R) Core(TM) i7-1360P"),),
+    cuda_offload=False,
+)
+RTX_8GB = CudaGpu("NVIDIA GeForce RTX 4060", 8 * GIB, 7 * GIB)
+
+
+def test_cpuinfo_gives_model_and_flags_of_interest() -> None:
+    text = (
+        "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+        "model name\t: Intel(R) Xeon(R) Platinum 8480+\n"
+        "flags\t\t: fpu sse2 avx avx2 avx512f avx512bw amx_bf16 amx_tile\n\n"
+        "processor\t: 1\nmodel name\t: something else\nflags\t\t: fpu\n"
+    )
+    model, flags = parse_cpuinfo(text)
+    assert model == "Intel(R) Xeon(R) Platinum 8480+"
+    assert flags == {"avx2", "avx512f", "amx_tile"}
+
+
+def test_nvidia_smi_lines_parse_and_junk_is_skipped() -> None:
+    gpus = parse_nvidia_smi(
+        "NVIDIA GeForce RTX 4090, 24564, 23012\nNVIDIA H100 80GB HBM3, [N/A], [N/A]\n\ngarbage\n"
+    )
+    assert gpus == (CudaGpu("NVIDIA GeForce RTX 4090", 24564 * 1024**2, 23012 * 1024**2),)
+
+
+def test_nvidia_smi_that_hangs_or_is_missing_gives_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def hang(*_args: Any, **kwargs: Any) -> None:
+        assert kwargs["timeout"] == 3.0
+        raise subprocess.TimeoutExpired("nvidia-smi", 3.0)
+
+    monkeypatch.setattr(hw.shutil, "which", lambda _name: "/usr/bin/nvidia-smi")
+    assert hw.nvidia_gpus(run=hang) == ()
+    monkeypatch.setattr(hw.shutil, "which", lambda _name: None)
+    assert hw.nvidia_gpus(run=hang) == ()
+
+
+def test_probe_hardware_is_cheap_and_plausible() -> None:
+    found = probe_hardware()
+    assert found.total_ram_bytes >= found.available_ram_bytes > 0
+    assert found.logical_cores >= 1
+    assert found.cpu_model
+    assert found.openvino_devices is None  # accelerators are probed only on request
+    assert found.cpu_model in found.summary()
+
+
+@pytest.fixture
+def fake_openvino(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    cores: list[int] = []
+
+    class Core:
+        available_devices = ["CPU", "GPU.0", "NPU"]
+        _props = {
+            "CPU": {"FULL_DEVICE_NAME": "Intel Core Ultra 7 155H"},
+            "GPU.0": {
+                "FULL_DEVICE_NAME": "Intel(R) Arc(TM) Graphics (iGPU)",
+                "GPU_DEVICE_TOTAL_MEM_SIZE": 15 * GIB,
+            },
+            "NPU": {"FULL_DEVICE_NAME": "Intel(R) AI Boost"},
+        }
+
+        def __init__(self) -> None:
+            cores.append(1)
+
+        def get_property(self, device: str, name: str) -> object:
+            props = self._props[device]
+            if name == "SUPPORTED_PROPERTIES":
+                return list(props)
+            return props[name]
+
+    monkeypatch.setitem(sys.modules, "openvino", types.SimpleNamespace(Core=Core))
+    probe_openvino_devices.cache_clear()
+    yield cores
+    probe_openvino_devices.cache_clear()
+
+
+def test_openvino_devices_have_full_names_memory_and_are_cached(
+    fake_openvino: list[int],
+) -> None:
+    devices = probe_openvino_devices()
+    assert [d.id for d in devices] == ["CPU", "GPU.0", "NPU"]
+    assert devices[1] == OpenVinoDevice("GPU.0", "Intel(R) Arc(TM) Graphics (iGPU)", 15 * GIB)
+    assert devices[1].kind == "GPU"
+    assert devices[2].memory_bytes is None
+    assert probe_openvino_devices() is devices
+    assert len(fake_openvino) == 1
+
+
+def test_broken_openvino_means_no_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def __init__(self) -> None:
+            raise RuntimeError("libopenvino.so: cannot open shared object file")
+
+    monkeypatch.setitem(sys.modules, "openvino", types.SimpleNamespace(Core=Broken))
+    probe_openvino_devices.cache_clear()
+    try:
+        assert probe_openvino_devices() == ()
+    finally:
+        probe_openvino_devices.cache_clear()
+
+
+def test_small_model_fits_on_the_cpu_with_llama_cpp() -> None:
+    advice = recommend(700 * 10**6, 40 * KIB, 8192, CPU_ONLY)
+    assert (advice.fit, advice.backend, advice.device) == ("fits", "llama", "CPU")
+    assert "KV cache at 8,192 tokens" in advice.explanation
+
+
+def test_the_kv_cache_is_counted() -> None:
+    # MiniCPM4-8B Q4_K_M on an 8 GiB GPU: fine at 4K, not at 64K (2 GiB of cache more).
+    machine = replace(CPU_ONLY, total_ram_bytes=8 * GIB, cuda_offload=True, cuda_gpus=(RTX_8GB,))
+    small = recommend(5 * GB, MINICPM4_KV_PER_TOKEN, 4096, machine)
+    assert (small.fit, small.device) == ("fits", "CUDA")
+    big = recommend(5 * GB, MINICPM4_KV_PER_TOKEN, 65536, machine)
+    assert "2.1 GB KV cache at 65,536 tokens" in big.explanation
+    assert (big.fit, big.device) == ("tight", "CUDA")
+
+
+def test_cuda_is_preferred_when_the_model_fits_in_vram() -> None:
+    machine = replace(CPU_ONLY, cuda_offload=True, cuda_gpus=(RTX_8GB,))
+    advice = recommend(1_100_000_000, 40 * KIB, 8192, machine)
+    assert (advice.fit, advice.backend, advice.device) == ("fits", "llama", "CUDA")
+    assert "RTX 4060" in advice.explanation
+    assert "GPU memory" in advice.explanation
+
+
+def test_too_large_for_vram_falls_back_to_the_cpu_and_says_so() -> None:
+    machine = replace(CPU_ONLY, total_ram_bytes=64 * GIB, cuda_offload=True, cuda_gpus=(RTX_8GB,))
+    advice = recommend(9 * GB, MINICPM4_KV_PER_TOKEN, 8192, machine)
+    assert (advice.fit, advice.backend, advice.device) == ("fits", "llama", "CPU")
+    assert "CUDA too large" in advice.explanation
+
+
+def test_gpu_without_llama_offload_is_ignored() -> None:
+    # nvidia-smi sees a GPU, but this llama.cpp build is CPU-only.
+    machine = replace(CPU_ONLY, cuda_offload=False, cuda_gpus=(RTX_8GB,))
+    assert recommend(1 * GB, 40 * KIB, 4096, machine).device == "CPU"
+
+
+def test_an_openvino_only_model_uses_openvino_and_its_gpu() -> None:
+    assert recommend(700 * 10**6, 40 * KIB, 4096, CPU_ONLY, ("openvino",)).backend == "openvino"
+    arc = OpenVinoDevice("GPU", "Intel(R) Arc(TM) A770 Graphics (dGPU)", 16 * GIB)
+    machine = replace(CPU_ONLY, openvino_devices=(*(CPU_ONLY.openvino_devices or ()), arc))
+    advice = recommend(700 * 10**6, 40 * KIB, 4096, machine, ("openvino",))
+    assert (advice.backend, advice.device) == ("openvino", "GPU")
+    assert "A770" in advice.explanation
+    # A GGUF that OpenVINO cannot run correctly never goes to the OpenVINO GPU.
+    assert recommend(700 * 10**6, 40 * KIB, 4096, machine, ("llama",)).device == "CPU"
+
+
+def test_too_large_everywhere() -> None:
+    advice = recommend(30 * GB, MINICPM4_KV_PER_TOKEN, 65536, CPU_ONLY)
+    assert advice.fit == "too large"
+    assert advice.device == "CPU"
+
+
+def test_catalog_entries_get_advice() -> None:
+    catalog = load_catalog()
+    for entry in catalog.entries:
+        variant = entry.default_variant()
+        advice = recommend_for(entry, variant.file, CPU_ONLY)
+        assert advice.fit in ("fits", "tight", "too large")
+        assert advice.backend in variant.file.backends

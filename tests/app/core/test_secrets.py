@@ -1,0 +1,243 @@
+"""The HF token lives only in the keyring: a real Secret Service round trip, the no-keyring case,
+and never in settings.json."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+from keyring.backends import SecretService, chainer, fail
+
+from app.core import secrets
+from app.core.paths import data_dir, settings_path
+from app.core.secrets import (
+    NO_KEYRING_MESSAGE,
+    KeyringUnavailableError,
+    delete_token,
+    keyring_status,
+    load_token,
+    save_token,
+    token_for_hub,
+)
+from app.core.settings import Settings, load_settings, save_settings
+
+TOKEN = "hf_TestTokenThatMustNeverLeak0123456789"
+NEEDS_PACKAGES = (
+    "needs the Debian packages gnome-keyring and dbus-x11 "
+    "(run installers/test_system_deps.sh as root)"
+)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-process keyring, for tests that are about where the token goes, not the OS."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.store.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such password")
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[object]:
+    """Sets a keyring backend for one test and puts the previous one back."""
+    previous = keyring.get_keyring()
+
+    def use(backend: keyring.backend.KeyringBackend) -> None:
+        keyring.set_keyring(backend)
+
+    yield use
+    keyring.set_keyring(previous)
+
+
+def _start_bus(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.Popen[str]:
+    if not (shutil.which("gnome-keyring-daemon") and shutil.which("dbus-launch")):
+        pytest.skip(f"A real Secret Service {NEEDS_PACKAGES}")
+    daemon = shutil.which("dbus-daemon")
+    assert daemon, "dbus-x11 depends on dbus, which ships dbus-daemon"
+    home, runtime = tmp / "home", tmp / "run"
+    home.mkdir()
+    runtime.mkdir(mode=0o700)
+    # The daemon keeps keyrings under $HOME: never the real user's.
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    bus = subprocess.Popen(
+        [daemon, "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    return bus
+
+
+def _start_keyring_daemon(password: str) -> subprocess.Popen[str]:
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdin is not None
+    daemon.stdin.write(password)
+    daemon.stdin.close()
+    return daemon
+
+
+def _wait_for_secret_service(timeout_s: float = 5.0) -> None:
+    import secretstorage
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with secretstorage.dbus_init() as connection:
+            if secretstorage.check_service_availability(connection):
+                return
+        time.sleep(0.02)
+    pytest.fail("gnome-keyring-daemon did not come up on the private bus")
+
+
+def _stop(*processes: subprocess.Popen[str]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def secret_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_keyring: object
+) -> Iterator[None]:
+    """A private session bus with an unlocked gnome-keyring, used through keyring's real
+    SecretService backend. (An empty password creates no login collection, so the throwaway
+    keyring gets one.)"""
+    bus = _start_bus(tmp_path, monkeypatch)
+    daemon = _start_keyring_daemon("test-only-password")
+    try:
+        _wait_for_secret_service()
+        keyring.set_keyring(SecretService.Keyring())
+        yield
+    finally:
+        _stop(daemon, bus)
+
+
+def test_real_secret_service_round_trip(secret_service: None) -> None:
+    available, message = keyring_status()
+    assert available, message
+    assert load_token() is None
+    save_token(f"  {TOKEN}\n")
+    assert load_token() == TOKEN
+    # Another backend instance (a fresh D-Bus connection) sees it: it really is stored.
+    assert SecretService.Keyring().get_password(secrets.SERVICE, secrets.USERNAME) == TOKEN
+    delete_token()
+    assert load_token() is None
+    delete_token()  # nothing stored is fine
+
+
+def test_secret_service_without_a_collection_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_keyring: object
+) -> None:
+    # gnome-keyring unlocked with an empty password has no login collection and no prompter
+    # to create one: keyring's backend raises while the daemon itself is running.
+    bus = _start_bus(tmp_path, monkeypatch)
+    daemon = _start_keyring_daemon("")
+    try:
+        _wait_for_secret_service()
+        keyring.set_keyring(SecretService.Keyring())
+        assert keyring_status() == (False, NO_KEYRING_MESSAGE)
+        with pytest.raises(KeyringUnavailableError, match="set HF_TOKEN"):
+            save_token(TOKEN)
+        assert load_token() is None
+    finally:
+        _stop(daemon, bus)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [fail.Keyring(), chainer.ChainerBackend()],
+    ids=["fail-backend", "empty-chainer"],
+)
+def test_no_backend_gives_a_clear_message_and_a_typed_error(
+    backend: keyring.backend.KeyringBackend,
+    use_keyring: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if isinstance(backend, chainer.ChainerBackend):
+        monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
+    keyring.set_keyring(backend)
+    available, message = keyring_status()
+    assert not available
+    assert message == NO_KEYRING_MESSAGE
+    assert "HF_TOKEN" in message
+    with pytest.raises(KeyringUnavailableError) as caught:
+        save_token(TOKEN)
+    assert str(caught.value) == NO_KEYRING_MESSAGE
+    assert load_token() is None
+    with pytest.raises(KeyringUnavailableError):
+        delete_token()
+
+
+def test_hf_token_environment_is_the_fallback(
+    use_keyring: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+    assert token_for_hub() == "hf_from_env"
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    save_token(TOKEN)
+    assert token_for_hub() == TOKEN
+
+
+def test_empty_token_is_refused(use_keyring: object) -> None:
+    keyring.set_keyring(MemoryKeyring())
+    with pytest.raises(ValueError):
+        save_token("   ")
+
+
+def test_token_never_reaches_settings_or_logs(
+    use_keyring: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    save_token(TOKEN)
+    path = settings_path()
+    save_settings(Settings(model="starter"), path)
+    save_settings(load_settings(path), path)
+    assert memory.store == {(secrets.SERVICE, secrets.USERNAME): TOKEN}
+    assert TOKEN not in path.read_text(encoding="utf-8")
+    for file in data_dir().rglob("*"):
+        if file.is_file():
+            assert TOKEN.encode() not in file.read_bytes(), file
+    # A keyring that fails while saving must not echo the token either.
+    keyring.set_keyring(_Exploding())
+    with pytest.raises(KeyringUnavailableError):
+        save_token(TOKEN)
+    assert TOKEN not in caplog.text
+
+
+class _Exploding(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError(f"could not store {password}")

@@ -13,6 +13,7 @@ COMMANDS = {
     "models": ("app.cli.models", "list, search, download, import or remove models"),
     "history": ("app.cli.history", "list, export or import chats"),
     "bench": ("app.cli.bench", "measure both backends on one model"),
+    "convert": ("app.cli.convert", "convert a MiniCPM GGUF into a verified OpenVINO model"),
     # Needs Qt, so it lives beside application.py, not in the Qt-free app.cli.
     "bench-gui": ("app.bench_gui", "measure how long the window's event loop stalls"),
 }

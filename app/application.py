@@ -14,21 +14,25 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.chat.controller import ChatController
 from app.chat.math import warm_up as math_warm_up
 from app.core import paths
+from app.core.catalog import load_catalog
 from app.core.conversations import ConversationStore, StorageError
+from app.core.hardware import probe_hardware
 from app.core.model_store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
+from app.downloads.manager import DownloadManager
 from app.engine_bridge.client import EngineClient
 from app.i18n import install_translator
 from app.main_window import WINDOW_TITLE, MainWindow
 from app.theme import ThemeController
 from engine.errors import EngineError
 from engine.session import Engine, LoadedModel
-from resources import bundled_models_dir
+from resources import app_icon_path, bundled_models_dir
 
 log = logging.getLogger(__name__)
 WINDOW_STATE_FILE = "window.ini"
@@ -72,9 +76,13 @@ class Services:
     client: EngineClient
     controller: ChatController
     reloader: ModelReloader
+    # The download queue and its worker thread (app.downloads).
+    downloads: DownloadManager | None = None
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
+        if self.downloads is not None:
+            self.downloads.shutdown()  # pauses the download in flight; its .part stays
         self.controller.shutdown()
         self.client.shutdown()
         try:
@@ -94,7 +102,11 @@ def build_services(engine: Engine | None = None, settings: Settings | None = Non
     controller = ChatController(store, client, settings)
     keeper = SettingsKeeper(settings, settings_path)
     reloader = ModelReloader(keeper, models, client, keeper)
-    return Services(keeper, store, models, client, controller, reloader)
+    # Downloads: the catalog is checked at start-up (a broken one fails loudly); probing RAM and
+    # CPU is cheap, the slow accelerator probes are left out.
+    downloads = DownloadManager(settings, load_catalog(), probe_hardware(), parent=keeper)
+    keeper.settings_changed.connect(downloads.apply_settings)
+    return Services(keeper, store, models, client, controller, reloader, downloads)
 
 
 def build_main_window(services: Services) -> MainWindow:
@@ -105,6 +117,7 @@ def build_main_window(services: Services) -> MainWindow:
         services.models,
         services.settings.current,
         paths.data_dir() / WINDOW_STATE_FILE,
+        downloads=services.downloads,
     )
     window.settings_edited.connect(services.settings.apply)
     services.settings.settings_changed.connect(window.apply_settings)
@@ -217,6 +230,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     app = QApplication(list(argv) if argv is not None else sys.argv)
     app.setApplicationName(WINDOW_TITLE)
     app.setApplicationDisplayName(WINDOW_TITLE)
+    app.setWindowIcon(QIcon(str(app_icon_path())))
     try:
         services = build_services()
     except StorageError as exc:

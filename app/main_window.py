@@ -11,7 +11,15 @@ from pathlib import Path
 
 import psutil
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLabel,
@@ -31,8 +39,12 @@ from app.core import paths
 from app.core.conversations import ConversationStore
 from app.core.model_store import ModelStore
 from app.core.settings import Settings
+from app.downloads.banner import FirstRunBanner
+from app.downloads.manager import DownloadManager
+from app.downloads.panel import DownloadsDialog
 from app.engine_bridge.client import EngineClient, model_display_name
 from app.settings.dialog import SettingsDialog
+from app.settings.model_import import ModelImporter, is_importable
 from engine.session import LoadedModel
 from engine.types import GenerationStats
 
@@ -56,6 +68,8 @@ class MainWindow(QMainWindow):
         settings: Settings,
         state_path: Path,
         parent: QWidget | None = None,
+        *,
+        downloads: DownloadManager | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(WINDOW_TITLE)
@@ -69,6 +83,9 @@ class MainWindow(QMainWindow):
         self._loaded: LoadedModel | None = None
         self._context_used = 0
         self._shown_once = False
+        # Imports from drag and drop and from the settings dialog share one queue.
+        self.model_importer = ModelImporter(models, self)
+        self.setAcceptDrops(True)
 
         self.conversations = ConversationPanel(store, self)
         self.chat = ChatView(controller, self)
@@ -83,6 +100,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self._build_toolbar()
         self._build_status_bar()
+        self._build_downloads(downloads)
         self._build_shortcuts()
         self._wire()
         self._restore_state()
@@ -143,6 +161,77 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         toolbar.addAction(self.settings_action)
 
+    # -- downloads (app.downloads) ---------------------------------------------------------
+
+    def _build_downloads(self, downloads: DownloadManager | None) -> None:
+        """The "Models…" action, the download manager window and the first-run card."""
+        self._downloads = downloads
+        self.downloads_dialog: DownloadsDialog | None = None
+        self.first_run_banner: FirstRunBanner | None = None
+        self.downloads_action = QAction(self.tr("Models…"), self)
+        self.downloads_action.setObjectName("downloadsAction")
+        self.downloads_action.setToolTip(self.tr("Download models"))
+        self.downloads_action.setEnabled(downloads is not None)
+        self.downloads_action.triggered.connect(self._on_downloads_action_triggered)
+        toolbar = self.findChild(QToolBar, "mainToolbar")
+        if toolbar is not None:
+            toolbar.insertAction(self.settings_action, self.downloads_action)
+        if downloads is None:
+            return
+        downloads.model_installed.connect(self._on_downloads_model_installed)
+        banner = FirstRunBanner(downloads, self._models, self)
+        banner.download_started.connect(self._on_first_run_banner_download_started)
+        banner.dismissed.connect(self._on_first_run_banner_dismissed)
+        self.first_run_banner = banner
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self._first_run_bar = QToolBar(self.tr("Recommended model"), self)
+        self._first_run_bar.setObjectName("firstRunBar")
+        self._first_run_bar.setMovable(False)
+        self._first_run_bar.setFloatable(False)
+        self._first_run_bar.addWidget(banner)
+        self._first_run_bar.setVisible(banner.wanted)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._first_run_bar)
+
+    def open_downloads(self) -> DownloadsDialog | None:
+        """Show the download manager window (non-modal)."""
+        if self._downloads is None:
+            return None
+        if self.downloads_dialog is None:
+            self.downloads_dialog = DownloadsDialog(self._downloads, self)
+        self.downloads_dialog.show()
+        self.downloads_dialog.raise_()
+        self.downloads_dialog.activateWindow()
+        return self.downloads_dialog
+
+    @Slot()
+    def _on_downloads_action_triggered(self) -> None:
+        self.open_downloads()
+
+    @Slot(str)
+    def _on_first_run_banner_download_started(self, item_id: str) -> None:
+        self._first_run_bar.setVisible(False)
+        dialog = self.open_downloads()
+        if dialog is not None:
+            dialog.panel.select(item_id)
+
+    @Slot()
+    def _on_first_run_banner_dismissed(self) -> None:
+        self._first_run_bar.setVisible(False)
+
+    @Slot(str)
+    def _on_downloads_model_installed(self, path: str) -> None:
+        # The settings page and ModelStore list models from disk, so it shows there at once.
+        if self.first_run_banner is not None:
+            self._first_run_bar.setVisible(False)
+        self.statusBar().showMessage(
+            self.tr("Installed {name}. Choose it in Settings → Model.").format(
+                name=Path(path).name
+            ),
+            10_000,
+        )
+
+    # -- status bar ------------------------------------------------------------------------
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status_model = QLabel(self.tr("No model"), bar)
@@ -192,6 +281,9 @@ class MainWindow(QMainWindow):
         client.load_started.connect(self._on_client_load_started)
         client.model_loaded.connect(self._on_client_model_loaded)
         client.load_failed.connect(self._on_client_load_failed)
+        client.load_fell_back.connect(self._on_client_load_fell_back)
+        self.model_importer.model_imported.connect(self._on_model_importer_model_imported)
+        self.model_importer.import_failed.connect(self._on_model_importer_import_failed)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -215,7 +307,14 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return self.settings_dialog
-        dialog = SettingsDialog(self._settings, self._models, paths.data_dir(), self)
+        dialog = SettingsDialog(
+            self._settings,
+            self._models,
+            paths.data_dir(),
+            self,
+            importer=self.model_importer,
+            loaded_path=self._loaded.info.path if self._loaded else None,
+        )
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
         dialog.finished.connect(self._on_settings_dialog_finished)
         self.settings_dialog = dialog
@@ -243,6 +342,24 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._memory_timer.stop()
         super().closeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if _dropped_models(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        models = _dropped_models(event)
+        if not models:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for path in models:
+            self.model_importer.import_model(path)
+        self.status_model.setText(
+            self.tr("Importing {name}…").format(name=", ".join(p.name for p in models))
+        )
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -324,6 +441,9 @@ class MainWindow(QMainWindow):
         self._show_context()
         for warning in loaded.warnings:
             self.chat.show_error(warning)
+        self.status_model.setToolTip("")
+        if self.settings_dialog is not None:
+            self.settings_dialog.model_page.set_loaded_path(loaded.info.path)
 
     @Slot(int, str)
     def _on_client_load_failed(self, _request_id: int, message: str) -> None:
@@ -333,6 +453,28 @@ class MainWindow(QMainWindow):
         self.status_model.setText(self.tr("The model could not be loaded"))
         self.chat.show_error(
             self.tr("The model could not be loaded: {message}").format(message=message)
+        )
+
+    @Slot(int, object)
+    def _on_client_load_fell_back(self, _request_id: int, notes: tuple[str, ...]) -> None:
+        text = "\n".join(notes)
+        self.chat.show_error(text)
+        self.status_model.setToolTip(text)
+
+    @Slot(str, str)
+    def _on_model_importer_model_imported(self, _source: str, target: str) -> None:
+        name = Path(target).stem if target.lower().endswith(".gguf") else Path(target).name
+        message = self.tr("Imported {name}. Choose it in Settings → Model.").format(name=name)
+        self.status_model.setText(message)
+        if self.settings_dialog is None:
+            self.chat.show_error(message)
+
+    @Slot(str, str)
+    def _on_model_importer_import_failed(self, source: str, message: str) -> None:
+        self.chat.show_error(
+            self.tr("{name} was not imported: {error}").format(
+                name=Path(source).name, error=message
+            )
         )
 
     @Slot(object)
@@ -371,3 +513,12 @@ class MainWindow(QMainWindow):
             )
         else:
             self.status_context.setText(self.tr("Context –"))
+
+
+def _dropped_models(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+    """The local .gguf files and OpenVINO IR folders being dragged in; others are ignored."""
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    paths_ = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths_ if is_importable(p)]

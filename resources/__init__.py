@@ -14,3 +14,7 @@ def resource_path(*parts: str) -> Path:
 def bundled_models_dir() -> Path:
     """Models installed by set-up (the starter); git ignores the folder's contents."""
     return resource_path("models")
+
+
+def app_icon_path() -> Path:
+    return resource_path("icons", "minicpm-chat.svg")

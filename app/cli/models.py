@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,29 +16,24 @@ from app.core import paths
 from app.core.catalog import CatalogError, Variant, fit, load_catalog
 from app.core.downloads import (
     IR_MARKER,
-    STAGING_DIR,
     DownloadCancelled,
     Downloader,
     DownloadError,
-    HuggingFaceSource,
-    ModelScopeSource,
     Progress,
     RemoteFile,
     Source,
-    part_path,
 )
-from app.core.model_store import InstalledModel, ModelStore
+from app.core.model_store import InstalledModel, ModelStore, ModelStoreError
+from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names
 from engine.backends.registry import backends_for
 from engine.errors import EngineError
 from engine.model_info import inspect_model
 from resources import bundled_models_dir
 
 DEFAULT_SEARCH_CONTEXT = 8192
-IMPORTED_DIR = "imported"
 # The standard variable huggingface_hub users already have; the app's own token store
 # (the OS keyring) comes with the settings panel.
 TOKEN_ENV = "HF_TOKEN"
-SOURCE_NAMES = ("hf", "mirror", "modelscope")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -131,7 +125,7 @@ def main(args: argparse.Namespace) -> int:
     }
     try:
         return commands[args.models_command](args)
-    except (CatalogError, DownloadError, EngineError, OSError) as exc:
+    except (CatalogError, DownloadError, EngineError, ModelStoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -228,24 +222,21 @@ def pull_model(args: argparse.Namespace) -> int:
 
 def _sources(args: argparse.Namespace, catalog_on_modelscope: bool) -> list[Source]:
     """The `--source` order, or mirror (if `--endpoint`) -> Hugging Face -> ModelScope."""
-    names = [n.strip() for given in args.source or [] for n in given.split(",") if n.strip()]
+    names = parse_source_names(args.source or [])
     if not names:
         names = ["mirror"] if args.endpoint else []
         names.append("hf")
         if catalog_on_modelscope:
             names.append("modelscope")
-    unknown = [n for n in names if n not in SOURCE_NAMES]
-    if unknown:
-        raise DownloadError(f"Unknown source {unknown[0]!r}; use {', '.join(SOURCE_NAMES)}.")
-    if "mirror" in names and not args.endpoint:
+    if "mirror" in names and not args.endpoint and not set(names) - set(SOURCE_NAMES):
         raise DownloadError("--source mirror needs the mirror's address: --endpoint URL.")
     token = os.environ.get(TOKEN_ENV) or None
-    built: dict[str, Source] = {
-        "hf": HuggingFaceSource(token=token),
-        "mirror": HuggingFaceSource(args.endpoint, token=token, name="mirror"),
-        "modelscope": ModelScopeSource(args.modelscope_endpoint),
-    }
-    return [built[n] for n in dict.fromkeys(names)]
+    return build_sources(
+        names,
+        endpoint=args.endpoint,
+        token=token,
+        modelscope_endpoint=args.modelscope_endpoint,
+    )
 
 
 def _catalog_variant(name: str, file: str | None) -> Variant | None:
@@ -350,8 +341,7 @@ def remove_model(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm(f"Delete {model.name} ({model.path})? [y/N] "):
         print("Nothing deleted.", file=sys.stderr)
         return 1
-    _delete(model.path)
-    _prune_empty(model.path.parent, models_dir)
+    store.remove(model)
     print(f"Deleted {model.name}.")
     return 0
 
@@ -363,59 +353,10 @@ def _confirm(question: str) -> bool:
     return input(question).strip().lower() in ("y", "yes")
 
 
-def _delete(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
-
-
-def _prune_empty(folder: Path, root: Path) -> None:
-    """Removes the repo / owner folders a deletion left empty, never `root` itself."""
-    root = root.resolve()
-    folder = folder.resolve()
-    while folder != root and root in folder.parents and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
-
-
 # -- import -------------------------------------------------------------------------------------
 
 
 def import_model(args: argparse.Namespace) -> int:
-    source = args.path.expanduser().resolve()
-    if source.name == IR_MARKER:
-        source = source.parent
-    info = inspect_model(source)  # refuses broken files before anything is copied
-    target = paths.models_dir() / IMPORTED_DIR / source.name
-    if target.exists():
-        print(f"error: {target} already exists; remove it first.", file=sys.stderr)
-        return 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        _copy_folder(source, target)
-    else:
-        _copy_file(source, target)
+    target, info = ModelStore(paths.models_dir(), bundled_models_dir()).import_model(args.path)
     print(f"Imported {info.name} ({info.format}) to {target}")
     return 0
-
-
-def _copy_file(source: Path, target: Path) -> None:
-    part = part_path(target)
-    try:
-        shutil.copyfile(source, part)
-        with open(part, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(part, target)  # a model appears in the list only once complete
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def _copy_folder(source: Path, target: Path) -> None:
-    staging = paths.models_dir() / STAGING_DIR / f"import-{source.name}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        shutil.copytree(source, staging)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

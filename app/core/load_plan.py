@@ -80,18 +80,6 @@ def load_attempts(
     """
     n_ctx = _context(info, settings)
     plan: list[Attempt] = []
-    if remembered is not None:
-        known = remembered.get(info.path, settings)
-        if known is not None:
-            where = f"{_backend_words(known.backend)} on {_device_words(known.device)}"
-            plan.append(
-                replace(
-                    known,
-                    reason=f"Using what worked for this model before: {where}, "
-                    f"{known.n_ctx:,}-token context.",
-                )
-            )
-
     backend = settings.backend
     first_reason = ""
     if backend not in (LLAMA, OPENVINO):
@@ -115,7 +103,21 @@ def load_attempts(
     if backend == OPENVINO and info.format == "gguf":
         plan.append(Attempt(LLAMA, "CPU", n_ctx, 0, "llama.cpp reads every GGUF file."))
         plan.extend(Attempt(LLAMA, "CPU", c, 0) for c in _halvings(n_ctx))
+    known = remembered.get(info.path, settings) if remembered is not None else None
+    if known is not None:
+        plan.insert(0, _remembered_attempt(known, plan[0]))
     return _unique(plan)
+
+
+def _remembered_attempt(known: Attempt, planned: Attempt) -> Attempt:
+    """Worth a note only when it departs from what the settings ask for."""
+    if known.choice == planned.choice:
+        return replace(known, reason=planned.reason)
+    where = f"{_backend_words(known.backend)} on {_device_words(known.device)}"
+    return replace(
+        known,
+        reason=f"Using what worked for this model before: {where}, {known.n_ctx:,}-token context.",
+    )
 
 
 def _context(info: ModelInfo, settings: Settings) -> int:
@@ -385,8 +387,13 @@ def load_model(
     hardware: Hardware | None = None,
     remembered: RememberedLoads | None = None,
     on_attempt_failed: OnAttemptFailed | None = None,
+    *,
+    base_options: LoadOptions | None = None,
 ) -> tuple[LoadedModel, list[str]]:
-    """Plan, load with fallback, remember the winner: what the worker and the CLI call."""
+    """Plan, load with fallback, remember the winner: what the worker and the CLI call.
+
+    `base_options` carries what the plan does not decide (threads, cache folder, flash
+    attention); by default they come from `settings`."""
     attempts = load_attempts(info, settings, hardware, remembered)
 
     def keep(attempt: Attempt) -> None:
@@ -398,6 +405,6 @@ def load_model(
         info,
         attempts,
         on_attempt_failed,
-        base_options=settings.load_options(),
+        base_options=base_options or settings.load_options(),
         on_loaded=keep,
     )

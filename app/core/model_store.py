@@ -1,7 +1,15 @@
-"""Models on disk: the bundled starter plus everything in the user's models folder."""
+"""Models on disk: the bundled starter plus everything in the user's models folder.
+
+Importing copies a validated `.gguf` file or OpenVINO IR folder into `models/imported/` under a
+temporary name and renames it into place, so a half-copied model is never listed; removing
+deletes the files and prunes the folders that held only them. The CLI and the GUI both call
+these.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +19,14 @@ from engine.model_info import ModelInfo, inspect_model
 
 IR_MARKER = "openvino_model.xml"
 STARTER_NAME = "SmolLM2-135M-Instruct.Q4_1"
+IMPORTED_DIR = "imported"
+# The same staging folder app.core.downloads uses (hidden, so never listed); not imported from
+# there because that module pulls in the HTTP stack, and this one loads with the window.
+STAGING_DIR = ".staging"
+
+
+class ModelStoreError(Exception):
+    """An import or removal that cannot be done; the message is for the person using the app."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +99,103 @@ class ModelStore:
             "No model is installed. Run 'make run' once to install the starter model."
         )
 
+    def find(self, name_or_path: str) -> InstalledModel | None:
+        """The listed model with this name, file name or path; None when there is none."""
+        wanted = name_or_path.lower()
+        for model in self.list():
+            if wanted in (model.name.lower(), model.path.name.lower()) or str(model.path) == (
+                name_or_path
+            ):
+                return model
+        return None
+
+    def import_model(self, source: Path) -> tuple[Path, ModelInfo]:
+        return import_model(source, self.models_dir)
+
+    def remove(self, model: InstalledModel) -> None:
+        remove_model(model, self.models_dir)
+
     @staticmethod
     def _describe(path: Path, bundled: bool) -> InstalledModel:
         try:
             return InstalledModel(_model_name(path), path, bundled, info=inspect_model(path))
         except EngineError as exc:
             return InstalledModel(_model_name(path), path, bundled, error=str(exc))
+
+
+def import_target(source: Path, models_dir: Path) -> Path:
+    """Where `import_model` would put `source` (a .gguf file, an IR folder or its XML file)."""
+    return models_dir / IMPORTED_DIR / _import_source(source).name
+
+
+def import_model(source: Path, models_dir: Path) -> tuple[Path, ModelInfo]:
+    """Validates, then copies a model into `models_dir/imported`; returns where and what it is.
+
+    Raises `EngineError` (from `inspect_model`) for a broken or unknown file, before anything is
+    copied, and `ModelStoreError` when a model of that name was imported already.
+    """
+    source = _import_source(source)
+    info = inspect_model(source)  # refuses broken files before anything is copied
+    target = import_target(source, models_dir)
+    if target.exists():
+        raise ModelStoreError(f"{target} already exists; remove it first.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        _copy_folder(source, target, models_dir / STAGING_DIR)
+    else:
+        _copy_file(source, target)
+    return target, info
+
+
+def remove_model(model: InstalledModel, models_dir: Path) -> None:
+    """Deletes a downloaded or imported model and the folders it leaves empty."""
+    if model.bundled:
+        raise ModelStoreError(f"{model.name} is bundled with the app and cannot be removed.")
+    root = models_dir.resolve()
+    folder = model.path.parent.resolve()  # not the path itself: a model may be a link
+    if folder != root and root not in folder.parents:
+        raise ModelStoreError(f"{model.path} is not in the models folder {models_dir}.")
+    if model.path.is_dir() and not model.path.is_symlink():
+        shutil.rmtree(model.path)
+    else:
+        model.path.unlink()
+    _prune_empty(model.path.parent, models_dir)
+
+
+def _import_source(source: Path) -> Path:
+    source = Path(source).expanduser().resolve()
+    return source.parent if source.name == IR_MARKER else source
+
+
+def _part_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.part")
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    part = _part_path(target)
+    try:
+        shutil.copyfile(source, part)
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, target)  # a model appears in the list only once complete
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _copy_folder(source: Path, target: Path, staging_root: Path) -> None:
+    staging = staging_root / f"import-{source.name}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(source, staging)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Removes the repo / owner folders a deletion left empty, never `root` itself."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -36,6 +36,11 @@ class Settings:
     thinking: bool = False
     # Caps reasoning tokens; 0 lets the model think as long as it wants.
     thinking_budget: int = 0
+    # Downloads: an offline switch hides everything that would connect; a Hub mirror endpoint
+    # ("" = huggingface.co) and the order of sources tried ("hf", "mirror", "modelscope").
+    offline: bool = False
+    hub_endpoint: str = ""
+    download_sources: str = "hf,modelscope"
     theme: str = "system"
     language: str = "system"
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker, model_file_name
+from app.core.hardware import Hardware
+from app.engine_bridge.worker import (
+    FLUSH_INTERVAL_S,
+    EngineWorker,
+    model_file_name,
+    probe_accelerators,
+)
 from engine.model_info import ModelInfo
 from engine.session import Engine, LoadedModel
 from engine.types import (
@@ -39,6 +45,8 @@ class EngineClient(QObject):
     can type and send while the starter model loads. Signals (GUI thread, current ids only):
         load_started(int request_id, str model_name)
         model_loaded(int request_id, LoadedModel)
+        load_fell_back(int request_id, tuple[str, ...] notes)   # after model_loaded, when the
+            # load departed from the settings (another device, a smaller context): why, in words
         load_failed(int request_id, str message)
         text_generated(int request_id, str channel, str text)
         generation_finished(int request_id, GenerationResult)
@@ -47,6 +55,7 @@ class EngineClient(QObject):
 
     load_started = Signal(int, str)
     model_loaded = Signal(int, object)
+    load_fell_back = Signal(int, object)
     load_failed = Signal(int, str)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
@@ -64,10 +73,12 @@ class EngineClient(QObject):
         parent: QObject | None = None,
         *,
         flush_interval_s: float = FLUSH_INTERVAL_S,
+        probe: Callable[[], Hardware] = probe_accelerators,
     ) -> None:
         super().__init__(parent)
         self._next_id = 0
         self._load_id: int | None = None
+        self._loaded_id: int | None = None  # the load whose model is in use
         self._loaded: LoadedModel | None = None
         self._model_name: str | None = None
         self._live: set[int] = set()
@@ -77,7 +88,7 @@ class EngineClient(QObject):
 
         self._thread = QThread()
         self._thread.setObjectName("engine")
-        self._worker = EngineWorker(engine or Engine(), flush_interval_s)
+        self._worker = EngineWorker(engine or Engine(), flush_interval_s, probe=probe)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)
 
@@ -88,6 +99,7 @@ class EngineClient(QObject):
 
         self._worker.load_started.connect(self._on_worker_load_started)
         self._worker.model_loaded.connect(self._on_worker_model_loaded)
+        self._worker.load_fell_back.connect(self._on_worker_load_fell_back)
         self._worker.load_failed.connect(self._on_worker_load_failed)
         self._worker.text_generated.connect(self._on_worker_text_generated)
         self._worker.generation_finished.connect(self._on_worker_generation_finished)
@@ -193,11 +205,17 @@ class EngineClient(QObject):
         if request_id != self._load_id or self._closed:
             return
         self._load_id = None
+        self._loaded_id = request_id
         self._loaded = loaded
         self.model_loaded.emit(request_id, loaded)
         pending, self._pending = self._pending, []
         for item in pending:
             self._send(item)
+
+    @Slot(int, object)
+    def _on_worker_load_fell_back(self, request_id: int, notes: tuple[str, ...]) -> None:
+        if request_id == self._loaded_id and self._load_id is None and not self._closed:
+            self.load_fell_back.emit(request_id, notes)
 
     @Slot(int, str)
     def _on_worker_load_failed(self, request_id: int, message: str) -> None:

@@ -10,8 +10,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.core.hardware import Hardware, probe_hardware
+from app.core.load_plan import RememberedLoads, load_model
+from app.core.settings import Settings
 from engine.errors import EngineError
-from engine.model_info import ModelInfo
+from engine.model_info import ModelInfo, inspect_model
 from engine.reasoning import TextPiece
 from engine.session import Engine
 from engine.types import GenerationParams, GenerationResult, GenerationStats, LoadOptions, Message
@@ -20,6 +23,22 @@ log = logging.getLogger(__name__)
 
 # Streamed text reaches the GUI at most this often (20 repaints a second are plenty to read).
 FLUSH_INTERVAL_S = 0.05
+
+
+def probe_accelerators() -> Hardware:
+    """What the fallback plan needs to know: OpenVINO devices and CUDA (slow: worker thread)."""
+    return probe_hardware(accelerators=True)
+
+
+def load_settings_for(backend: str, options: LoadOptions) -> Settings:
+    """The load-time part of `Settings` that asked for (backend, options): what the plan reads."""
+    return Settings(
+        backend=backend,
+        device=options.device,
+        context_length=options.n_ctx,
+        cpu_threads=options.n_threads or 0,
+        gpu_layers=options.n_gpu_layers,
+    )
 
 
 def model_file_name(path: Path) -> str:
@@ -68,9 +87,13 @@ class EngineWorker(QObject):
     """Owns one `Engine`; lives on its own QThread. Call `stop()` from any thread.
 
     Requests arrive as queued calls of `load`, `generate`, `unload` and `shutdown`, each with the
-    request id the client handed out. Signals:
+    request id the client handed out. A load steps down when the first choice fails (GPU -> NPU
+    -> CPU, CUDA -> CPU, smaller contexts; `app.core.load_plan`) and remembers what worked.
+    Signals:
         load_started(int request_id, str model_name)
         model_loaded(int request_id, LoadedModel)
+        load_fell_back(int request_id, tuple[str, ...] notes)   # after model_loaded, when the
+            # load departed from the settings: why, in plain sentences
         load_failed(int request_id, str message)
         text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
         generation_finished(int request_id, GenerationResult)
@@ -80,16 +103,27 @@ class EngineWorker(QObject):
 
     load_started = Signal(int, str)
     model_loaded = Signal(int, object)
+    load_fell_back = Signal(int, object)
     load_failed = Signal(int, str)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, str)
     model_unloaded = Signal()
 
-    def __init__(self, engine: Engine, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
+        *,
+        probe: Callable[[], Hardware] = probe_accelerators,
+        remembered: RememberedLoads | None = None,
+    ) -> None:
         super().__init__()
         self._engine = engine
         self._flush_interval_s = flush_interval_s
+        self._probe = probe
+        self._hardware: Hardware | None = None  # probed once, on the first non-CPU load
+        self._remembered = remembered if remembered is not None else RememberedLoads()
         # Guards the three fields below, which `stop()` reads from other threads.
         self._lock = threading.Lock()
         self._running_id: int | None = None
@@ -122,8 +156,18 @@ class EngineWorker(QObject):
     ) -> None:
         name = model_file_name(model.path if isinstance(model, ModelInfo) else Path(model))
         self.load_started.emit(request_id, name)
+        options = options or LoadOptions()
+        settings = load_settings_for(backend, options)
         try:
-            loaded = self._engine.load(model, backend, options)
+            info = model if isinstance(model, ModelInfo) else inspect_model(Path(model))
+            loaded, notes = load_model(
+                self._engine,
+                info,
+                settings,
+                self._hardware_for(settings),
+                self._remembered,
+                base_options=options,
+            )
         except EngineError as exc:
             self.load_failed.emit(request_id, str(exc))
             return
@@ -132,6 +176,21 @@ class EngineWorker(QObject):
             self.load_failed.emit(request_id, f"Unexpected error while loading: {exc}")
             return
         self.model_loaded.emit(request_id, loaded)
+        if notes:
+            self.load_fell_back.emit(request_id, tuple(notes))
+
+    def _hardware_for(self, settings: Settings) -> Hardware | None:
+        """The accelerators, probed once; not at all while only the CPU is asked for (the
+        plan needs no hardware then, and the probe imports OpenVINO and runs nvidia-smi)."""
+        if settings.device.upper() == "CPU" and settings.gpu_layers == 0:
+            return self._hardware
+        if self._hardware is None:
+            try:
+                self._hardware = self._probe()
+            except Exception:  # no accelerators known: the plan still ends on the CPU
+                log.exception("probing the hardware failed")
+                return None
+        return self._hardware
 
     @Slot(int, object, object)
     def generate(

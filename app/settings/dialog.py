@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout
 
 from app.core.model_store import ModelStore
 from app.core.settings import Settings
+from app.settings.hub_page import DownloadsPage
+from app.settings.model_import import ModelImporter
 from app.settings.pages import AppearancePage, GenerationPage, ModelPage
 
 
@@ -25,18 +27,24 @@ class SettingsDialog(QDialog):
         models: ModelStore,
         data_dir: Path,
         parent: QWidget | None = None,
+        *,
+        importer: ModelImporter | None = None,
+        loaded_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(480)
         self._settings = settings
-        self.model_page = ModelPage(models, self)
+        self.model_page = ModelPage(models, self, importer)
+        self.model_page.set_loaded_path(loaded_path)
         self.generation_page = GenerationPage(self)
+        self.downloads_page = DownloadsPage(self)
         self.appearance_page = AppearancePage(data_dir, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.model_page, self.tr("Model"))
         self.tabs.addTab(self.generation_page, self.tr("Generation"))
+        self.tabs.addTab(self.downloads_page, self.tr("Downloads"))
         self.tabs.addTab(self.appearance_page, self.tr("Appearance"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -49,8 +57,8 @@ class SettingsDialog(QDialog):
         for page in self._pages():
             page.load(settings)
 
-    def _pages(self) -> tuple[ModelPage, GenerationPage, AppearancePage]:
-        return (self.model_page, self.generation_page, self.appearance_page)
+    def _pages(self) -> tuple[ModelPage, GenerationPage, DownloadsPage, AppearancePage]:
+        return (self.model_page, self.generation_page, self.downloads_page, self.appearance_page)
 
     def edited_settings(self) -> Settings:
         settings = self._settings

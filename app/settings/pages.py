@@ -6,24 +6,45 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
 
-from app.core.model_store import ModelStore
+from app.core.load_plan import RememberedLoads
+from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
 from app.core.settings import Settings
+from app.settings.model_import import ModelImporter
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 BACKENDS = (("Automatic", "auto"), ("llama.cpp", "llama"), ("OpenVINO", "openvino"))
-DEVICES = (("CPU", "CPU"), ("GPU", "GPU"), ("NPU", "NPU"), ("Automatic", "AUTO"))
+DEVICES = (
+    ("Automatic", "AUTO"),
+    ("CPU", "CPU"),
+    ("GPU (OpenVINO)", "GPU"),
+    ("NPU (OpenVINO)", "NPU"),
+    ("NVIDIA GPU (CUDA)", "CUDA"),
+)
+# Which devices each backend can use: llama.cpp offloads to CUDA, OpenVINO to its GPU and NPU
+# plugins. "auto" picks the backend per model, so any device may apply.
+BACKEND_DEVICES = {
+    "auto": frozenset(value for _label, value in DEVICES),
+    "llama": frozenset({"AUTO", "CPU", "CUDA"}),
+    "openvino": frozenset({"AUTO", "CPU", "GPU", "NPU"}),
+}
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 LANGUAGES = (("Follow the system", "system"), ("English", "en"), ("简体中文", "zh_CN"))
 
@@ -39,29 +60,65 @@ def _select(combo: QComboBox, value: object) -> None:
 
 
 class ModelPage(QWidget):
-    """Which model, and how it is loaded. No signals."""
+    """Which model, and how it is loaded; importing and deleting models. No signals.
 
-    def __init__(self, models: ModelStore, parent: QWidget | None = None) -> None:
+    Import and Delete act at once (they change files, not settings); the model list follows.
+    """
+
+    def __init__(
+        self,
+        models: ModelStore,
+        parent: QWidget | None = None,
+        importer: ModelImporter | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("modelPage")
         self._models = models
         self._loaded_index = -1
+        self._loaded_path: Path | None = None  # the model in use: not deletable
+        self._installed: list[InstalledModel] = []
+        self._importer = importer or ModelImporter(models, self)
+        self._importer.import_started.connect(self._on_importer_import_started)
+        self._importer.model_imported.connect(self._on_importer_model_imported)
+        self._importer.import_failed.connect(self._on_importer_import_failed)
         form = QFormLayout(self)
         self.model = QComboBox(self)
         self.model.setObjectName("modelCombo")
-        for installed in models.list():
-            label = installed.name + (self.tr(" (bundled)") if installed.bundled else "")
-            self.model.addItem(label, installed.name)
-            row = self.model.count() - 1
-            self.model.setItemData(row, str(installed.path), PATH_ROLE)
-            self.model.setItemData(row, str(installed.path), Qt.ItemDataRole.ToolTipRole)
+        self._fill_models()
+        self.model.currentIndexChanged.connect(self._on_model_current_index_changed)
+        self.import_button = QPushButton(self.tr("Import…"), self)
+        self.import_button.setObjectName("importModelButton")
+        self.import_button.setToolTip(
+            self.tr("Copy a .gguf file or an OpenVINO IR folder into the models folder")
+        )
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.import_folder_button = QPushButton(self.tr("Import folder…"), self)
+        self.import_folder_button.setObjectName("importFolderButton")
+        self.import_folder_button.setToolTip(self.tr("Copy an OpenVINO IR folder in"))
+        self.import_folder_button.clicked.connect(self._on_import_folder_button_clicked)
+        self.delete_button = QPushButton(self.tr("Delete…"), self)
+        self.delete_button.setObjectName("deleteModelButton")
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        manage = QHBoxLayout()
+        manage.addWidget(self.import_button)
+        manage.addWidget(self.import_folder_button)
+        manage.addWidget(self.delete_button)
+        manage.addStretch(1)
+        self.manage_status = QLabel(self)
+        self.manage_status.setObjectName("manageModelsStatus")
+        self.manage_status.setWordWrap(True)
+        self.manage_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.backend = QComboBox(self)
         _fill(self.backend, BACKENDS)
         self.device = QComboBox(self)
         _fill(self.device, DEVICES)
         self.device.setToolTip(
-            self.tr("Used by OpenVINO; llama.cpp runs on the CPU unless GPU layers > 0")
+            self.tr(
+                "Automatic tries the GPU first and falls back to the CPU. "
+                "OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA"
+            )
         )
+        self.backend.currentIndexChanged.connect(self._on_backend_current_index_changed)
         self.context_length = QSpinBox(self)
         self.context_length.setRange(512, 262144)
         self.context_length.setSingleStep(1024)
@@ -73,18 +130,20 @@ class ModelPage(QWidget):
         self.gpu_layers.setRange(0, 999)
         self.gpu_layers.setToolTip(self.tr("llama.cpp only: layers to run on the GPU (0 = none)"))
         form.addRow(self.tr("Model"), self.model)
+        form.addRow("", manage)
+        form.addRow("", self.manage_status)
         form.addRow(self.tr("Backend"), self.backend)
         form.addRow(self.tr("Device"), self.device)
         form.addRow(self.tr("Context length"), self.context_length)
         form.addRow(self.tr("CPU threads"), self.cpu_threads)
         form.addRow(self.tr("GPU layers"), self.gpu_layers)
-        if self.model.count() == 0:
-            self.model.setEnabled(False)
-            self.model.setPlaceholderText(self.tr("No model is installed"))
+        self.model.setPlaceholderText(self.tr("No model is installed"))
+        self._update_model_buttons()
 
     def load(self, settings: Settings) -> None:
         self._select_model(settings.model)
         _select(self.backend, settings.backend)
+        self._enable_devices()
         _select(self.device, settings.device)
         self.context_length.setValue(settings.context_length)
         self.cpu_threads.setValue(settings.cpu_threads)
@@ -119,6 +178,185 @@ class ModelPage(QWidget):
         self.model.setCurrentIndex(index)
         # Untouched, the choice stays as it was (None keeps following the default).
         self._loaded_index = index
+
+    # -- managing models -------------------------------------------------------------------
+
+    def set_loaded_path(self, path: Path | None) -> None:
+        """The model in use, which Delete refuses (load another one first)."""
+        self._loaded_path = path
+        self._update_model_buttons()
+
+    def import_model(self, source: Path) -> None:
+        """Validate and copy `source` in, in the background; the list follows."""
+        self._importer.import_model(source)
+
+    def delete_selected_model(self) -> bool:
+        """Asks, then deletes the model chosen in the list. False when nothing was deleted."""
+        model = self._selected_installed()
+        if model is None:
+            return False
+        refusal = self._deletion_refusal(model)
+        if refusal:
+            self.manage_status.setText(refusal)
+            return False
+        answer = QMessageBox.question(
+            self,
+            self.tr("Delete model"),
+            self.tr("Delete {name}? Its files are removed from\n{path}").format(
+                name=model.name, path=str(model.path)
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            self._models.remove(model)
+        except (ModelStoreError, OSError) as exc:
+            self.manage_status.setText(
+                self.tr("{name} could not be deleted: {error}").format(
+                    name=model.name, error=str(exc)
+                )
+            )
+            return False
+        RememberedLoads().forget(model.path)
+        self._refill_models()
+        self.manage_status.setText(self.tr("Deleted {name}.").format(name=model.name))
+        return True
+
+    def _deletion_refusal(self, model: InstalledModel) -> str:
+        if model.bundled:
+            return self.tr("{name} comes with the app and cannot be deleted.").format(
+                name=model.name
+            )
+        if self._loaded_path is not None and _same_path(model.path, self._loaded_path):
+            return self.tr(
+                "{name} is in use. Load another model first, then delete this one."
+            ).format(name=model.name)
+        return ""
+
+    def _fill_models(self) -> None:
+        self._installed = self._models.list()
+        for installed in self._installed:
+            label = installed.name + (self.tr(" (bundled)") if installed.bundled else "")
+            if installed.error:
+                label += self.tr(" (unusable)")
+            self.model.addItem(label, installed.name)
+            row = self.model.count() - 1
+            self.model.setItemData(row, str(installed.path), PATH_ROLE)
+            tip = str(installed.path) + (f"\n{installed.error}" if installed.error else "")
+            self.model.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        self.model.setEnabled(self.model.count() > 0)
+
+    def _refill_models(self, select: Path | None = None) -> None:
+        """Lists the models again, keeping the choice (and whether it was touched)."""
+        chosen = self._row_path(self.model.currentIndex())
+        untouched = self._row_path(self._loaded_index)
+        touched = self.model.currentIndex() != self._loaded_index
+        self.model.blockSignals(True)
+        self.model.clear()
+        self._fill_models()
+        self._loaded_index = self._row_of(untouched)
+        wanted = select or (chosen if touched else untouched)
+        row = self._row_of(wanted)
+        self.model.setCurrentIndex(row if row >= 0 or select else self._loaded_index)
+        self.model.blockSignals(False)
+        self._update_model_buttons()
+
+    def _row_path(self, row: int) -> Path | None:
+        value = self.model.itemData(row, PATH_ROLE) if row >= 0 else None
+        return Path(value) if value else None
+
+    def _row_of(self, path: Path | None) -> int:
+        if path is None:
+            return -1
+        for row in range(self.model.count()):
+            row_path = self._row_path(row)
+            if row_path is not None and _same_path(row_path, path):
+                return row
+        return -1
+
+    def _selected_installed(self) -> InstalledModel | None:
+        path = self._row_path(self.model.currentIndex())
+        for installed in self._installed:
+            if path is not None and installed.path == path:
+                return installed
+        return None
+
+    def _update_model_buttons(self) -> None:
+        model = self._selected_installed()
+        busy = self._importer.busy
+        self.import_button.setEnabled(not busy)
+        self.import_folder_button.setEnabled(not busy)
+        refusal = self._deletion_refusal(model) if model is not None else ""
+        self.delete_button.setEnabled(model is not None and not refusal)
+        self.delete_button.setToolTip(refusal or self.tr("Delete the chosen model's files"))
+
+    def _enable_devices(self) -> None:
+        allowed = BACKEND_DEVICES.get(self.backend.currentData(), BACKEND_DEVICES["auto"])
+        items = self.device.model()
+        assert isinstance(items, QStandardItemModel)
+        for row in range(self.device.count()):
+            item = items.item(row)
+            if item is not None:
+                item.setEnabled(self.device.itemData(row) in allowed)
+        if self.device.currentData() not in allowed:
+            _select(self.device, "AUTO")
+
+    @Slot(int)
+    def _on_backend_current_index_changed(self, _index: int) -> None:
+        self._enable_devices()
+
+    @Slot(int)
+    def _on_model_current_index_changed(self, _index: int) -> None:
+        self._update_model_buttons()
+
+    @Slot()
+    def _on_import_button_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Import a model"),
+            "",
+            self.tr("Models (*.gguf {marker});;All files (*)").format(marker=IR_MARKER),
+        )
+        if path:
+            self.import_model(Path(path))
+
+    @Slot()
+    def _on_import_folder_button_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("Import an OpenVINO IR folder"))
+        if path:
+            self.import_model(Path(path))
+
+    @Slot()
+    def _on_delete_button_clicked(self) -> None:
+        self.delete_selected_model()
+
+    @Slot(str)
+    def _on_importer_import_started(self, source: str) -> None:
+        self.manage_status.setText(self.tr("Importing {name}…").format(name=Path(source).name))
+        self._update_model_buttons()
+
+    @Slot(str, str)
+    def _on_importer_model_imported(self, _source: str, target: str) -> None:
+        self._refill_models(select=Path(target))
+        self.manage_status.setText(
+            self.tr("Imported {name}. Press OK to use it.").format(name=Path(target).name)
+        )
+
+    @Slot(str, str)
+    def _on_importer_import_failed(self, source: str, message: str) -> None:
+        self._update_model_buttons()
+        self.manage_status.setText(
+            self.tr("{name} was not imported: {error}").format(
+                name=Path(source).name, error=message
+            )
+        )
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    # Not resolved: an installed model may be a link to another one, and is not that one.
+    return a.absolute() == b.absolute()
 
 
 class GenerationPage(QWidget):

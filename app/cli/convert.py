@@ -1,0 +1,139 @@
+"""`python main.py convert NAME_OR_PATH`: a MiniCPM / llama GGUF -> a verified OpenVINO model.
+
+Shows the estimated time, disk and memory first, converts into a hidden folder beside the
+model store, checks the result against llama.cpp on the source (engine.convert.verify) and
+registers it as `<models>/converted/<name>` only when that check passed. Ctrl+C or a kill
+leaves no model registered; the next run removes what an interrupted one left.
+
+A separate command rather than `models convert` because app/cli/models.py is shared by other
+work in progress; it can move under `models` later without changing engine.convert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+import psutil
+
+from app.core import paths
+from app.core.model_store import ModelStore
+from engine.convert.gguf_to_openvino import WEIGHT_FORMATS, ConversionCancelled
+from engine.convert.job import Estimate, VerificationFailedError, convert_gguf, estimate
+from engine.errors import EngineError
+from resources import bundled_models_dir
+
+CONVERTED_SUBDIR = "converted"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="NAME_OR_PATH", help="an installed model or a .gguf")
+    parser.add_argument(
+        "--weights", choices=WEIGHT_FORMATS, default="f16", help="weight format (default f16)"
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, help="folder to register into (default: models/converted)"
+    )
+    parser.add_argument("--name", help="name of the converted model (default: <source>-ov)")
+    parser.add_argument("--yes", action="store_true", help="start without asking")
+    parser.add_argument(
+        "--force", action="store_true", help="start even if disk or memory look too small"
+    )
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:.1f} GB"
+
+
+def describe(cost: Estimate, weights: str) -> str:
+    return (
+        f"Converting {cost.parameters / 1e9:.2f} B parameters to OpenVINO ({weights}): about "
+        f"{cost.seconds / 60:.0f} min, {_gb(cost.temporary_disk_bytes)} temporary disk, "
+        f"{_gb(cost.final_disk_bytes)} for the result, {_gb(cost.peak_memory_bytes)} memory."
+    )
+
+
+def shortfalls(cost: Estimate, root: Path) -> list[str]:
+    problems = []
+    free_disk = shutil.disk_usage(root).free
+    if free_disk < cost.temporary_disk_bytes:
+        problems.append(f"only {_gb(free_disk)} free disk")
+    memory = psutil.virtual_memory().available
+    if memory < cost.peak_memory_bytes:
+        problems.append(f"only {_gb(memory)} memory available")
+    return problems
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    # Turn SIGTERM into an exception so the conversion's cleanup runs.
+    raise KeyboardInterrupt
+
+
+def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    try:
+        source = store.resolve(args.model)
+    except EngineError as exc:
+        print(exc, file=err)
+        return 1
+    if source.is_dir() or source.suffix.lower() != ".gguf":
+        print(f"{source.name} is not a GGUF file; only GGUF models can be converted.", file=err)
+        return 1
+    root = args.output or paths.models_dir() / CONVERTED_SUBDIR
+    root.mkdir(parents=True, exist_ok=True)
+    name = args.name or f"{source.stem}-ov" + ("" if args.weights == "f16" else f"-{args.weights}")
+    try:
+        cost = estimate(source, args.weights)
+    except EngineError as exc:
+        print(exc, file=err)
+        return 1
+    print(describe(cost, args.weights), file=out)
+    problems = shortfalls(cost, root)
+    if problems and not args.force:
+        print(f"Not started: {', '.join(problems)} (use --force to try anyway).", file=err)
+        return 1
+    if not args.yes and sys.stdin.isatty() and input("Start? [y/N] ").strip().lower() != "y":
+        return 1
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = convert_gguf(source, root, name, args.weights, on_progress=_printer(out))
+    except (KeyboardInterrupt, ConversionCancelled):
+        print("\nCancelled; nothing was registered.", file=err)
+        return 130
+    except VerificationFailedError as exc:
+        print(exc, file=err)
+        return 2
+    except EngineError as exc:
+        print(f"Conversion failed: {exc}", file=err)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    check = result.verification
+    print(
+        f"\nRegistered {result.folder} in {result.seconds:.0f} s. Verification against llama.cpp: "
+        f"top-1 agreement {check.top1_agreement:.1%} (needed {check.threshold:.0%}), "
+        f"max |logit difference| {check.max_abs_logit_diff:.3f}, "
+        f"mean {check.mean_abs_logit_diff:.4f}, tokenizer ids identical: "
+        f"{'yes' if check.tokenizer_matches else 'no'}.",
+        file=out,
+    )
+    return 0
+
+
+def _printer(out: TextIO) -> Callable[[str, float], None]:
+    last: list[str] = [""]
+
+    def on_progress(stage: str, fraction: float) -> None:
+        if stage != last[0]:
+            print(f"  {stage}...", file=out, flush=True)
+            last[0] = stage
+
+    return on_progress

@@ -1,0 +1,143 @@
+"""The download queue on disk, and the first-run prompt's "Not now", in the data dir.
+
+Both live in their own JSON files, written atomically (temp file, fsync, rename), so a killed
+app leaves either the old or the new queue, never half of one. Bytes already downloaded are
+not stored here: the `.part` files are the truth, read again when the queue is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from app.core.downloads import STAGING_DIR, meta_path, part_path, repo_folder
+
+QUEUE_FILE = "downloads.json"
+FIRST_RUN_FILE = "first_run.json"
+QUEUE_VERSION = 1
+
+QUEUED = "queued"
+DOWNLOADING = "downloading"
+PAUSED = "paused"
+FAILED = "failed"
+VERIFYING = "verifying"
+DONE = "done"
+STATES = (QUEUED, DOWNLOADING, PAUSED, FAILED, VERIFYING, DONE)
+# What was in flight when the app closed (or died) comes back paused: nothing connects on
+# start-up without the person asking.
+_RESTORED_AS = {DOWNLOADING: PAUSED, VERIFYING: PAUSED, QUEUED: PAUSED}
+
+
+@dataclass(frozen=True)
+class QueuedDownload:
+    """One queue item: a GGUF file (`file`) or a whole IR repository (`file` None)."""
+
+    id: str
+    title: str
+    repo: str
+    file: str | None
+    size_bytes: int
+    repo_ids: dict[str, str] = field(default_factory=dict)
+    state: str = QUEUED
+    error: str = ""
+    path: str = ""  # the installed model, once done
+    # Live figures, never saved.
+    done_bytes: int = 0
+    speed_bps: float = 0.0
+    eta_s: float | None = None
+    source: str = ""
+    note: str = ""
+
+
+_SAVED = ("id", "title", "repo", "file", "size_bytes", "repo_ids", "state", "error", "path")
+
+
+def target_path(models_dir: Path, item: QueuedDownload) -> Path:
+    folder = repo_folder(models_dir, item.repo)
+    return folder / item.file if item.file else folder
+
+
+def staging_path(models_dir: Path, item: QueuedDownload) -> Path:
+    return models_dir / STAGING_DIR / item.repo.replace("/", "--")
+
+
+def bytes_on_disk(models_dir: Path, item: QueuedDownload) -> int:
+    """How much of the item is already downloaded (partial or complete)."""
+    target = target_path(models_dir, item)
+    if item.file:
+        for path in (target, part_path(target)):
+            if path.is_file():
+                return min(path.stat().st_size, item.size_bytes)
+        return 0
+    if target.is_dir():
+        return item.size_bytes
+    staging = staging_path(models_dir, item)
+    if not staging.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
+
+
+def partial_files(models_dir: Path, item: QueuedDownload) -> list[Path]:
+    """What cancelling deletes: the `.part` and its record, or the IR staging folder."""
+    if item.file:
+        part = part_path(target_path(models_dir, item))
+        return [part, meta_path(part)]
+    return [staging_path(models_dir, item)]
+
+
+def load_queue(data_dir: Path, models_dir: Path) -> list[QueuedDownload]:
+    """The saved queue, with in-flight items paused; a missing or broken file is empty."""
+    try:
+        raw = json.loads((data_dir / QUEUE_FILE).read_text(encoding="utf-8"))
+        rows = raw["items"] if isinstance(raw, dict) else []
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    names = {f.name for f in fields(QueuedDownload)}
+    items = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        try:
+            item = QueuedDownload(**{k: v for k, v in row.items() if k in names and k in _SAVED})
+        except TypeError:
+            continue  # a hand-edited row without its required fields
+        if not item.id or item.state not in STATES:
+            continue
+        item = replace(item, state=_RESTORED_AS.get(item.state, item.state))
+        items.append(replace(item, done_bytes=bytes_on_disk(models_dir, item)))
+    return items
+
+
+def save_queue(data_dir: Path, items: list[QueuedDownload]) -> None:
+    rows = [{k: v for k, v in asdict(item).items() if k in _SAVED} for item in items]
+    _write_json(data_dir / QUEUE_FILE, {"version": QUEUE_VERSION, "items": rows})
+
+
+def first_run_dismissed(data_dir: Path) -> bool:
+    try:
+        raw = json.loads((data_dir / FIRST_RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and bool(raw.get("dismissed"))
+
+
+def dismiss_first_run(data_dir: Path) -> None:
+    _write_json(data_dir / FIRST_RUN_FILE, {"dismissed": True})
+
+
+def _write_json(path: Path, body: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(body, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

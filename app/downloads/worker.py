@@ -1,0 +1,73 @@
+"""`DownloadWorker`: runs one download at a time on its own QThread.
+
+Pause and cancel never travel as queued signals (a busy worker would not see them until the
+download ended): the manager calls the job's `DownloadControl`, which is thread-safe, and the
+downloader checks it between chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.core.downloads import (
+    DownloadCancelled,
+    DownloadControl,
+    Downloader,
+    DownloadError,
+    Progress,
+)
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    item_id: str
+    repo: str
+    file: str | None  # None: a whole OpenVINO IR repository
+    repo_ids: tuple[tuple[str, str], ...]
+    control: DownloadControl
+    # Built on the worker thread: making one may read the keyring (the token).
+    make_downloader: Callable[[], Downloader]
+
+
+class DownloadWorker(QObject):
+    """Signals:
+    progressed(str item_id, Progress)
+    finished(str item_id, str path)       # verified and renamed into the models folder
+    stopped(str item_id, bool kept_partial)  # paused (True) or cancelled (False)
+    failed(str item_id, str message)      # the message is meant for the user
+    """
+
+    progressed = Signal(str, object)
+    finished = Signal(str, str)
+    stopped = Signal(str, bool)
+    failed = Signal(str, str)
+
+    @Slot(object)
+    def run(self, job: DownloadJob) -> None:
+        def report(progress: Progress) -> None:
+            self.progressed.emit(job.item_id, progress)
+
+        repo_ids = dict(job.repo_ids)
+        try:
+            downloader = job.make_downloader()
+            if job.file is None:
+                path = downloader.download_repo(
+                    job.repo, repo_ids=repo_ids, on_progress=report, control=job.control
+                )
+            else:
+                path = downloader.download_file(
+                    job.repo, job.file, repo_ids=repo_ids, on_progress=report, control=job.control
+                )
+        except DownloadCancelled as exc:
+            self.stopped.emit(job.item_id, exc.kept_partial)
+        except DownloadError as exc:
+            self.failed.emit(job.item_id, str(exc))
+        except OSError as exc:
+            self.failed.emit(job.item_id, f"{exc.strerror or exc} ({exc.filename or ''})")
+        except Exception as exc:  # a bug must not kill the worker thread silently
+            self.failed.emit(job.item_id, f"Unexpected error: {exc!r}")
+        else:
+            self.finished.emit(job.item_id, str(path))

@@ -1,0 +1,1 @@
+"""GGUF -> OpenVINO conversion (fold, export, LongRoPE patch, tokenizer) and its verification."""

@@ -1,0 +1,201 @@
+"""Check a converted OpenVINO model against llama.cpp on the source GGUF, teacher-forced.
+
+The same token ids (llama.cpp's tokenization of fixed English, Chinese and code prompts) go
+through both models in one forward pass each; at every position we compare the top-1 token and
+the logits. Teacher forcing keeps one early disagreement from derailing the rest, so the numbers
+measure the conversion, not the butterfly effect of greedy decoding. The OpenVINO tokenizer is
+checked on the same prompts: its ids must equal llama.cpp's.
+
+Thresholds (docs/conversion.md has the measurements behind them, random-weight MiniCPM-shaped
+models with sharp logits): the exact f16 conversion agreed on 100 % of positions from F16
+sources and on 96-99 % from Q8_0 / Q4_0 / Q4_K_M sources (the rest is llama.cpp quantizing
+activations to 8 bits in its quantized matmuls); the same conversion without the LongRoPE patch
+fell to 50-80 %, with one scrambled matrix below 10 %. So f16 needs 90 %. Every recompressed
+model is first checked as f16 (same threshold), so conversion mistakes cannot hide behind
+quantization error; the compressed model then needs what llama.cpp's own requantization
+reaches, less noise: NNCF int8 91-97 % (llama.cpp Q8_0 90-97 %), int4 41-76 % (llama.cpp Q4_0
+46-72 %: random weights spread their logits thinly, real models lose far less).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["PROMPTS", "THRESHOLDS", "Agreement", "Verification", "verify_conversion"]
+
+PROMPTS: Mapping[str, str] = {
+    "english": "The capital of France is Paris. What is the capital of the city you are in?",
+    "chinese": "你好，世界！请用中文回答：法国的首都是哪里？巴黎是一座美丽的城市。",
+    "code": (
+        "def fibonacci(n):\n    if n < 2:\n        return n\n"
+        "    return fibonacci(n - 1) + fibonacci(n - 2)\n"
+    ),
+    "chatml": "<|im_start|>user\nWhat is the answer?<|im_end|>\n<|im_start|>assistant\n<think>\n",
+}
+# Minimum top-1 agreement per weight format (fraction of teacher-forced positions).
+THRESHOLDS: Mapping[str, float] = {"f16": 0.90, "int8": 0.85, "int4": 0.35}
+VERIFICATION_FILE = "verification.json"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One prompt: positions compared, top-1 agreement and logit distances."""
+
+    positions: int
+    top1_agreement: float
+    max_abs_logit_diff: float
+    mean_abs_logit_diff: float
+
+
+@dataclass(frozen=True)
+class Verification:
+    weights: str
+    threshold: float
+    passed: bool
+    top1_agreement: float
+    max_abs_logit_diff: float
+    mean_abs_logit_diff: float
+    tokenizer_matches: bool
+    prompts: Mapping[str, Agreement]
+    reason: str = ""
+    # For a recompressed model: the check of the exact (f16) model it was compressed from.
+    exact: Verification | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["prompts"] = {k: asdict(v) for k, v in self.prompts.items()}
+        data["exact"] = self.exact.to_json() if self.exact is not None else None
+        return data
+
+    def write(self, folder: Path) -> Path:
+        path = folder / VERIFICATION_FILE
+        path.write_text(json.dumps(self.to_json(), indent=2), encoding="utf-8")
+        return path
+
+
+def compare_logits(reference: np.ndarray, candidate: np.ndarray) -> Agreement:
+    """reference, candidate: [positions, vocab] logits for the same tokens."""
+    if reference.shape != candidate.shape:
+        raise ValueError(f"logit shapes differ: {reference.shape} vs {candidate.shape}")
+    diff = np.abs(reference.astype(np.float64) - candidate.astype(np.float64))
+    same = reference.argmax(axis=-1) == candidate.argmax(axis=-1)
+    return Agreement(
+        positions=int(reference.shape[0]),
+        top1_agreement=float(same.mean()),
+        max_abs_logit_diff=float(diff.max()),
+        mean_abs_logit_diff=float(diff.mean()),
+    )
+
+
+def llama_cpp_tokens(gguf: Path, texts: Sequence[str]) -> list[list[int]]:
+    from llama_cpp import Llama
+
+    llm = Llama(str(gguf), vocab_only=True, verbose=False)
+    try:
+        return [list(llm.tokenize(t.encode("utf-8"), add_bos=True, special=True)) for t in texts]
+    finally:
+        llm.close()
+
+
+def llama_cpp_logits(
+    gguf: Path, token_lists: Sequence[Sequence[int]], n_ctx: int
+) -> list[np.ndarray]:
+    """Teacher-forced logits [len(tokens), vocab] per list, from llama.cpp on `gguf`."""
+    from llama_cpp import Llama
+
+    llm = Llama(str(gguf), n_ctx=n_ctx, logits_all=True, verbose=False, seed=0)
+    try:
+        results = []
+        for tokens in token_lists:
+            llm.reset()  # type: ignore[no-untyped-call]
+            llm.eval(list(tokens))
+            results.append(np.array(llm.scores[: len(tokens)], dtype=np.float32))
+        return results
+    finally:
+        llm.close()
+
+
+def openvino_logits(folder: Path, token_lists: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    """Teacher-forced logits from the converted stateful IR, compiled with openvino.Core."""
+    import openvino
+
+    compiled = openvino.Core().compile_model(folder / "openvino_model.xml", "CPU")
+    request = compiled.create_infer_request()
+    results = []
+    for tokens in token_lists:
+        request.reset_state()
+        ids = np.asarray([tokens], dtype=np.int64)
+        inputs = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "position_ids": np.arange(ids.shape[1], dtype=np.int64)[None, :],
+            "beam_idx": np.zeros(1, dtype=np.int32),
+        }
+        output = request.infer(inputs)[compiled.output("logits")]
+        results.append(np.array(output[0], dtype=np.float32))
+    return results
+
+
+def openvino_tokens(folder: Path, texts: Sequence[str]) -> list[list[int]]:
+    """Ids from the converted tokenizer IR, as the app encodes (no special tokens added)."""
+    import openvino
+    import openvino_tokenizers  # noqa: F401  (registers the tokenizer operations)
+
+    compiled = openvino.Core().compile_model(folder / "openvino_tokenizer.xml", "CPU")
+    return [[int(i) for i in compiled([t])["input_ids"][0]] for t in texts]
+
+
+def verify_conversion(
+    source: Path,
+    folder: Path,
+    weights: str,
+    n_ctx: int = 512,
+    prompts: Mapping[str, str] = PROMPTS,
+    exact: Verification | None = None,
+) -> Verification:
+    """Compare `folder` (converted) with llama.cpp on `source`; writes verification.json."""
+    names = list(prompts)
+    texts = [prompts[n] for n in names]
+    reference_tokens = llama_cpp_tokens(source, texts)
+    # The OpenVINO tokenizer adds BOS itself; the app passes a BOS rendered by the template.
+    converted_tokens = openvino_tokens(folder, texts)
+    tokenizer_matches = all(
+        c == r or c == r[1:] for c, r in zip(converted_tokens, reference_tokens, strict=True)
+    )
+    reference = llama_cpp_logits(source, reference_tokens, n_ctx)
+    candidate = openvino_logits(folder, reference_tokens)
+    per_prompt = {
+        name: compare_logits(r, c) for name, r, c in zip(names, reference, candidate, strict=True)
+    }
+    positions = sum(a.positions for a in per_prompt.values())
+    top1 = sum(a.top1_agreement * a.positions for a in per_prompt.values()) / positions
+    mean = sum(a.mean_abs_logit_diff * a.positions for a in per_prompt.values()) / positions
+    threshold = THRESHOLDS[weights]
+    reason = ""
+    if not tokenizer_matches:
+        reason = "the converted tokenizer gives other token ids than llama.cpp"
+    elif top1 < threshold:
+        reason = (
+            f"the converted model agrees with llama.cpp on {top1:.0%} of tokens "
+            f"(at least {threshold:.0%} needed for {weights})"
+        )
+    result = Verification(
+        weights=weights,
+        threshold=threshold,
+        passed=not reason,
+        top1_agreement=top1,
+        max_abs_logit_diff=max(a.max_abs_logit_diff for a in per_prompt.values()),
+        mean_abs_logit_diff=mean,
+        tokenizer_matches=tokenizer_matches,
+        prompts=per_prompt,
+        reason=reason,
+        exact=exact,
+    )
+    result.write(folder)
+    return result

@@ -1,0 +1,33 @@
+"""`python main.py convert`: estimate, convert, verify, register under models/converted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import main
+from app.core import paths
+from tests.engine.gguf_factory import write_minicpm_gguf
+
+
+@pytest.mark.slow
+def test_convert_registers_a_verified_model_that_models_list_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_minicpm_gguf(tmp_path / "MiniCPM4.1-tiny-F16.gguf")
+    assert main.main(["convert", str(source), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "temporary disk" in out and "top-1 agreement 100.0%" in out
+    folder = paths.models_dir() / "converted" / "MiniCPM4.1-tiny-F16-ov"
+    assert json.loads((folder / "verification.json").read_text(encoding="utf-8"))["passed"]
+    assert main.main(["models", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert any(row["name"] == folder.name for row in rows)
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_convert_refuses_a_missing_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["convert", "no-such-model", "--yes"]) == 1
+    assert "no-such-model" in capsys.readouterr().err

@@ -1,0 +1,260 @@
+"""The download manager window and the first-run card, driven like a person would, against
+the local fake Hub (127.0.0.1 only)."""
+
+from __future__ import annotations
+
+import gc
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar
+
+from app.application import build_main_window, build_services
+from app.core import paths
+from app.core.catalog import load_catalog
+from app.core.download_queue import DONE, PAUSED, first_run_dismissed
+from app.core.downloads import part_path
+from app.core.hardware import Hardware
+from app.core.model_store import ModelStore
+from app.core.settings import Settings
+from app.downloads.banner import FirstRunBanner
+from app.downloads.manager import DownloadManager
+from app.downloads.panel import DownloadPanel
+from app.downloads.queue_model import DETAIL_ROLE, STATE_ROLE
+from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.session import Engine
+from resources import bundled_models_dir
+from tests import fakehub
+from tests.fakehub import FakeHub
+
+fake_hub = fakehub.fake_hub
+
+REPO = "openbmb/MiniCPM5-1B-GGUF"
+NAME = "MiniCPM5-1B-Q4_K_M.gguf"
+DATA = random.Random(2).randbytes(600_000)
+GB = 10**9
+PC = Hardware(16 * GB, 8 * GB, "Test CPU", frozenset({"avx2"}), 8)
+
+MakePanel = Callable[..., DownloadPanel]
+
+
+@pytest.fixture
+def make_panel(qtbot, fake_hub: FakeHub) -> Iterator[MakePanel]:  # type: ignore[no-untyped-def]
+    managers: list[DownloadManager] = []
+
+    def make(hardware: Hardware = PC, **changes: object) -> DownloadPanel:
+        settings = replace(
+            Settings(hub_endpoint=fake_hub.url, download_sources="mirror"),
+            **changes,  # type: ignore[arg-type]
+        )
+        manager = DownloadManager(settings, load_catalog(), hardware, token_provider=lambda: None)
+        managers.append(manager)
+        panel = DownloadPanel(manager, confirm=lambda _parent, _text: True)
+        qtbot.addWidget(panel)
+        panel.show()
+        return panel
+
+    yield make
+    for manager in managers:
+        manager.shutdown()
+    managers.clear()
+    gc.collect()  # free them (and their workers) now, not in the middle of a later test
+
+
+def target() -> Path:
+    return paths.models_dir() / "openbmb" / "MiniCPM5-1B-GGUF" / NAME
+
+
+def click(qtbot, button) -> None:  # type: ignore[no-untyped-def]
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def manager_of(panel: DownloadPanel) -> DownloadManager:
+    return panel._manager
+
+
+def test_catalog_shows_variants_badges_and_fit(make_panel: MakePanel) -> None:
+    panel = make_panel(hardware=replace(PC, total_ram_bytes=8 * GB))
+    tree = panel.catalog
+    titles = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert titles[0].startswith("MiniCPM5 1B") and "Recommended" in titles[0]
+    first = tree.topLevelItem(0)
+    assert first.isExpanded()
+    files = [first.child(j).text(0) for j in range(first.childCount())]
+    assert NAME in files and any("OpenVINO IR folder" in f for f in files)
+    row = first.child(files.index(NAME))
+    assert (row.text(1), row.text(2), row.text(3)) == ("657 MB", "Q4_K_M", "llama")
+    assert row.text(4) == "official, verified"
+    verdict, why = panel.fit_text(REPO, NAME)
+    assert verdict == "fits"
+    assert "KV cache at 4,096 tokens" in why
+    assert row.text(6) == "llama · CPU"
+    # The KV cache counts: MiniCPM4.1 8B at 65,536 tokens needs 5 GB + 2.1 GB of cache.
+    panel.context.setCurrentIndex(panel.context.findData(65536))
+    verdict, why = panel.fit_text("openbmb/MiniCPM4.1-8B-GGUF", "MiniCPM4.1-8B-Q4_K_M.gguf")
+    assert verdict == "too large", why
+    assert "2.1 GB KV cache at 65,536 tokens" in why
+    assert len(panel.download_buttons) == sum(
+        len(e.variants()) for e in manager_of(panel).catalog.entries
+    )
+
+
+def test_download_button_installs_and_announces_the_model(
+    qtbot, make_panel: MakePanel, fake_hub: FakeHub
+) -> None:  # type: ignore[no-untyped-def]
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    panel = make_panel()
+    manager = manager_of(panel)
+    with qtbot.waitSignal(manager.model_installed, timeout=10_000) as installed:
+        click(qtbot, panel.download_buttons[(REPO, NAME)])
+    assert installed.args == [str(target())]
+    index = panel.queue_model.index(0, 0)
+    assert index.data(STATE_ROLE) == DONE
+    assert panel.queue.currentIndex() == index
+    assert target().read_bytes() == DATA
+    assert [m.name for m in ModelStore(paths.models_dir(), Path("/nonexistent")).list()] == [
+        "MiniCPM5-1B-Q4_K_M"
+    ]
+    assert panel.clear_button.isEnabled()
+
+
+def test_pause_and_resume_buttons_continue_with_range(
+    qtbot, make_panel: MakePanel, fake_hub: FakeHub
+) -> None:  # type: ignore[no-untyped-def]
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    fake_hub.throttle_bps = 300_000
+    panel = make_panel()
+    manager = manager_of(panel)
+    click(qtbot, panel.download_buttons[(REPO, NAME)])
+    qtbot.waitUntil(
+        lambda: "via mirror" in panel.queue_model.index(0, 0).data(DETAIL_ROLE), timeout=10_000
+    )
+    assert "KB / 600 KB" in panel.queue_model.index(0, 0).data(DETAIL_ROLE)
+    click(qtbot, panel.pause_button)
+    qtbot.waitUntil(lambda: manager.active_id is None, timeout=10_000)
+    kept = part_path(target()).stat().st_size
+    assert 0 < kept < len(DATA)
+    assert panel.queue_model.index(0, 0).data(STATE_ROLE) == PAUSED
+    fake_hub.throttle_bps = None
+    with qtbot.waitSignal(manager.model_installed, timeout=10_000):
+        click(qtbot, panel.resume_button)
+    assert fake_hub.file_gets(NAME)[-1].range == f"bytes={kept}-"
+    assert target().read_bytes() == DATA
+
+
+def test_closed_mid_download_then_reopened_resumes(
+    qtbot, make_panel: MakePanel, fake_hub: FakeHub
+) -> None:  # type: ignore[no-untyped-def]
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    fake_hub.throttle_bps = 300_000
+    first = make_panel()
+    click(qtbot, first.download_buttons[(REPO, NAME)])
+    qtbot.waitUntil(lambda: manager_of(first).items()[0].done_bytes > 0, timeout=10_000)
+    manager_of(first).shutdown()  # the app closes with the download in flight
+    kept = part_path(target()).stat().st_size
+    assert 0 < kept < len(DATA)
+
+    fake_hub.throttle_bps = None
+    second = make_panel()  # the app starts again: a new manager reads the queue file
+    manager = manager_of(second)
+    assert second.queue_model.rowCount() == 1
+    index = second.queue_model.index(0, 0)
+    assert index.data(STATE_ROLE) == PAUSED
+    assert f"{kept / 1000:.0f} KB" in index.data(DETAIL_ROLE) or kept < 1000
+    assert manager.active_id is None  # nothing connects until asked
+    second.queue.setCurrentIndex(index)
+    with qtbot.waitSignal(manager.model_installed, timeout=10_000):
+        click(qtbot, second.resume_button)
+    assert fake_hub.file_gets(NAME)[-1].range == f"bytes={kept}-"
+    assert target().read_bytes() == DATA
+
+
+def test_cancel_button_asks_and_deletes_the_part(
+    qtbot, make_panel: MakePanel, fake_hub: FakeHub
+) -> None:  # type: ignore[no-untyped-def]
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    fake_hub.throttle_bps = 300_000
+    panel = make_panel()
+    asked: list[str] = []
+    panel._confirm = lambda _parent, text: asked.append(text) or True
+    click(qtbot, panel.download_buttons[(REPO, NAME)])
+    qtbot.waitUntil(lambda: part_path(target()).is_file())
+    with qtbot.waitSignal(manager_of(panel).item_removed, timeout=10_000):
+        click(qtbot, panel.cancel_button)
+    assert asked and "deleted" in asked[0]
+    assert panel.queue_model.rowCount() == 0
+    assert not part_path(target()).exists()
+
+
+def test_offline_disables_downloads_and_connects_nothing(
+    qtbot, make_panel: MakePanel, fake_hub: FakeHub
+) -> None:  # type: ignore[no-untyped-def]
+    panel = make_panel(offline=True)
+    manager = manager_of(panel)
+    button = panel.download_buttons[(REPO, NAME)]
+    assert not button.isEnabled()
+    assert "Offline mode" in button.toolTip()
+    assert panel.offline_note.isVisible()
+    assert panel.download(manager.recommended_variant()) is None  # type: ignore[arg-type]
+    assert "Offline mode" in panel.message.text()
+    assert manager.items() == []
+    assert fake_hub.log == []
+    manager.apply_settings(replace(manager.settings, offline=False))
+    assert button.isEnabled()
+    assert not panel.offline_note.isVisible()
+
+
+def test_first_run_card_shows_with_only_the_starter_and_not_now_hides_it(
+    qtbot, make_panel: MakePanel
+) -> None:  # type: ignore[no-untyped-def]
+    manager = manager_of(make_panel())
+    models = ModelStore(paths.models_dir(), bundled_models_dir())
+    assert all(m.bundled for m in models.list())
+    banner = FirstRunBanner(manager, models)
+    qtbot.addWidget(banner)
+    assert banner.wanted and not banner.isHidden()
+    assert banner.label.text() == "Recommended for this PC: MiniCPM5 1B (Q4_K_M, 657 MB)"
+    with qtbot.waitSignal(banner.dismissed):
+        click(qtbot, banner.not_now_button)
+    assert banner.isHidden() and not banner.wanted
+    assert first_run_dismissed(paths.data_dir())
+    again = FirstRunBanner(manager, models)
+    qtbot.addWidget(again)
+    assert again.isHidden() and not again.wanted
+
+
+def test_first_run_card_stays_away_once_a_model_is_downloaded(qtbot, make_panel: MakePanel) -> None:  # type: ignore[no-untyped-def]
+    manager = manager_of(make_panel())
+    starter = bundled_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    target().parent.mkdir(parents=True)
+    target().symlink_to(starter)  # a downloaded model, as far as the list can tell
+    models = ModelStore(paths.models_dir(), bundled_models_dir())
+    banner = FirstRunBanner(manager, models)
+    qtbot.addWidget(banner)
+    assert banner.isHidden() and not banner.wanted
+
+
+def test_main_window_has_models_action_and_first_run_card(qtbot) -> None:  # type: ignore[no-untyped-def]
+    backend = ScriptedBackend(["Hi."])
+    services = build_services(Engine(backend_factory=scripted_factory(backend)), Settings())
+    try:
+        window = build_main_window(services)
+        qtbot.addWidget(window)
+        window.show()
+        assert window.downloads_action.isEnabled()
+        bar = window.findChild(QToolBar, "firstRunBar")
+        assert bar is not None and bar.isVisible()
+        assert window.first_run_banner is not None and window.first_run_banner.isVisible()
+        assert window.first_run_banner is not None
+        click(qtbot, window.first_run_banner.not_now_button)
+        assert bar.isHidden()
+        window.downloads_action.trigger()
+        assert window.downloads_dialog is not None and window.downloads_dialog.isVisible()
+        assert window.downloads_dialog.panel.catalog.topLevelItemCount() >= 1
+    finally:
+        services.shutdown()

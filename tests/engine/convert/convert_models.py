@@ -1,0 +1,77 @@
+"""Test models for the converter: tied-embedding copies and llama.cpp requantizations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gguf
+import numpy as np
+from gguf_factory import write_minicpm_gguf
+
+# Q4_K needs rows that are multiples of 256, so the quantized-source models are wider.
+WIDE = {"n_layers": 2, "n_embd": 256, "n_heads": 4, "n_kv_heads": 2, "n_ff": 512}
+
+
+# The factory's layers add little to an embedding scaled by 12, so the top token would hardly
+# depend on them; these factors make the layers matter (and rotary errors visible).
+LAYER_GAIN = {
+    "attn_q.weight": 2.0,
+    "attn_k.weight": 2.0,
+    "attn_output.weight": 16.0,
+    "ffn_down.weight": 16.0,
+}
+
+
+def drop_tensor(
+    source: Path, target: Path, name: str, gain: dict[str, float] | None = None
+) -> Path:
+    """A copy of `source` without tensor `name` (e.g. output.weight: tied embeddings), F16
+    tensors whose name ends with a `gain` key multiplied by its value."""
+    reader = gguf.GGUFReader(source)
+    arch = reader.fields["general.architecture"].contents()
+    writer = gguf.GGUFWriter(target, arch)
+    for key, field in reader.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        value_type = field.types[0]
+        sub_type = field.types[-1] if value_type == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(key, field.contents(), value_type, sub_type)
+    for tensor in reader.tensors:
+        if tensor.name == name:
+            continue
+        factor = next((f for k, f in (gain or {}).items() if tensor.name.endswith(k)), None)
+        if factor is not None and tensor.tensor_type == gguf.GGMLQuantizationType.F16:
+            writer.add_tensor(
+                tensor.name, (tensor.data.astype(np.float32) * factor).astype(np.float16)
+            )
+        else:
+            writer.add_tensor(tensor.name, tensor.data, raw_dtype=tensor.tensor_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return target
+
+
+def write_tied_minicpm(folder: Path, **options: object) -> Path:
+    """MiniCPM4.1-like: LongRoPE (factors not all 1), SentencePiece, tied embeddings."""
+    untied = write_minicpm_gguf(folder / "untied.gguf", **options)  # type: ignore[arg-type]
+    return drop_tensor(
+        untied, folder / "MiniCPM4.1-tiny-tied-F16.gguf", "output.weight", LAYER_GAIN
+    )
+
+
+def llama_quantize(source: Path, target: Path, ftype: str) -> Path:
+    """llama.cpp's own quantization (llama-quantize), e.g. Q8_0, Q4_0, Q4_K_M."""
+    import ctypes
+
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{ftype}")
+    params.allow_requantize = True
+    result = llama_cpp.llama_model_quantize(
+        str(source).encode(), str(target).encode(), ctypes.byref(params)
+    )
+    assert result == 0, f"llama_model_quantize failed ({result})"
+    return target

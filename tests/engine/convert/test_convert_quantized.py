@@ -1,0 +1,81 @@
+"""Quantized sources and recompressed results, judged as issue 10 asks.
+
+- A quantized source (Q8_0, Q4_0, Q4_K_M made by llama.cpp's own quantizer) is dequantized
+  exactly and kept as f16: OpenVINO on the result must agree with llama.cpp on the *same*
+  quantized file at least as well as OpenVINO and llama.cpp agree on identical Q4_0 weights
+  (94-100 % measured, FACTS).
+- A recompressed result (NNCF int8 / int4 from the F16 source) must agree with the source at
+  least as well as llama.cpp's own requantization of that source to the same bit width
+  (Q8_0 / Q4_0), measured here on the same prompts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from convert_models import WIDE, llama_quantize, write_tied_minicpm
+
+from engine.convert.job import convert_gguf
+from engine.convert.verify import PROMPTS, compare_logits, llama_cpp_logits, llama_cpp_tokens
+
+# Same-weights agreement OpenVINO vs llama.cpp measured on identical Q4_0 weights (FACTS).
+SAME_WEIGHTS_AGREEMENT = 0.94
+# NNCF bit width -> the llama.cpp type with that many bits per weight.
+REQUANTIZED = {"int8": "Q8_0", "int4": "Q4_0"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("quantized")
+
+
+@pytest.fixture(scope="module")
+def source(folder: Path) -> Path:
+    return write_tied_minicpm(folder, **WIDE)
+
+
+def _agreement(reference: Path, candidate: Path) -> tuple[float, float]:
+    """(top-1 agreement, mean |logit difference|) of llama.cpp on `candidate` vs `reference`."""
+    tokens = llama_cpp_tokens(reference, list(PROMPTS.values()))
+    ref = llama_cpp_logits(reference, tokens, 512)
+    cand = llama_cpp_logits(candidate, tokens, 512)
+    positions = [compare_logits(r, c) for r, c in zip(ref, cand, strict=True)]
+    total = sum(p.positions for p in positions)
+    top1 = sum(p.top1_agreement * p.positions for p in positions) / total
+    return top1, sum(p.mean_abs_logit_diff * p.positions for p in positions) / total
+
+
+@pytest.mark.parametrize("ftype", ["Q8_0", "Q4_0", "Q4_K_M"])
+def test_quantized_source_is_kept_exactly(source: Path, folder: Path, ftype: str) -> None:
+    quantized = llama_quantize(source, folder / f"tiny-{ftype}.gguf", ftype)
+    result = convert_gguf(quantized, folder / "models", f"tiny-{ftype}-ov", "f16")
+    check = result.verification
+    print(
+        f"{ftype} -> f16: top-1 {check.top1_agreement:.3f}, max |dlogit| "
+        f"{check.max_abs_logit_diff:.4f}, mean {check.mean_abs_logit_diff:.4f}"
+    )
+    assert check.passed
+    assert check.top1_agreement >= SAME_WEIGHTS_AGREEMENT
+
+
+@pytest.mark.parametrize("weights", ["int8", "int4"])
+def test_recompression_is_no_worse_than_llama_cpp_requantization(
+    source: Path, folder: Path, weights: str
+) -> None:
+    requantized = llama_quantize(source, folder / f"re-{weights}.gguf", REQUANTIZED[weights])
+    baseline, baseline_distance = _agreement(source, requantized)
+    result = convert_gguf(source, folder / "models", f"tiny-{weights}-ov", weights)
+    ours = result.verification.top1_agreement
+    distance = result.verification.mean_abs_logit_diff
+    print(
+        f"{weights}: OpenVINO top-1 {ours:.3f} mean |dlogit| {distance:.4f}; llama.cpp "
+        f"{REQUANTIZED[weights]} top-1 {baseline:.3f} mean |dlogit| {baseline_distance:.4f}"
+    )
+    assert result.verification.passed
+    exact = result.verification.exact
+    assert exact is not None and exact.passed and exact.top1_agreement == 1.0
+    # "At least llama.cpp's requantization", within sampling noise: 234 positions give a
+    # standard error of 1-3 points, and the two quantizers round different weights.
+    assert ours >= baseline - 0.05
+    assert distance <= 1.1 * baseline_distance

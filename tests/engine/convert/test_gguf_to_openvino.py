@@ -1,0 +1,211 @@
+"""GGUF -> OpenVINO conversion of a random-weight MiniCPM4.1-like model, checked against llama.cpp.
+
+The source has LongRoPE factors that are not all 1, tied embeddings (logits sharp: the output
+matrix is the embedding table, std 0.5, divided by logit_scale 0.5) and a SentencePiece
+vocabulary with Chinese pieces. Converting takes about 3 s, so one conversion per module.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from convert_models import write_tied_minicpm
+
+from engine.convert import gguf_to_openvino, job
+from engine.convert.gguf_to_openvino import (
+    ConversionCancelled,
+    FoldedModel,
+    fold_to_llama_gguf,
+    rope_inverse_frequencies,
+)
+from engine.convert.job import VerificationFailedError, convert_gguf, estimate
+from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, openvino_logits
+from engine.model_info import inspect_model
+from engine.session import Engine
+from engine.types import GenerationParams, LoadOptions, Message
+
+NAME = "MiniCPM4.1-tiny-ov"
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tied_minicpm(tmp_path_factory.mktemp("source"))
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory, source: Path) -> job.ConversionResult:
+    return convert_gguf(source, tmp_path_factory.mktemp("models"), NAME, "f16")
+
+
+def test_rope_frequencies_are_divided_by_the_factors_in_float32() -> None:
+    plain = rope_inverse_frequencies(10000.0, 8, None)
+    np.testing.assert_allclose(plain, [1.0, 10000**-0.25, 10000**-0.5, 10000**-0.75], rtol=1e-6)
+    scaled = rope_inverse_frequencies(10000.0, 8, (1.0, 2.0, 4.0, 8.0))
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, plain / [1.0, 2.0, 4.0, 8.0], rtol=1e-6)
+
+
+def test_fold_reads_mup_scales_longrope_and_tied_embeddings(source: Path, tmp_path: Path) -> None:
+    folded = fold_to_llama_gguf(source, tmp_path / "folded.gguf")
+    assert folded.architecture == "minicpm"
+    assert folded.tied_embeddings
+    assert folded.scales["embedding_scale"] == 12.0 and folded.scales["logit_scale"] == 0.5
+    assert folded.rope_factors is not None and max(folded.rope_factors) > 1.0
+    assert folded.rope_factor_source == "rope_factors_short.weight"
+
+
+def test_f16_conversion_matches_llama_cpp_teacher_forced(converted: job.ConversionResult) -> None:
+    check = converted.verification
+    assert check.passed and check.tokenizer_matches
+    assert check.top1_agreement == 1.0
+    # f16 weights in both; the rest is summation order (logits here have std ~ 11).
+    assert check.max_abs_logit_diff < 0.5 and check.mean_abs_logit_diff < 0.05
+    saved = json.loads((converted.folder / "verification.json").read_text(encoding="utf-8"))
+    assert saved["top1_agreement"] == 1.0 and set(saved["prompts"]) == set(PROMPTS)
+
+
+def test_converted_folder_is_registered_and_described(converted: job.ConversionResult) -> None:
+    folder = converted.folder
+    assert folder.name == NAME
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+    info = inspect_model(folder)
+    assert info.format == "openvino" and info.is_minicpm
+    assert info.chat_template is not None and "enable_thinking" in info.chat_template
+    assert info.supports_thinking
+    assert info.bos_token == "<s>" and info.add_bos_token
+    assert info.eos_token == "<|im_end|>"
+    assert info.context_length == 32768
+
+
+def test_greedy_32_tokens_equal_llama_cpp(source: Path, converted: job.ConversionResult) -> None:
+    """Token level, EOS ignored so all 32 count: llama.cpp argmax loop vs OpenVINO GenAI."""
+    import openvino
+    import openvino_genai
+    from llama_cpp import Llama
+
+    ids = llama_cpp_tokens(source, [PROMPTS["chinese"]])[0]
+    llm = Llama(str(source), n_ctx=512, logits_all=True, verbose=False)
+    llm.eval(ids)
+    expected = []
+    for _ in range(32):
+        token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+        expected.append(token)
+        llm.eval([token])
+    llm.close()
+    pipe = openvino_genai.LLMPipeline(str(converted.folder), "CPU")
+    config = openvino_genai.GenerationConfig()
+    config.max_new_tokens = 32
+    config.ignore_eos = True
+    tensor = np.asarray([ids], dtype=np.int64)
+    inputs = openvino_genai.TokenizedInputs(
+        openvino.Tensor(tensor), openvino.Tensor(np.ones_like(tensor))
+    )
+    got = [int(t) for t in pipe.generate(inputs, config).tokens[0]]
+    assert got == expected
+
+
+def test_greedy_chat_equals_llama_cpp_through_the_engine(
+    source: Path, converted: job.ConversionResult
+) -> None:
+    messages = [Message("user", "What is the capital of France? 法国的首都")]
+    params = GenerationParams(temperature=0.0, max_new_tokens=32, enable_thinking=False)
+    results = {}
+    for backend, model in (("llama", source), ("openvino", converted.folder)):
+        engine = Engine()
+        engine.load(model, backend, LoadOptions(n_ctx=512))
+        prompt_ids = engine.count_tokens(engine.render(messages, params).text)
+        results[backend] = (prompt_ids, engine.generate(messages, params))
+        engine.unload()
+    (llama_prompt, llama), (ov_prompt, ov) = results["llama"], results["openvino"]
+    assert llama_prompt == ov_prompt
+    # Same tokens; llama.cpp may stop earlier, at a "<|im_start|>" the model emits: its text
+    # shows control tokens to the stop strings, OpenVINO's detokenizer skips them.
+    assert llama.stats.generated_tokens >= 16
+    assert ov.raw_text.startswith(llama.raw_text.removesuffix("<|im_start|>"))
+
+
+def test_without_the_longrope_patch_the_model_drifts(
+    source: Path, converted: job.ConversionResult, tmp_path: Path
+) -> None:
+    """Why the patch exists: GenAI's IR with plain RoPE disagrees with llama.cpp."""
+    import openvino
+
+    folded = fold_to_llama_gguf(source, tmp_path / "folded.gguf")
+    gguf_to_openvino.export_ir(tmp_path / "folded.gguf", tmp_path / "ir")
+    tokens = llama_cpp_tokens(source, [PROMPTS["chinese"]])
+    reference = llama_cpp_logits(source, tokens, 512)[0]
+    plain = openvino_logits(tmp_path / "ir", tokens)[0]
+    patched_model = openvino.Core().read_model(tmp_path / "ir" / "openvino_model.xml")
+    assert gguf_to_openvino.patch_rope(patched_model, folded) == 1
+    assert (
+        np.abs(plain - reference).max()
+        > 10 * np.abs(openvino_logits(converted.folder, tokens)[0] - reference).max()
+    )
+
+
+def test_verification_rejects_a_scrambled_weight(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gguf_to_openvino._folded_tensors
+
+    def scrambled(*args: object) -> object:
+        rng = np.random.default_rng(0)
+        for name, values in real(*args):  # type: ignore[arg-type]
+            if name == "output.weight":
+                values = rng.permutation(values.reshape(-1)).reshape(values.shape)
+            yield name, values
+
+    monkeypatch.setattr(gguf_to_openvino, "_folded_tensors", scrambled)
+    with pytest.raises(VerificationFailedError) as failure:
+        convert_gguf(source, tmp_path, NAME, "f16")
+    assert failure.value.verification.top1_agreement < 0.5
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancelled_conversion_leaves_nothing(source: Path, tmp_path: Path) -> None:
+    stages: list[str] = []
+
+    def on_progress(stage: str, _fraction: float) -> None:
+        stages.append(stage)
+
+    with pytest.raises(ConversionCancelled):
+        convert_gguf(source, tmp_path, NAME, "f16", lambda: "export" in stages, on_progress)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_restart_after_a_kill_removes_the_leftover_and_registers(
+    source: Path, tmp_path: Path
+) -> None:
+    """A killed run leaves only a hidden folder, which the store ignores and a rerun removes."""
+    leftover = tmp_path / f".{NAME}.converting-999999"
+    (leftover / "model").mkdir(parents=True)
+    (leftover / "model" / "openvino_model.xml").write_text("half", encoding="utf-8")
+    result = convert_gguf(source, tmp_path, NAME, "f16")
+    assert [p.name for p in tmp_path.iterdir()] == [NAME]
+    assert result.verification.passed
+
+
+def test_estimate_scales_with_the_parameter_count(source: Path) -> None:
+    f16, int4 = estimate(source, "f16"), estimate(source, "int4")
+    assert f16.parameters > 100_000
+    assert int4.final_disk_bytes < f16.final_disk_bytes < f16.temporary_disk_bytes
+    assert f16.seconds > 0 and f16.peak_memory_bytes > f16.final_disk_bytes
+
+
+def test_unsupported_architecture_is_refused(tmp_path: Path) -> None:
+    from gguf_factory import write_llama_gguf
+
+    from engine.errors import UnsupportedModelError
+
+    bpe = write_llama_gguf(tmp_path / "bpe.gguf")
+    with pytest.raises(UnsupportedModelError):
+        convert_gguf(bpe, tmp_path / "models", "bpe-ov")
+    assert not [p for p in (tmp_path / "models").iterdir()]
+
+
+def test_folded_model_json_is_serialisable(source: Path, tmp_path: Path) -> None:
+    folded: FoldedModel = fold_to_llama_gguf(source, tmp_path / "f.gguf")
+    assert json.loads(json.dumps(folded.to_json()))["tied_embeddings"] is True

@@ -1,14 +1,25 @@
-"""Short texts the transcript shows under and above answers. Qt-free."""
+"""Short texts the transcript shows under and above answers.
+
+Plain functions (no widgets); the words go through Qt's translator under the "MessageWidget"
+context, which works without a QApplication (then they stay English).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-_FINISH_NOTES = {
-    "stopped": "stopped",
-    "length": "cut off at the token limit",
-    "error": "ended by an error",
-}
+from PySide6.QtCore import QCoreApplication
+
+
+def _finish_note(reason: str) -> str:
+    # Literal strings in each call, so pyside6-lupdate can extract them.
+    if reason == "stopped":
+        return QCoreApplication.translate("MessageWidget", "stopped")
+    if reason == "length":
+        return QCoreApplication.translate("MessageWidget", "cut off at the token limit")
+    if reason == "error":
+        return QCoreApplication.translate("MessageWidget", "ended by an error")
+    return ""
 
 
 def describe_stats(stats: Mapping[str, object] | None) -> str:
@@ -18,14 +29,24 @@ def describe_stats(stats: Mapping[str, object] | None) -> str:
     parts: list[str] = []
     tokens = stats.get("generated_tokens")
     if isinstance(tokens, int) and tokens > 0:
-        parts.append(f"{tokens} token" + ("" if tokens == 1 else "s"))
+        one = QCoreApplication.translate("MessageWidget", "{count} token")
+        many = QCoreApplication.translate("MessageWidget", "{count} tokens")
+        parts.append((one if tokens == 1 else many).format(count=tokens))
     speed = stats.get("decode_tokens_per_s")
     if isinstance(speed, int | float) and speed > 0:
-        parts.append(f"{speed:.1f} tokens/s")
+        parts.append(
+            QCoreApplication.translate("MessageWidget", "{speed} tokens/s").format(
+                speed=f"{speed:.1f}"
+            )
+        )
     first = stats.get("time_to_first_token_s")
     if isinstance(first, int | float) and first > 0:
-        parts.append(f"{first:.2f} s to first token")
-    note = _FINISH_NOTES.get(str(stats.get("finish_reason", "")))
+        parts.append(
+            QCoreApplication.translate("MessageWidget", "{seconds} s to first token").format(
+                seconds=f"{first:.2f}"
+            )
+        )
+    note = _finish_note(str(stats.get("finish_reason", "")))
     if note:
         parts.append(note)
     return " · ".join(parts)
@@ -33,16 +54,24 @@ def describe_stats(stats: Mapping[str, object] | None) -> str:
 
 def describe_duration(seconds: float) -> str:
     if seconds < 1:
-        return "less than a second"
+        return QCoreApplication.translate("MessageWidget", "less than a second")
     if seconds < 60:
-        return f"{seconds:.0f} second" + ("" if round(seconds) == 1 else "s")
+        if round(seconds) == 1:
+            return QCoreApplication.translate("MessageWidget", "1 second")
+        return QCoreApplication.translate("MessageWidget", "{count} seconds").format(
+            count=f"{seconds:.0f}"
+        )
     minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s"
+    return QCoreApplication.translate("MessageWidget", "{minutes} min {seconds} s").format(
+        minutes=minutes, seconds=rest
+    )
 
 
 def thinking_title(thinking_s: float | None, thinking_now: bool) -> str:
     if thinking_now:
-        return "Thinking…"
+        return QCoreApplication.translate("MessageWidget", "Thinking…")
     if thinking_s is None:
-        return "Thoughts"
-    return f"Thought for {describe_duration(thinking_s)}"
+        return QCoreApplication.translate("MessageWidget", "Thoughts")
+    return QCoreApplication.translate("MessageWidget", "Thought for {duration}").format(
+        duration=describe_duration(thinking_s)
+    )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +12,7 @@ from typing import Any
 
 from app.core import paths
 from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
+from app.core.exporting import read_history_file, write_text_atomically
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,40 +101,13 @@ def export_chats(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomically(args.output, text)
+        write_text_atomically(args.output, text)
     return 0
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """A temp file next to the target, fsynced, then renamed over it: an old export is never
-    replaced by half of a new one."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def import_chats(args: argparse.Namespace) -> int:
-    data = _read_export(args.file)
+    data = read_history_file(args.file)  # before the store opens: a bad file changes nothing
     with _open_store() as store:
         ids = store.import_data(data)
     print(f"Imported {len(ids)} chat{'' if len(ids) == 1 else 's'}.")
     return 0
-
-
-def _read_export(path: Path) -> Any:
-    """Read and parse before the database is opened, so a bad file changes nothing."""
-    try:
-        return json.loads(path.expanduser().read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise HistoryFormatError(f"{path} is not a UTF-8 text file") from exc
-    except json.JSONDecodeError as exc:
-        raise HistoryFormatError(f"{path} is not valid JSON ({exc})") from exc

@@ -1,28 +1,38 @@
-"""`ConversationPanel`: the chat list on the left: new, search, rename, pin, delete with Undo."""
+"""`ConversationPanel`: the chat list on the left: new, search, rename, pin, delete with Undo,
+export (Markdown or JSON) and import (JSON)."""
 
 from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
+    QMessageBox,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.conversations.list_model import ID_ROLE, PINNED_ROLE, ConversationListModel
 from app.conversations.style import PANEL_STYLE
-from app.core.conversations import ConversationStore, StorageError
+from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
+from app.core.exporting import read_history_file, write_text_atomically
 
 SEARCH_DELAY_MS = 150
 UNDO_VISIBLE_MS = 10_000
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 class ConversationPanel(QWidget):
@@ -31,6 +41,7 @@ class ConversationPanel(QWidget):
     new_chat_requested()
     conversation_deleted(int conversation_id)    # soft-deleted; Undo may bring it back
     conversation_restored(int conversation_id)
+    conversations_imported(int count)            # new chats were added from a file
     error_occurred(str message)
     """
 
@@ -38,6 +49,7 @@ class ConversationPanel(QWidget):
     new_chat_requested = Signal()
     conversation_deleted = Signal(int)
     conversation_restored = Signal(int)
+    conversations_imported = Signal(int)
     error_occurred = Signal(str)
 
     def __init__(self, store: ConversationStore, parent: QWidget | None = None) -> None:
@@ -49,6 +61,7 @@ class ConversationPanel(QWidget):
         self._syncing = False
         self._deleted: int | None = None
         self._menu_target = 0
+        self._last_dir = Path.home()
         self.model = ConversationListModel(store, self)
         self.model.rename_failed.connect(self._on_model_rename_failed)
 
@@ -56,6 +69,7 @@ class ConversationPanel(QWidget):
         self.new_button.setObjectName("newChatButton")
         self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
         self.new_button.clicked.connect(self._on_new_button_clicked)
+        self._build_file_actions()
         self.search = QLineEdit(self)
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(self.tr("Search chats"))
@@ -112,7 +126,11 @@ class ConversationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
-        layout.addWidget(self.new_button)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.new_button, 1)
+        top.addWidget(self.more_button)
+        layout.addLayout(top)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         layout.addWidget(self._empty, 1)
@@ -177,6 +195,68 @@ class ConversationPanel(QWidget):
             self._current = 0
         self.refresh()
         self.conversation_deleted.emit(conversation_id)
+
+    def export_chats(self, conversation_ids: list[int] | None = None) -> bool:
+        """Ask for a file and write these chats (None: all) to it, as Markdown or JSON by the
+        chosen filter or suffix. Returns whether a file was written."""
+        markdown_filter = self.tr("Markdown (*.md)")
+        json_filter = self.tr("JSON, can be imported again (*.json)")
+        if conversation_ids is not None and len(conversation_ids) == 1:
+            title = self._store.get_conversation(conversation_ids[0]).title
+            name = _UNSAFE_FILE_CHARS.sub(" ", title).strip(" .") or "chat"
+            filters, suggested = [markdown_filter, json_filter], f"{name}.md"
+        else:
+            filters, suggested = [json_filter, markdown_filter], "minicpm-chats.json"
+        chosen, selected = QFileDialog.getSaveFileName(
+            self, self.tr("Export chats"), str(self._last_dir / suggested), ";;".join(filters)
+        )
+        if not chosen:
+            return False
+        path = Path(chosen)
+        if path.suffix.lower() not in (".md", ".markdown", ".json"):
+            path = path.with_name(path.name + (".md" if selected == markdown_filter else ".json"))
+        try:
+            if path.suffix.lower() == ".json":
+                data = self._store.export_data(conversation_ids)
+                text = json.dumps(data, indent=2, ensure_ascii=False)
+            else:
+                include = self.include_reasoning_action.isChecked()
+                text = self._store.export_markdown(conversation_ids, include_reasoning=include)
+            write_text_atomically(path, text if text.endswith("\n") else text + "\n")
+        except (OSError, StorageError) as exc:
+            self._warn(self.tr("Could not export"), _reason(exc))
+            return False
+        self._last_dir = path.parent
+        return True
+
+    def import_chats(self) -> list[int]:
+        """Ask for a JSON export and add its chats as new chats. A file that is not a valid
+        export is refused as a whole: nothing is added. Returns the new ids."""
+        chosen, _selected = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Import chats"),
+            str(self._last_dir),
+            self.tr("MiniCPM Chat export (*.json);;All files (*)"),
+        )
+        if not chosen:
+            return []
+        path = Path(chosen)
+        try:
+            ids = self._store.import_data(read_history_file(path))
+        except (HistoryFormatError, OSError, StorageError) as exc:
+            self._warn(self.tr("Could not import chats"), _reason(exc))
+            return []
+        self._last_dir = path.parent
+        if self.search.text():
+            self.search.clear()  # so the imported chats are not hidden by an old search
+            self.model.set_query("")
+        self.refresh()
+        self.conversations_imported.emit(len(ids))
+        if ids:
+            self._current = ids[0]
+            self._sync_selection()
+            self.conversation_selected.emit(ids[0])
+        return ids
 
     def undo_delete(self) -> None:
         if self._deleted is None:
@@ -244,6 +324,14 @@ class ConversationPanel(QWidget):
             self.delete(int(index.data(ID_ROLE)))
 
     @Slot()
+    def _on_export_all_action_triggered(self) -> None:
+        self.export_chats(None)
+
+    @Slot()
+    def _on_import_action_triggered(self) -> None:
+        self.import_chats()
+
+    @Slot()
     def _on_undo_button_clicked(self) -> None:
         self.undo_delete()
 
@@ -254,6 +342,31 @@ class ConversationPanel(QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _build_file_actions(self) -> None:
+        self.export_all_action = QAction(self.tr("Export all chats…"), self)
+        self.export_all_action.triggered.connect(self._on_export_all_action_triggered)
+        self.import_action = QAction(self.tr("Import chats…"), self)
+        self.import_action.triggered.connect(self._on_import_action_triggered)
+        # One checkable option, shown in both menus, read when a Markdown file is written
+        # (JSON always keeps the reasoning: it is the lossless format).
+        self.include_reasoning_action = QAction(self.tr("Include reasoning in Markdown"), self)
+        self.include_reasoning_action.setCheckable(True)
+        more_menu = QMenu(self)
+        more_menu.addAction(self.export_all_action)
+        more_menu.addAction(self.import_action)
+        more_menu.addSeparator()
+        more_menu.addAction(self.include_reasoning_action)
+        self.more_button = QToolButton(self)
+        self.more_button.setObjectName("moreButton")
+        self.more_button.setText("⋯")
+        self.more_button.setToolTip(self.tr("Export and import chats"))
+        self.more_button.setAccessibleName(self.tr("Export and import chats"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setMenu(more_menu)
+
+    def _warn(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
     def _context_menu(self, index: QModelIndex) -> QMenu:
         # The menu acts on the row it was opened for, remembered here until the next menu.
         self._menu_target = int(index.data(ID_ROLE))
@@ -261,8 +374,13 @@ class ConversationPanel(QWidget):
         menu = QMenu(self)
         menu.addAction(self.tr("Rename"), self._on_menu_rename_triggered)
         menu.addAction(self.tr("Unpin") if pinned else self.tr("Pin"), self._on_menu_pin_triggered)
+        menu.addAction(self.tr("Export…"), self._on_menu_export_triggered)
         menu.addSeparator()
         menu.addAction(self.tr("Delete"), self._on_menu_delete_triggered)
+        menu.addSeparator()
+        menu.addAction(self.export_all_action)
+        menu.addAction(self.import_action)
+        menu.addAction(self.include_reasoning_action)
         return menu
 
     @Slot()
@@ -273,6 +391,10 @@ class ConversationPanel(QWidget):
     def _on_menu_pin_triggered(self) -> None:
         pinned = self._store.get_conversation(self._menu_target).pinned
         self.set_pinned(self._menu_target, not pinned)
+
+    @Slot()
+    def _on_menu_export_triggered(self) -> None:
+        self.export_chats([self._menu_target])
 
     @Slot()
     def _on_menu_delete_triggered(self) -> None:
@@ -297,3 +419,9 @@ class ConversationPanel(QWidget):
         )
         self._empty.setVisible(empty)
         self.list.setVisible(not empty)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)

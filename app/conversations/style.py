@@ -15,6 +15,15 @@ QPushButton#newChatButton {
     font-weight: 600;
 }
 QPushButton#newChatButton:hover { background: palette(alternate-base); }
+QToolButton#moreButton {
+    padding: 4px 8px;
+    border: 1px solid palette(mid);
+    border-radius: 8px;
+    background: palette(base);
+    font-weight: 600;
+}
+QToolButton#moreButton:hover { background: palette(alternate-base); }
+QToolButton#moreButton::menu-indicator { image: none; width: 0; }
 #undoBar { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
 #emptyList { color: palette(placeholder-text); }
 """

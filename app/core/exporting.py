@@ -1,15 +1,21 @@
 """Chat history files: lossless JSON (export, then import, gives the same chats) and Markdown.
 
 Pure functions over plain values; `ConversationStore` reads and writes the database around them.
+The two file helpers at the end are shared by the CLI and the GUI.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -229,3 +235,31 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
     if not message.complete:
         lines += ["_(incomplete: generation was interrupted)_", ""]
     return lines
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """A temp file next to the target, fsynced, then renamed over it: an old export is never
+    replaced by half of a new one."""
+    path = path.expanduser()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_history_file(path: Path) -> Any:
+    """The parsed JSON of an export file; HistoryFormatError if it is not UTF-8 JSON, OSError if
+    it cannot be read. Read before the database is touched, so a bad file changes nothing."""
+    try:
+        return json.loads(path.expanduser().read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise HistoryFormatError(f"{path} is not a UTF-8 text file") from exc
+    except json.JSONDecodeError as exc:
+        raise HistoryFormatError(f"{path} is not valid JSON ({exc})") from exc

@@ -190,7 +190,8 @@ class DownloadItemDelegate(QStyledItemDelegate):
         bar.rect = QRect(rect.left(), title.bottom() + pad, rect.width(), self.BAR_HEIGHT)
         bar.minimum, bar.maximum = 0, 1000
         bar.progress = int(index.data(PERMILLE_ROLE) or 0)
-        bar.state = QStyle.StateFlag.State_Enabled
+        # Qt 6 dropped the orientation field: without State_Horizontal, styles draw it vertical.
+        bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
         bar.palette = option.palette
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
         detail = QRect(rect.left(), bar.rect.bottom() + pad, rect.width(), line)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,7 +29,7 @@ from app.core.settings import Settings
 
 SOURCES = (
     ("hf", "Hugging Face"),
-    ("mirror", "Hub mirror (the address above)"),
+    ("mirror", str(QT_TRANSLATE_NOOP("DownloadsPage", "Hub mirror (the address above)"))),
     ("modelscope", "ModelScope"),
 )
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -77,7 +77,9 @@ class DownloadsPage(QWidget):
         self.sources.setObjectName("sourceList")
         self.sources.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.sources.setToolTip(self.tr("Tried from the top on errors or stalls; tick to use"))
-        self.sources.setFixedHeight(self.sources.sizeHintForRow(0) * 4 + 8)
+        # The list is still empty here (sizeHintForRow would be -1): size it from the font.
+        row = self.sources.fontMetrics().height() + 10
+        self.sources.setFixedHeight(row * (len(SOURCES) + 1))
         self.move_up_button = QPushButton(self.tr("Up"), self)
         self.move_up_button.clicked.connect(self._on_move_up_button_clicked)
         self.move_down_button = QPushButton(self.tr("Down"), self)
@@ -108,7 +110,7 @@ class DownloadsPage(QWidget):
         self.sources.clear()
         order = [n for n in chosen if n in known] + [n for n in known if n not in chosen]
         for name in dict.fromkeys(order):
-            item = QListWidgetItem(known[name], self.sources)
+            item = QListWidgetItem(self.tr(known[name]), self.sources)
             item.setData(SOURCE_ROLE, name)
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
@@ -146,7 +148,7 @@ class DownloadsPage(QWidget):
         self.token.setPlaceholderText(
             self.tr("A token is saved") if saved else self.tr("hf_… (none saved)")
         )
-        self.token_status.setText(message)
+        self.token_status.setText(self._words(message))
         self.remove_token_button.setEnabled(saved)
         self._update_save_button()
 
@@ -155,6 +157,15 @@ class DownloadsPage(QWidget):
         self.token.setEnabled(self._keyring_ok)
         if not self._keyring_ok:
             self.save_token_button.setToolTip(self.token_status.text())
+
+    def _words(self, message: str) -> str:
+        # app.core is Qt-free and speaks English; its one common message is translated here.
+        if message == secrets.NO_KEYRING_MESSAGE:
+            return self.tr(
+                "No system keyring is available, so the token can't be saved; "
+                "set HF_TOKEN for this session instead"
+            )
+        return message
 
     @Slot(str)
     def _on_token_text_changed(self, _text: str) -> None:
@@ -166,7 +177,7 @@ class DownloadsPage(QWidget):
             secrets.save_token(self.token.text())
         except secrets.KeyringUnavailableError as exc:
             self.refresh_token_state()
-            self.token_status.setText(str(exc))
+            self.token_status.setText(self._words(str(exc)))
             return
         except ValueError:
             self.token_status.setText(self.tr("Enter a token first."))
@@ -180,7 +191,7 @@ class DownloadsPage(QWidget):
         try:
             secrets.delete_token()
         except secrets.KeyringUnavailableError as exc:
-            self.token_status.setText(str(exc))
+            self.token_status.setText(self._words(str(exc)))
             return
         self.refresh_token_state()
         self.token_status.setText(self.tr("The token was removed."))

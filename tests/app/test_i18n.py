@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from app.i18n import install_translator, resolve_language
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from installers.build_translations import build
+
+TS = Path(__file__).resolve().parents[2] / "resources/translations/minicpm_chat_zh_CN.ts"
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%n|%\d")
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +73,31 @@ def test_the_window_is_english_by_default(app: QApplication, qtbot) -> None:  # 
 
 
 def test_every_string_has_a_chinese_translation() -> None:
-    ts = Path(__file__).resolve().parents[2] / "resources/translations/minicpm_chat_zh_CN.ts"
-    text = ts.read_text(encoding="utf-8")
-    assert text.count("<source>") > 40
+    text = TS.read_text(encoding="utf-8")
+    assert text.count("<source>") > 150
     assert 'type="unfinished"' not in text and "<translation/>" not in text
+    assert "<translation></translation>" not in text
+
+
+def test_translations_keep_placeholders_and_ellipses() -> None:
+    for message in ET.parse(TS).getroot().iter("message"):
+        source = message.findtext("source") or ""
+        translation = message.findtext("translation") or ""
+        assert sorted(PLACEHOLDER.findall(translation)) == sorted(PLACEHOLDER.findall(source)), (
+            source
+        )
+        assert source.endswith("…") == translation.endswith("…"), source
+        assert source.count(";;") == translation.count(";;"), source  # file dialog filters
+
+
+def test_export_and_import_actions_are_translated(app: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    install_translator(app, "zh_CN")
+    services = build_services(Engine(backend_factory=scripted_factory(ScriptedBackend())))
+    try:
+        window = build_main_window(services)
+        qtbot.addWidget(window)
+        panel = window.conversations
+        assert panel.export_all_action.text() == "导出全部对话…"
+        assert panel.import_action.text() == "导入对话…"
+    finally:
+        services.shutdown()

@@ -84,7 +84,15 @@ def test_context_menu_pin_rename_delete(panel, store, qtbot) -> None:  # type: i
     alpha_row = panel.model.row_of(id_of(store, "Alpha"))
     menu = panel._context_menu(panel.model.index(alpha_row))
     labels = [a.text() for a in menu.actions() if a.text()]
-    assert labels == ["Rename", "Pin", "Delete"]
+    assert labels == [
+        "Rename",
+        "Pin",
+        "Export…",
+        "Delete",
+        "Export all chats…",
+        "Import chats…",
+        "Include reasoning in Markdown",
+    ]
     next(a for a in menu.actions() if a.text() == "Pin").trigger()
     assert row_titles(panel)[0] == "Alpha"
     menu = panel._context_menu(panel.model.index(0))

@@ -99,12 +99,14 @@ def build_services(engine: Engine | None = None, settings: Settings | None = Non
     store = ConversationStore(paths.database_path())
     models = ModelStore(paths.models_dir(), bundled_models_dir())
     client = EngineClient(engine or Engine())
-    controller = ChatController(store, client, settings)
+    catalog = load_catalog()  # checked at start-up: a broken catalog fails loudly
+    controller = ChatController(
+        store, client, settings, recommended_sampling=catalog.recommended_sampling
+    )
     keeper = SettingsKeeper(settings, settings_path)
     reloader = ModelReloader(keeper, models, client, keeper)
-    # Downloads: the catalog is checked at start-up (a broken one fails loudly); probing RAM and
-    # CPU is cheap, the slow accelerator probes are left out.
-    downloads = DownloadManager(settings, load_catalog(), probe_hardware(), parent=keeper)
+    # Probing RAM and CPU is cheap; the slow accelerator probes are left out.
+    downloads = DownloadManager(settings, catalog, probe_hardware(), parent=keeper)
     keeper.settings_changed.connect(downloads.apply_settings)
     return Services(keeper, store, models, client, controller, reloader, downloads)
 

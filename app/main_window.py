@@ -44,6 +44,7 @@ from app.downloads.manager import DownloadManager
 from app.downloads.panel import DownloadsDialog
 from app.engine_bridge.client import EngineClient, model_display_name
 from app.settings.dialog import SettingsDialog
+from app.settings.model_convert import ModelConverter
 from app.settings.model_import import ModelImporter, is_importable
 from engine.session import LoadedModel
 from engine.types import GenerationStats
@@ -85,6 +86,8 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         # Imports from drag and drop and from the settings dialog share one queue.
         self.model_importer = ModelImporter(models, self)
+        # Outlives the settings dialog: a conversion goes on (and reports) after it closed.
+        self.model_converter = ModelConverter(models.models_dir, self)
         self.setAcceptDrops(True)
 
         self.conversations = ConversationPanel(store, self)
@@ -313,6 +316,7 @@ class MainWindow(QMainWindow):
             paths.data_dir(),
             self,
             importer=self.model_importer,
+            converter=self.model_converter,
             loaded_path=self._loaded.info.path if self._loaded else None,
         )
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
@@ -341,6 +345,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_state()
         self._memory_timer.stop()
+        self.model_converter.cancel()  # its work folder is removed; nothing is registered
         super().closeEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)

@@ -10,6 +10,7 @@ switching chats mid-answer never puts text in the wrong one.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +22,8 @@ from app.engine_bridge.client import EngineClient
 from engine.session import LoadedModel
 from engine.types import GenerationResult, Message
 
+# (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
+SamplingLookup = Callable[[str, bool], tuple[float, float] | None]
 # The chat shown before its first message is sent; it is saved only then.
 NO_CONVERSATION = 0
 SAVE_INTERVAL_S = 1.0
@@ -92,11 +95,14 @@ class ChatController(QObject):
         client: EngineClient,
         settings: Settings,
         parent: QObject | None = None,
+        *,
+        recommended_sampling: SamplingLookup | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._client = client
         self._settings = settings
+        self._recommended_sampling = recommended_sampling
         self._conversation_id = NO_CONVERSATION
         self._draft_thinking: bool | None = None
         self._draft_system_prompt = ""
@@ -399,12 +405,20 @@ class ChatController(QObject):
         messages = self._prompt(conversation, path)
         checked = conversation.thinking
         thinking = self._settings.thinking if checked is None else checked
-        params = self._settings.generation_params(thinking=thinking)
+        params = self._settings.generation_params(
+            thinking=thinking, recommended=self._model_sampling(thinking)
+        )
         request_id = self._client.generate(messages, params)
         self._runs[request_id] = _Run(conversation_id, answer.id, time.monotonic())
         if conversation_id == self._conversation_id:
             self.transcript_changed.emit()
             self.busy_changed.emit(True)
+
+    def _model_sampling(self, thinking: bool) -> tuple[float, float] | None:
+        name = self._client.model_name
+        if self._recommended_sampling is None or not name:
+            return None
+        return self._recommended_sampling(name, thinking)
 
     def _prompt(self, conversation: Conversation, path: list[StoredMessage]) -> list[Message]:
         system = conversation.system_prompt or self._settings.system_prompt

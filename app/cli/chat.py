@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from app.core import paths
+from app.core.catalog import load_catalog
 from app.core.model_store import ModelStore
 from app.core.settings import load_settings
 from engine.errors import EngineError
@@ -51,6 +53,10 @@ class _Printer:
             self.err.flush()
 
 
+def _model_name(path: Path) -> str:
+    return path.stem if path.suffix.lower() == ".gguf" else path.name
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())
@@ -62,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         n_ctx=args.ctx or options.n_ctx,
         n_gpu_layers=options.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
     )
-    params = settings.generation_params(thinking=args.thinking)
+    thinking = settings.thinking if args.thinking is None else args.thinking
+    recommended = load_catalog().recommended_sampling(_model_name(model), thinking)
+    params = settings.generation_params(thinking=args.thinking, recommended=recommended)
     params = replace(
         params,
         max_new_tokens=args.max_tokens or params.max_new_tokens,

@@ -23,13 +23,13 @@ from typing import TextIO
 import psutil
 
 from app.core import paths
-from app.core.model_store import ModelStore
+from app.core.model_store import CONVERTED_DIR, ModelStore
 from engine.convert.gguf_to_openvino import WEIGHT_FORMATS, ConversionCancelled
 from engine.convert.job import Estimate, VerificationFailedError, convert_gguf, estimate
 from engine.errors import EngineError
 from resources import bundled_models_dir
 
-CONVERTED_SUBDIR = "converted"
+CONVERTED_SUBDIR = CONVERTED_DIR
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -137,6 +137,16 @@ class Catalog:
                     return entry
         return None
 
+    def recommended_sampling(self, model_name: str, thinking: bool) -> tuple[float, float] | None:
+        """(temperature, top_p) the model's authors recommend for this thinking mode, for an
+        installed model known by its file name (with or without .gguf) or repository."""
+        entry = self.find(model_name) or self.find(f"{model_name}.gguf")
+        if entry is None:
+            return None
+        mode = "thinking" if thinking and "thinking" in entry.sampling else "no_thinking"
+        sampling = entry.sampling.get(mode) or next(iter(entry.sampling.values()), None)
+        return None if sampling is None else (sampling.temperature, sampling.top_p)
+
     def pick(self, name_or_repo: str, file: str | None = None) -> Variant | None:
         """The variant to download: the named file, else the one the query names, else default."""
         entry = self.find(name_or_repo)

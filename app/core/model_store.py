@@ -20,6 +20,8 @@ from engine.model_info import ModelInfo, inspect_model
 IR_MARKER = "openvino_model.xml"
 STARTER_NAME = "SmolLM2-135M-Instruct.Q4_1"
 IMPORTED_DIR = "imported"
+# Models prepared for OpenVINO from a GGUF (engine.convert), by the CLI and the Model page.
+CONVERTED_DIR = "converted"
 # The same staging folder app.core.downloads uses (hidden, so never listed); not imported from
 # there because that module pulls in the HTTP stack, and this one loads with the window.
 STAGING_DIR = ".staging"

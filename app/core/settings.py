@@ -28,6 +28,8 @@ class Settings:
     top_p: float = 0.95
     top_k: int = 40
     repetition_penalty: float = 1.0
+    # Catalog models bring recommended temperature / top_p per thinking mode; they win when set.
+    model_sampling: bool = True
     max_new_tokens: int = 1024
     seed: int | None = None
     # Sent when a chat has no system prompt of its own. Without one, many templates insert
@@ -53,10 +55,19 @@ class Settings:
             cache_dir=str(cache_dir() / "openvino"),
         )
 
-    def generation_params(self, *, thinking: bool | None = None) -> GenerationParams:
+    def generation_params(
+        self,
+        *,
+        thinking: bool | None = None,
+        recommended: tuple[float, float] | None = None,
+    ) -> GenerationParams:
+        """`recommended` is the model's own (temperature, top_p) for this thinking mode."""
+        temperature, top_p = self.temperature, self.top_p
+        if recommended is not None and self.model_sampling:
+            temperature, top_p = recommended
         return GenerationParams(
-            temperature=self.temperature,
-            top_p=self.top_p,
+            temperature=temperature,
+            top_p=top_p,
             top_k=self.top_k,
             repetition_penalty=self.repetition_penalty,
             max_new_tokens=self.max_new_tokens,

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout
 from app.core.model_store import ModelStore
 from app.core.settings import Settings
 from app.settings.hub_page import DownloadsPage
+from app.settings.model_convert import ModelConverter
 from app.settings.model_import import ModelImporter
 from app.settings.pages import AppearancePage, GenerationPage, ModelPage
 
@@ -29,6 +30,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         importer: ModelImporter | None = None,
+        converter: ModelConverter | None = None,
         loaded_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
@@ -36,7 +38,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(480)
         self._settings = settings
-        self.model_page = ModelPage(models, self, importer)
+        self.model_page = ModelPage(models, self, importer, converter)
         self.model_page.set_loaded_path(loaded_path)
         self.generation_page = GenerationPage(self)
         self.downloads_page = DownloadsPage(self)

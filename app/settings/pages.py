@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -27,7 +28,15 @@ from PySide6.QtWidgets import (
 from app.core.load_plan import RememberedLoads
 from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
 from app.core.settings import Settings
+from app.settings.model_convert import (
+    ConversionCost,
+    ModelConverter,
+    can_convert,
+    converted_name,
+    read_verification,
+)
 from app.settings.model_import import ModelImporter
+from engine.errors import EngineError
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 BACKENDS = (("Automatic", "auto"), ("llama.cpp", "llama"), ("OpenVINO", "openvino"))
@@ -47,6 +56,8 @@ BACKEND_DEVICES = {
 }
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 LANGUAGES = (("Follow the system", "system"), ("English", "en"), ("简体中文", "zh_CN"))
+# int8 by default: a quarter of f16's memory, close to llama.cpp's Q8_0 (docs/conversion.md).
+CONVERT_WEIGHTS = ("int8", "int4", "f16")
 
 
 def _fill(combo: QComboBox, items: tuple[tuple[str, str], ...]) -> None:
@@ -60,9 +71,10 @@ def _select(combo: QComboBox, value: object) -> None:
 
 
 class ModelPage(QWidget):
-    """Which model, and how it is loaded; importing and deleting models. No signals.
+    """Which model, and how it is loaded; importing, deleting and converting models. No signals.
 
-    Import and Delete act at once (they change files, not settings); the model list follows.
+    Import, Delete and Prepare act at once (they change files, not settings); the model list
+    follows. Prepare converts a MiniCPM GGUF into a verified OpenVINO model (ModelConverter).
     """
 
     def __init__(
@@ -70,6 +82,7 @@ class ModelPage(QWidget):
         models: ModelStore,
         parent: QWidget | None = None,
         importer: ModelImporter | None = None,
+        converter: ModelConverter | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("modelPage")
@@ -81,6 +94,11 @@ class ModelPage(QWidget):
         self._importer.import_started.connect(self._on_importer_import_started)
         self._importer.model_imported.connect(self._on_importer_model_imported)
         self._importer.import_failed.connect(self._on_importer_import_failed)
+        self._converter = converter or ModelConverter(models.models_dir, self)
+        self._converter.conversion_started.connect(self._on_converter_conversion_started)
+        self._converter.conversion_progressed.connect(self._on_converter_conversion_progressed)
+        self._converter.model_converted.connect(self._on_converter_model_converted)
+        self._converter.conversion_failed.connect(self._on_converter_conversion_failed)
         form = QFormLayout(self)
         self.model = QComboBox(self)
         self.model.setObjectName("modelCombo")
@@ -104,6 +122,29 @@ class ModelPage(QWidget):
         manage.addWidget(self.import_folder_button)
         manage.addWidget(self.delete_button)
         manage.addStretch(1)
+        self.prepare_button = QPushButton(self.tr("Prepare for Intel CPU / GPU / NPU…"), self)
+        self.prepare_button.setObjectName("prepareIntelButton")
+        self.prepare_button.clicked.connect(self._on_prepare_button_clicked)
+        self.convert_weights = QComboBox(self)
+        self.convert_weights.setObjectName("convertWeightsCombo")
+        self.convert_weights.addItem(self.tr("int8 weights"), "int8")
+        self.convert_weights.addItem(self.tr("int4 weights (smallest)"), "int4")
+        self.convert_weights.addItem(self.tr("f16 weights (exact, largest)"), "f16")
+        self.convert_weights.setToolTip(
+            self.tr("How the prepared OpenVINO model stores its weights")
+        )
+        self.cancel_conversion_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_conversion_button.setObjectName("cancelConversionButton")
+        self.cancel_conversion_button.clicked.connect(self._on_cancel_conversion_button_clicked)
+        self.conversion_progress = QProgressBar(self)
+        self.conversion_progress.setObjectName("conversionProgress")
+        self.conversion_progress.setRange(0, 1000)
+        self.conversion_progress.setTextVisible(False)
+        prepare = QHBoxLayout()
+        prepare.addWidget(self.prepare_button)
+        prepare.addWidget(self.convert_weights)
+        prepare.addWidget(self.conversion_progress, 1)
+        prepare.addWidget(self.cancel_conversion_button)
         self.manage_status = QLabel(self)
         self.manage_status.setObjectName("manageModelsStatus")
         self.manage_status.setWordWrap(True)
@@ -131,6 +172,7 @@ class ModelPage(QWidget):
         self.gpu_layers.setToolTip(self.tr("llama.cpp only: layers to run on the GPU (0 = none)"))
         form.addRow(self.tr("Model"), self.model)
         form.addRow("", manage)
+        form.addRow("", prepare)
         form.addRow("", self.manage_status)
         form.addRow(self.tr("Backend"), self.backend)
         form.addRow(self.tr("Device"), self.device)
@@ -138,6 +180,7 @@ class ModelPage(QWidget):
         form.addRow(self.tr("CPU threads"), self.cpu_threads)
         form.addRow(self.tr("GPU layers"), self.gpu_layers)
         self.model.setPlaceholderText(self.tr("No model is installed"))
+        self._show_conversion(self._converter.busy)
         self._update_model_buttons()
 
     def load(self, settings: Settings) -> None:
@@ -245,6 +288,9 @@ class ModelPage(QWidget):
             row = self.model.count() - 1
             self.model.setItemData(row, str(installed.path), PATH_ROLE)
             tip = str(installed.path) + (f"\n{installed.error}" if installed.error else "")
+            verification = read_verification(installed.path)
+            if verification is not None:
+                tip += "\n" + self._verification_text(verification)
             self.model.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
         self.model.setEnabled(self.model.count() > 0)
 
@@ -291,6 +337,116 @@ class ModelPage(QWidget):
         refusal = self._deletion_refusal(model) if model is not None else ""
         self.delete_button.setEnabled(model is not None and not refusal)
         self.delete_button.setToolTip(refusal or self.tr("Delete the chosen model's files"))
+        convertible = can_convert(model)
+        self.prepare_button.setEnabled(convertible and not self._converter.busy)
+        self.convert_weights.setEnabled(convertible and not self._converter.busy)
+        self.prepare_button.setToolTip(
+            self.tr(
+                "Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and "
+                "NPUs, checked against llama.cpp before it is listed"
+            )
+            if convertible
+            else self.tr("Only an installed MiniCPM GGUF file can be prepared")
+        )
+
+    # -- preparing a model for OpenVINO -------------------------------------------------------
+
+    def prepare_selected_model(self) -> bool:
+        """Shows the estimate, asks, then converts the chosen model in the background.
+        False when nothing was started."""
+        model = self._selected_installed()
+        if not can_convert(model) or self._converter.busy:
+            return False
+        assert model is not None
+        weights = self.convert_weights.currentData()
+        try:
+            cost = self._converter.estimate(model.path, weights)
+        except (EngineError, OSError) as exc:
+            self.manage_status.setText(
+                self.tr("{name} cannot be prepared: {error}").format(
+                    name=model.name, error=str(exc)
+                )
+            )
+            return False
+        answer = QMessageBox.question(
+            self,
+            self.tr("Prepare for Intel CPU / GPU / NPU"),
+            self._cost_text(model.name, weights, cost),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        return self._converter.convert(model.path, weights)
+
+    def cancel_conversion(self) -> None:
+        self._converter.cancel()
+        self.cancel_conversion_button.setEnabled(False)
+        self.manage_status.setText(self.tr("Cancelling…"))
+
+    def _cost_text(self, name: str, weights: str, cost: ConversionCost) -> str:
+        text = self.tr(
+            "Convert {name} into an OpenVINO model ({weights} weights) named {target}?\n\n"
+            "{params:.2f} billion parameters. About {minutes} min, "
+            "{temporary} temporary disk space, {final} for the result, {memory} memory.\n\n"
+            "The result is compared with llama.cpp on the original file and listed only "
+            "if it agrees; the original stays as it is."
+        ).format(
+            name=name,
+            weights=weights,
+            target=converted_name(Path(name + ".gguf"), weights),
+            params=cost.parameters / 1e9,
+            minutes=max(1, round(cost.seconds / 60)),
+            temporary=_gb(cost.temporary_disk_bytes),
+            final=_gb(cost.final_disk_bytes),
+            memory=_gb(cost.peak_memory_bytes),
+        )
+        if cost.free_disk_bytes < cost.temporary_disk_bytes:
+            text += "\n\n" + self.tr("Warning: only {free} of disk space is free.").format(
+                free=_gb(cost.free_disk_bytes)
+            )
+        if cost.available_memory_bytes < cost.peak_memory_bytes:
+            text += "\n\n" + self.tr(
+                "Warning: only {free} of memory is available; the conversion may be slow or fail."
+            ).format(free=_gb(cost.available_memory_bytes))
+        return text
+
+    def _verification_text(self, data: dict[str, object]) -> str:
+        def number(key: str) -> float:
+            value = data.get(key)
+            return float(value) if isinstance(value, int | float) else float("nan")
+
+        return self.tr(
+            "Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} "
+            "(needed {needed:.0%}), max logit difference {max_diff:.3f}, "
+            "mean {mean_diff:.4f}, tokenizer {tokenizer}"
+        ).format(
+            weights=str(data.get("weights", "?")),
+            top1=number("top1_agreement"),
+            needed=number("threshold"),
+            max_diff=number("max_abs_logit_diff"),
+            mean_diff=number("mean_abs_logit_diff"),
+            tokenizer=self.tr("identical") if data.get("tokenizer_matches") else self.tr("differs"),
+        )
+
+    def _show_conversion(self, running: bool) -> None:
+        self.conversion_progress.setVisible(running)
+        self.cancel_conversion_button.setVisible(running)
+        self.cancel_conversion_button.setEnabled(running)
+        if not running:
+            self.conversion_progress.setValue(0)
+
+    def _stage_text(self, stage: str) -> str:
+        labels = {
+            "fold": self.tr("rewriting the weights"),
+            "export": self.tr("building the OpenVINO model"),
+            "rope": self.tr("applying LongRoPE"),
+            "save": self.tr("saving"),
+            "verify": self.tr("checking against llama.cpp"),
+            "compress": self.tr("compressing the weights"),
+            "register": self.tr("registering"),
+        }
+        return labels.get(stage, stage)
 
     def _enable_devices(self) -> None:
         allowed = BACKEND_DEVICES.get(self.backend.currentData(), BACKEND_DEVICES["auto"])
@@ -337,6 +493,66 @@ class ModelPage(QWidget):
         self.manage_status.setText(self.tr("Importing {name}…").format(name=Path(source).name))
         self._update_model_buttons()
 
+    @Slot()
+    def _on_prepare_button_clicked(self) -> None:
+        self.prepare_selected_model()
+
+    @Slot()
+    def _on_cancel_conversion_button_clicked(self) -> None:
+        self.cancel_conversion()
+
+    @Slot(str)
+    def _on_converter_conversion_started(self, source: str) -> None:
+        self._show_conversion(True)
+        self.manage_status.setText(
+            self.tr("Preparing {name} for OpenVINO…").format(name=Path(source).stem)
+        )
+        self._update_model_buttons()
+
+    @Slot(str, float)
+    def _on_converter_conversion_progressed(self, stage: str, fraction: float) -> None:
+        self.conversion_progress.setValue(round(fraction * 1000))
+        running = self._converter.running
+        self.manage_status.setText(
+            self.tr("Preparing {name} for OpenVINO: {stage}…").format(
+                name=running.stem if running else "", stage=self._stage_text(stage)
+            )
+        )
+
+    @Slot(str, str)
+    def _on_converter_model_converted(self, _source: str, target: str) -> None:
+        self._show_conversion(False)
+        self._refill_models(select=Path(target))
+        verification = read_verification(Path(target))
+        details = self._verification_text(verification) if verification else ""
+        self.manage_status.setText(
+            self.tr("Prepared {name}. {details}. Press OK to use it.").format(
+                name=Path(target).name, details=details
+            )
+        )
+
+    @Slot(str, str, str)
+    def _on_converter_conversion_failed(self, source: str, outcome: str, message: str) -> None:
+        self._show_conversion(False)
+        self._update_model_buttons()
+        name = Path(source).stem
+        if outcome == "cancelled":
+            text = self.tr("Preparing {name} was cancelled; nothing was added.").format(name=name)
+        elif outcome == "rejected":
+            text = self.tr(
+                "{name} was converted, but the result disagrees with llama.cpp too often, "
+                "so it was not added. {error}"
+            ).format(name=name, error=message)
+        elif outcome == "disk":
+            text = self.tr(
+                "Preparing {name} ran out of disk space; nothing was added. {error}"
+            ).format(name=name, error=message)
+        else:
+            text = self.tr("{name} could not be prepared; nothing was added. {error}").format(
+                name=name, error=message
+            )
+        self.manage_status.setText(text)
+
     @Slot(str, str)
     def _on_importer_model_imported(self, _source: str, target: str) -> None:
         self._refill_models(select=Path(target))
@@ -352,6 +568,10 @@ class ModelPage(QWidget):
                 name=Path(source).name, error=message
             )
         )
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:.1f} GB"
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -386,6 +606,22 @@ class GenerationPage(QWidget):
         self.system_prompt.setTabChangesFocus(True)
         self.system_prompt.setFixedHeight(80)
         self.thinking = QCheckBox(self.tr("Think before answering in new chats"), self)
+        self.thinking_budget = QSpinBox(self)
+        self.thinking_budget.setObjectName("thinkingBudget")
+        self.thinking_budget.setRange(0, 131072)
+        self.thinking_budget.setSingleStep(256)
+        self.thinking_budget.setSpecialValueText(self.tr("No limit"))
+        self.thinking_budget.setToolTip(
+            self.tr("At most this many reasoning tokens; then the answer follows")
+        )
+        self.model_sampling = QCheckBox(
+            self.tr("Use each model's recommended temperature and top p"), self
+        )
+        self.model_sampling.setObjectName("modelSampling")
+        self.model_sampling.setToolTip(
+            self.tr("For catalog models, per thinking mode; other models use the values above")
+        )
+        form.addRow("", self.model_sampling)
         form.addRow(self.tr("Temperature"), self.temperature)
         form.addRow(self.tr("Top p"), self.top_p)
         form.addRow(self.tr("Top k"), self.top_k)
@@ -394,6 +630,7 @@ class GenerationPage(QWidget):
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.tr("System prompt"), self.system_prompt)
         form.addRow("", self.thinking)
+        form.addRow(self.tr("Thinking budget"), self.thinking_budget)
 
     def _double(self, low: float, high: float, step: float) -> QDoubleSpinBox:
         box = QDoubleSpinBox(self)
@@ -411,6 +648,8 @@ class GenerationPage(QWidget):
         self.seed.setText("" if settings.seed is None else str(settings.seed))
         self.system_prompt.setPlainText(settings.system_prompt)
         self.thinking.setChecked(settings.thinking)
+        self.thinking_budget.setValue(settings.thinking_budget)
+        self.model_sampling.setChecked(settings.model_sampling)
 
     def apply(self, settings: Settings) -> Settings:
         return replace(
@@ -423,6 +662,8 @@ class GenerationPage(QWidget):
             seed=self.seed_value(settings.seed),
             system_prompt=self.system_prompt.toPlainText(),
             thinking=self.thinking.isChecked(),
+            thinking_budget=self.thinking_budget.value(),
+            model_sampling=self.model_sampling.isChecked(),
         )
 
     def seed_value(self, fallback: int | None = None) -> int | None:

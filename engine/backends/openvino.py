@@ -24,6 +24,9 @@ NAME = "openvino"
 # Devices whose pipeline supports the paged KV cache with prefix caching; NPU is stateful only.
 PAGED_DEVICES = ("CPU", "GPU")
 KV_CACHE_GB = 1
+# llama.cpp also ends a turn at these token texts (llama-vocab.cpp's end-of-generation list);
+# a MiniCPM GGUF's "</s>" is one of them although its EOS is "<|im_end|>".
+EXTRA_END_TOKENS = ("</s>",)
 
 
 def import_openvino_genai() -> Any:
@@ -108,6 +111,9 @@ class OpenVinoBackend:
                 f"({self._n_ctx} tokens). Start a new chat or raise the context size."
             )
         config = self._config(genai, params, stop_strings, min(params.max_new_tokens, room))
+        # OpenVINO's detokenizer hides control tokens, so an end marker emitted as one token
+        # never reaches the stop strings; stop on its id instead, as llama.cpp does.
+        config.stop_token_ids = self._end_token_ids(stop_strings)
         stopped = False
 
         def streamer(text: str) -> Any:
@@ -126,6 +132,8 @@ class OpenVinoBackend:
             raise GenerationError(f"OpenVINO failed while generating: {exc}") from exc
         end = time.perf_counter()
         output = [int(t) for t in result.tokens[0]]
+        if not stopped and output and output[-1] in config.stop_token_ids:
+            output.pop()  # the end token: not text, and llama.cpp does not count it either
         cached = _shared_prefix(self._previous, tokens)
         self._previous = tokens + output
         finish: FinishReason = "stopped" if stopped else "stop"
@@ -134,6 +142,15 @@ class OpenVinoBackend:
         return self._stats(
             result.perf_metrics, len(tokens), cached, len(output), end - start, finish
         )
+
+    def _end_token_ids(self, stop_strings: tuple[str, ...]) -> set[int]:
+        """Ids of the stop strings (and llama.cpp's extra end tokens) that are one token."""
+        ids = set(self._pipe.get_generation_config().stop_token_ids)
+        for text in (*stop_strings, *EXTRA_END_TOKENS):
+            encoded = self._encode(text)
+            if len(encoded) == 1:
+                ids.add(encoded[0])
+        return ids
 
     @staticmethod
     def _config(

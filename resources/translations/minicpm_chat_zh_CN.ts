@@ -4,22 +4,22 @@
 <context>
     <name>AppearancePage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="675"/>
+        <location filename="../../app/settings/pages.py" line="696"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="676"/>
+        <location filename="../../app/settings/pages.py" line="697"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="677"/>
+        <location filename="../../app/settings/pages.py" line="698"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="678"/>
+        <location filename="../../app/settings/pages.py" line="699"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -507,39 +507,64 @@
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="609"/>
+        <location filename="../../app/settings/pages.py" line="613"/>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="615"/>
+        <source>At most this many reasoning tokens; then the answer follows</source>
+        <translation>最多思考这么多个词元，之后直接给出回答</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="618"/>
+        <source>Use each model&apos;s recommended temperature and top p</source>
+        <translation>使用各模型推荐的温度和 top p</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="622"/>
+        <source>For catalog models, per thinking mode; other models use the values above</source>
+        <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="625"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="610"/>
+        <location filename="../../app/settings/pages.py" line="626"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="611"/>
+        <location filename="../../app/settings/pages.py" line="627"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="612"/>
+        <location filename="../../app/settings/pages.py" line="628"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="613"/>
+        <location filename="../../app/settings/pages.py" line="629"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="614"/>
+        <location filename="../../app/settings/pages.py" line="630"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="615"/>
+        <location filename="../../app/settings/pages.py" line="631"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="633"/>
+        <source>Thinking budget</source>
+        <translation>思考预算</translation>
     </message>
 </context>
 <context>

@@ -483,3 +483,29 @@ def test_the_real_starter_model_knows_the_capital_of_france(qtbot) -> None:  # t
         )
     finally:
         services.shutdown()
+
+
+def test_catalog_models_use_their_recommended_sampling_per_mode(  # type: ignore[no-untyped-def]
+    make_app, tmp_path: Path
+) -> None:
+    named = tmp_path / "MiniCPM5-1B-Q4_K_M.gguf"
+    named.symlink_to(STARTER)
+    model = replace(inspect_model(named), chat_template=THINKING_TEMPLATE)
+    app = make_app(["<think>Hmm.</think>Yes.", "Plain."], model=model)
+    app.window.chat.composer.thinking.click()
+    app.type_and_send("Think first")
+    assert (app.backend.params[-1].temperature, app.backend.params[-1].top_p) == (0.9, 0.95)
+    app.window.chat.composer.thinking.click()
+    app.type_and_send("Now quickly")
+    assert (app.backend.params[-1].temperature, app.backend.params[-1].top_p) == (0.7, 0.95)
+
+
+def test_own_sampling_wins_when_model_sampling_is_off(  # type: ignore[no-untyped-def]
+    make_app, tmp_path: Path
+) -> None:
+    named = tmp_path / "MiniCPM5-1B-Q4_K_M.gguf"
+    named.symlink_to(STARTER)
+    settings = Settings(model_sampling=False, temperature=0.3, top_p=0.5)
+    app = make_app(["Plain."], model=named, settings=settings)
+    app.type_and_send("Hello")
+    assert (app.backend.params[-1].temperature, app.backend.params[-1].top_p) == (0.3, 0.5)

@@ -201,3 +201,10 @@ def test_bad_json_and_missing_file_are_clear(tmp_path: Path) -> None:
         load_catalog(broken)
     with pytest.raises(CatalogError, match="Cannot read"):
         load_catalog(tmp_path / "missing.json")
+
+
+def test_recommended_sampling_per_thinking_mode() -> None:
+    catalog = load_catalog()
+    assert catalog.recommended_sampling("MiniCPM5-1B-Q4_K_M", True) == (0.9, 0.95)
+    assert catalog.recommended_sampling("MiniCPM5-1B-Q4_K_M.gguf", False) == (0.7, 0.95)
+    assert catalog.recommended_sampling("SmolLM2-135M-Instruct.Q4_1", True) is None

@@ -25,6 +25,7 @@ from app.core.conversations import ConversationStore, StorageError
 from app.core.hardware import probe_hardware
 from app.core.model_store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
+from app.downloads.hardware_probe import HardwareProber, Probe, probe_accelerators
 from app.downloads.manager import DownloadManager
 from app.engine_bridge.client import EngineClient
 from app.i18n import install_translator
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 WINDOW_STATE_FILE = "window.ini"
 # Late enough that the window and the first model load come first.
 MATH_WARM_UP_DELAY_MS = 3000
+# After the first paint and the start of the model load; the result only refines the
+# download manager's advice, so nobody waits for it.
+HARDWARE_PROBE_DELAY_MS = 1500
 
 
 class SettingsKeeper(QObject):
@@ -78,6 +82,8 @@ class Services:
     reloader: ModelReloader
     # The download queue and its worker thread (app.downloads).
     downloads: DownloadManager | None = None
+    # Probes OpenVINO devices and CUDA off the GUI thread, for the downloads' advice.
+    hardware_prober: HardwareProber | None = None
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
@@ -92,8 +98,13 @@ class Services:
         self.store.close()
 
 
-def build_services(engine: Engine | None = None, settings: Settings | None = None) -> Services:
-    """Everything the window needs. Tests pass a scripted `Engine` and their own settings."""
+def build_services(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    hardware_probe: Probe = probe_accelerators,
+) -> Services:
+    """Everything the window needs. Tests pass a scripted `Engine`, their own settings and a
+    fake accelerator probe. The probe is not started here: `start_hardware_probe` does."""
     settings_path = paths.settings_path()
     settings = settings if settings is not None else load_settings(settings_path)
     store = ConversationStore(paths.database_path())
@@ -105,10 +116,18 @@ def build_services(engine: Engine | None = None, settings: Settings | None = Non
     )
     keeper = SettingsKeeper(settings, settings_path)
     reloader = ModelReloader(keeper, models, client, keeper)
-    # Probing RAM and CPU is cheap; the slow accelerator probes are left out.
+    # Probing RAM and CPU is cheap; the slow accelerator probes follow on a thread.
     downloads = DownloadManager(settings, catalog, probe_hardware(), parent=keeper)
     keeper.settings_changed.connect(downloads.apply_settings)
-    return Services(keeper, store, models, client, controller, reloader, downloads)
+    prober = HardwareProber(hardware_probe, parent=keeper)
+    prober.hardware_probed.connect(downloads.set_hardware)
+    return Services(keeper, store, models, client, controller, reloader, downloads, prober)
+
+
+def start_hardware_probe(services: Services) -> None:
+    """Starts the accelerator probe on its thread; the download manager gets its result."""
+    if services.hardware_prober is not None:
+        services.hardware_prober.start()
 
 
 def build_main_window(services: Services) -> MainWindow:
@@ -246,6 +265,8 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
     QTimer.singleShot(MATH_WARM_UP_DELAY_MS, _warm_up_math)
+    if services.hardware_prober is not None:
+        QTimer.singleShot(HARDWARE_PROBE_DELAY_MS, services.hardware_prober.start)
     try:
         return app.exec()
     finally:

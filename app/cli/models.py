@@ -7,10 +7,9 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
-
-import psutil
 
 from app.core import paths
 from app.core.catalog import CatalogError, Variant, fit, load_catalog
@@ -23,6 +22,7 @@ from app.core.downloads import (
     RemoteFile,
     Source,
 )
+from app.core.hardware import Recommendation, probe_hardware, recommend_for
 from app.core.model_store import InstalledModel, ModelStore, ModelStoreError
 from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names
 from engine.backends.registry import backends_for
@@ -134,7 +134,12 @@ def main(args: argparse.Namespace) -> int:
 
 
 def search_catalog(args: argparse.Namespace) -> int:
-    ram = int(args.ram_gb * 1e9) if args.ram_gb else psutil.virtual_memory().total
+    # The CLI may wait for the accelerator probes (OpenVINO devices, nvidia-smi).
+    hardware = probe_hardware(accelerators=True)
+    if args.ram_gb:
+        ram_bytes = int(args.ram_gb * 1e9)
+        hardware = replace(hardware, total_ram_bytes=ram_bytes, available_ram_bytes=ram_bytes)
+    ram = hardware.total_ram_bytes
     query = args.query.lower()
     rows = []
     for entry in load_catalog().entries:
@@ -142,20 +147,26 @@ def search_catalog(args: argparse.Namespace) -> int:
             if query and query not in _haystack(variant):
                 continue
             context = min(args.ctx, entry.context_length)
-            verdict, why = fit(entry, variant.file, ram, context)
-            rows.append(_search_row(variant, verdict, why, context))
+            ram_verdict, _ram_why = fit(entry, variant.file, ram, context)
+            advice = recommend_for(entry, variant.file, hardware, context)
+            rows.append(_search_row(variant, advice, ram_verdict, context))
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
         print(f"No catalog model matches '{args.query}'.")
         return 0
-    print(f"Fit for {ram / 1e9:.1f} GB RAM at up to {args.ctx:,} tokens of context:")
-    print(f"{'MODEL':18} {'FILE':42} {'SIZE':>8} {'FIT':10} SOURCE")
+    print(f"This machine: {hardware.summary()}")
+    print(
+        f"Fit where each runs best ({ram / 1e9:.1f} GB RAM, or GPU memory) "
+        f"at up to {args.ctx:,} tokens of context:"
+    )
+    print(f"{'MODEL':18} {'FILE':42} {'SIZE':>8} {'FIT':10} {'RUNS BEST ON':18} SOURCE")
     for row in rows:
+        best = f"{row['backend']} · {row['device']}"
         print(
             f"{row['id']:18} {row['file']:42} {_size(int(row['size'])):>8} "  # type: ignore[call-overload]
-            f"{row['fit']:10} {row['source']}"
+            f"{row['fit']:10} {best:18} {row['source']}"
         )
     print("\nPull one with: python main.py models pull MODEL [--file FILE]")
     return 0
@@ -166,7 +177,10 @@ def _haystack(variant: Variant) -> str:
     return " ".join([entry.id, entry.display_name, variant.repo, variant.file.name or ""]).lower()
 
 
-def _search_row(variant: Variant, verdict: str, why: str, context: int) -> dict[str, object]:
+def _search_row(
+    variant: Variant, advice: Recommendation, ram_fit: str, context: int
+) -> dict[str, object]:
+    """One result; `fit` is the verdict where it runs best, `ram_fit` the one in RAM alone."""
     source = variant.source
     tags = ["official" if source.official else "community"]
     if not (source.verified and variant.file.verified):
@@ -181,8 +195,11 @@ def _search_row(variant: Variant, verdict: str, why: str, context: int) -> dict[
         "quantization": variant.file.quantization,
         "backends": list(variant.file.backends),
         "context": context,
-        "fit": verdict,
-        "fit_detail": why,
+        "fit": advice.fit,
+        "fit_detail": advice.explanation,
+        "ram_fit": ram_fit,
+        "backend": advice.backend,
+        "device": advice.device,
         "source": f"{variant.repo} ({', '.join(tags)})",
         "recommended": variant.entry.recommended and variant == variant.entry.default_variant(),
     }

@@ -44,6 +44,15 @@ class OpenVinoDevice:
     def kind(self) -> str:
         return self.id.split(".")[0]
 
+    def label(self) -> str:
+        """ "GPU (Intel Arc A770, 16.0 GB)"; the CPU is named elsewhere, so just "CPU"."""
+        if self.kind == "CPU":
+            return self.id
+        details = [self.full_name] if self.full_name and self.full_name != self.id else []
+        if self.memory_bytes is not None:
+            details.append(f"{self.memory_bytes / 1e9:.1f} GB")
+        return f"{self.id} ({', '.join(details)})" if details else self.id
+
 
 @dataclass(frozen=True)
 class CudaGpu:
@@ -82,7 +91,7 @@ class Hardware:
         flags = ", ".join(f for f in CPU_FLAGS_OF_INTEREST if f in self.cpu_flags) or "no AVX2"
         parts = [f"{self.cpu_model}, {self.logical_cores} threads ({flags})", ram]
         if self.openvino_devices:
-            parts.append("OpenVINO: " + ", ".join(d.id for d in self.openvino_devices))
+            parts.append("OpenVINO: " + ", ".join(d.label() for d in self.openvino_devices))
         gpu = self.cuda_gpu
         if gpu is not None:
             parts.append(f"CUDA: {gpu.name}, {gpu.total_bytes / 1e9:.1f} GB")

@@ -57,6 +57,7 @@ class DownloadManager(QObject):
     item_removed(str item_id)
     model_installed(str path)     # a download was verified and renamed: list it now
     offline_changed(bool offline)
+    hardware_changed(Hardware)    # the accelerator probe finished: fit and advice may change
     """
 
     item_added = Signal(str)
@@ -64,6 +65,7 @@ class DownloadManager(QObject):
     item_removed = Signal(str)
     model_installed = Signal(str)
     offline_changed = Signal(bool)
+    hardware_changed = Signal(object)
     _job_requested = Signal(object)
 
     def __init__(
@@ -213,6 +215,14 @@ class DownloadManager(QObject):
             if settings.offline and self._active is not None:
                 self.pause(self._active)  # offline means nothing connects, from now on
             self.offline_changed.emit(settings.offline)
+
+    @Slot(object)
+    def set_hardware(self, hardware: Hardware) -> None:
+        """What this machine has, now with its accelerators (probed off the GUI thread)."""
+        if hardware == self.hardware:
+            return
+        self.hardware = hardware
+        self.hardware_changed.emit(hardware)
 
     def shutdown(self) -> None:
         """Pauses the download in flight (its `.part` stays for next time) and ends the thread."""

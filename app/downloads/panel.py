@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QItemSelection,
+    QModelIndex,
+    Qt,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.core.catalog import CatalogEntry, Variant
 from app.core.download_queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, VERIFYING
 from app.core.downloads import DownloadError
-from app.core.hardware import recommend_for
+from app.core.hardware import Hardware, recommend_for
 from app.downloads.manager import DownloadManager
 from app.downloads.queue_model import (
     ID_ROLE,
@@ -36,7 +43,23 @@ from app.downloads.queue_model import (
 )
 
 CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
-COLUMNS = ("Model / file", "Size", "Quantization", "Backends", "Source", "Fit", "Runs best on", "")
+# Marked for lupdate here, translated where the header is filled.
+COLUMNS = (
+    QT_TRANSLATE_NOOP("DownloadPanel", "Model / file"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Size"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Quantization"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Backends"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Source"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Fit"),
+    QT_TRANSLATE_NOOP("DownloadPanel", "Runs best on"),
+    "",
+)
+# The verdicts of app.core.catalog.Fit, as shown.
+FIT_LABELS = {
+    "fits": QT_TRANSLATE_NOOP("DownloadPanel", "fits"),
+    "tight": QT_TRANSLATE_NOOP("DownloadPanel", "tight"),
+    "too large": QT_TRANSLATE_NOOP("DownloadPanel", "too large"),
+}
 DOWNLOAD_COLUMN = len(COLUMNS) - 1
 FIT_COLUMN = 5
 ADVICE_COLUMN = 6
@@ -47,7 +70,7 @@ Confirm = Callable[[QWidget, str], bool]
 def ask_user(parent: QWidget, text: str) -> bool:
     answer = QMessageBox.question(
         parent,
-        parent.tr("Cancel download"),
+        QCoreApplication.translate("DownloadPanel", "Cancel download"),
         text,
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
@@ -79,10 +102,10 @@ class DownloadPanel(QWidget):
         self.offline_note.setText(
             self.tr("Offline mode is on: nothing is downloaded. Turn it off in Settings.")
         )
-        self.hardware_label = QLabel(
-            self.tr("This PC: {summary}").format(summary=manager.hardware.summary()), self
-        )
+        self.hardware_label = QLabel(self)
+        self.hardware_label.setObjectName("hardwareLabel")
         self.hardware_label.setWordWrap(True)
+        self._show_hardware(manager.hardware)
         self.context = QComboBox(self)
         self.context.setObjectName("contextChoice")
         self.context.setToolTip(
@@ -96,7 +119,7 @@ class DownloadPanel(QWidget):
         self.catalog = QTreeWidget(self)
         self.catalog.setObjectName("catalogTree")
         self.catalog.setColumnCount(len(COLUMNS))
-        self.catalog.setHeaderLabels([self.tr(c) if c else "" for c in COLUMNS])
+        self.catalog.setHeaderLabels([self.tr(str(c)) if c else "" for c in COLUMNS])
         self.catalog.setRootIsDecorated(True)
         self.catalog.setUniformRowHeights(True)
         self.catalog.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -162,6 +185,7 @@ class DownloadPanel(QWidget):
         layout.addWidget(splitter)
 
         manager.offline_changed.connect(self._on_manager_offline_changed)
+        manager.hardware_changed.connect(self._on_manager_hardware_changed)
         self._show_offline(manager.offline)
         self._update_buttons()
 
@@ -241,7 +265,7 @@ class DownloadPanel(QWidget):
             entry = variant.entry
             tokens = min(context, entry.context_length)
             advice = recommend_for(entry, variant.file, self._manager.hardware, tokens)
-            row.setText(FIT_COLUMN, self.tr(advice.fit))
+            row.setText(FIT_COLUMN, self.tr(str(FIT_LABELS[advice.fit])))
             explanation = advice.explanation
             if tokens < context:
                 explanation += self.tr(" (capped at the model's {n:,}-token context)").format(
@@ -250,6 +274,18 @@ class DownloadPanel(QWidget):
             row.setToolTip(FIT_COLUMN, explanation)
             row.setText(ADVICE_COLUMN, f"{advice.backend} · {advice.device}")
             row.setToolTip(ADVICE_COLUMN, explanation)
+
+    def advice_text(self, repo: str, file: str | None) -> str:
+        """The "Runs best on" cell of one variant, e.g. "llama · CUDA"."""
+        for row, variant in self._rows:
+            if (variant.repo, variant.file.name) == (repo, file):
+                return row.text(ADVICE_COLUMN)
+        raise KeyError((repo, file))
+
+    def _show_hardware(self, hardware: Hardware) -> None:
+        self.hardware_label.setText(
+            self.tr("This PC: {summary}").format(summary=hardware.summary())
+        )
 
     def fit_text(self, repo: str, file: str | None) -> tuple[str, str]:
         """(verdict, explanation) shown for one variant; for tests and accessibility."""
@@ -295,6 +331,11 @@ class DownloadPanel(QWidget):
 
     @Slot(int)
     def _on_context_current_index_changed(self, _index: int) -> None:
+        self._update_fit()
+
+    @Slot(object)
+    def _on_manager_hardware_changed(self, hardware: Hardware) -> None:
+        self._show_hardware(hardware)
         self._update_fit()
 
     @Slot(bool)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Slot
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,13 +39,19 @@ from app.settings.model_import import ModelImporter
 from engine.errors import EngineError
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-BACKENDS = (("Automatic", "auto"), ("llama.cpp", "llama"), ("OpenVINO", "openvino"))
+# Labels are marked for lupdate (QT_TRANSLATE_NOOP) and translated by `_fill`, in the
+# context of the page that shows them; product names stay as they are.
+BACKENDS = (
+    (QT_TRANSLATE_NOOP("ModelPage", "Automatic"), "auto"),
+    ("llama.cpp", "llama"),
+    ("OpenVINO", "openvino"),
+)
 DEVICES = (
-    ("Automatic", "AUTO"),
+    (QT_TRANSLATE_NOOP("ModelPage", "Automatic"), "AUTO"),
     ("CPU", "CPU"),
-    ("GPU (OpenVINO)", "GPU"),
-    ("NPU (OpenVINO)", "NPU"),
-    ("NVIDIA GPU (CUDA)", "CUDA"),
+    (QT_TRANSLATE_NOOP("ModelPage", "GPU (OpenVINO)"), "GPU"),
+    (QT_TRANSLATE_NOOP("ModelPage", "NPU (OpenVINO)"), "NPU"),
+    (QT_TRANSLATE_NOOP("ModelPage", "NVIDIA GPU (CUDA)"), "CUDA"),
 )
 # Which devices each backend can use: llama.cpp offloads to CUDA, OpenVINO to its GPU and NPU
 # plugins. "auto" picks the backend per model, so any device may apply.
@@ -54,15 +60,27 @@ BACKEND_DEVICES = {
     "llama": frozenset({"AUTO", "CPU", "CUDA"}),
     "openvino": frozenset({"AUTO", "CPU", "GPU", "NPU"}),
 }
-THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
-LANGUAGES = (("Follow the system", "system"), ("English", "en"), ("简体中文", "zh_CN"))
+THEMES = (
+    (QT_TRANSLATE_NOOP("AppearancePage", "Follow the system"), "system"),
+    (QT_TRANSLATE_NOOP("AppearancePage", "Light"), "light"),
+    (QT_TRANSLATE_NOOP("AppearancePage", "Dark"), "dark"),
+)
+# Each language under its own name, so a person can find theirs whatever the UI language.
+LANGUAGES = (
+    (QT_TRANSLATE_NOOP("AppearancePage", "Follow the system"), "system"),
+    ("English", "en"),
+    ("简体中文", "zh_CN"),
+)
 # int8 by default: a quarter of f16's memory, close to llama.cpp's Q8_0 (docs/conversion.md).
 CONVERT_WEIGHTS = ("int8", "int4", "f16")
 
 
-def _fill(combo: QComboBox, items: tuple[tuple[str, str], ...]) -> None:
+def _fill(combo: QComboBox, items: tuple[tuple[object, str], ...], context: str) -> None:
+    """Adds the (label, value) pairs, labels translated in `context` (unmarked ones come back
+    unchanged)."""
     for label, value in items:
-        combo.addItem(label, value)
+        # str(): PySide6 types QT_TRANSLATE_NOOP as returning object; it returns the str.
+        combo.addItem(QCoreApplication.translate(context, str(label)), value)
 
 
 def _select(combo: QComboBox, value: object) -> None:
@@ -150,9 +168,9 @@ class ModelPage(QWidget):
         self.manage_status.setWordWrap(True)
         self.manage_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.backend = QComboBox(self)
-        _fill(self.backend, BACKENDS)
+        _fill(self.backend, BACKENDS, "ModelPage")
         self.device = QComboBox(self)
-        _fill(self.device, DEVICES)
+        _fill(self.device, DEVICES, "ModelPage")
         self.device.setToolTip(
             self.tr(
                 "Automatic tries the GPU first and falls back to the CPU. "
@@ -686,16 +704,20 @@ class AppearancePage(QWidget):
         form = QFormLayout(self)
         self.theme = QComboBox(self)
         self.theme.setObjectName("themeCombo")
-        _fill(self.theme, THEMES)
+        _fill(self.theme, THEMES, "AppearancePage")
         self.language = QComboBox(self)
         self.language.setObjectName("languageCombo")
-        _fill(self.language, LANGUAGES)
+        _fill(self.language, LANGUAGES, "AppearancePage")
         self.data_dir = QLineEdit(str(data_dir), self)
         self.data_dir.setObjectName("dataDirEdit")
         self.data_dir.setReadOnly(True)
         self.data_dir.setToolTip(self.tr("Set MINICPM_CHAT_HOME to move it"))
         form.addRow(self.tr("Theme"), self.theme)
         form.addRow(self.tr("Language"), self.language)
+        self.language_note = QLabel(self.tr("Language changes apply after a restart."), self)
+        self.language_note.setObjectName("languageNote")
+        self.language_note.setWordWrap(True)
+        form.addRow("", self.language_note)
         form.addRow(self.tr("Data folder"), self.data_dir)
 
     def load(self, settings: Settings) -> None:

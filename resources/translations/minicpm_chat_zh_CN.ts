@@ -4,22 +4,43 @@
 <context>
     <name>AppearancePage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="696"/>
+        <location filename="../../app/settings/pages.py" line="64"/>
+        <location filename="../../app/settings/pages.py" line="70"/>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="65"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="66"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="714"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="697"/>
+        <location filename="../../app/settings/pages.py" line="715"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="698"/>
+        <location filename="../../app/settings/pages.py" line="716"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="699"/>
+        <location filename="../../app/settings/pages.py" line="717"/>
+        <source>Language changes apply after a restart.</source>
+        <translation>语言更改将在重启后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="721"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -243,119 +264,174 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="80"/>
+        <location filename="../../app/downloads/panel.py" line="103"/>
         <source>Offline mode is on: nothing is downloaded. Turn it off in Settings.</source>
         <translation>离线模式已开启：不会下载任何内容。请在设置中关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="83"/>
+        <location filename="../../app/downloads/panel.py" line="287"/>
         <source>This PC: {summary}</source>
         <translation>本机：{summary}</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="89"/>
+        <location filename="../../app/downloads/panel.py" line="112"/>
         <source>Fit counts the KV cache, which grows with the context length</source>
         <translation>适配度已计入 KV 缓存，它随上下文长度增长</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="93"/>
+        <location filename="../../app/downloads/panel.py" line="48"/>
+        <source>Model / file</source>
+        <translation>模型 / 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="49"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="50"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="51"/>
+        <source>Backends</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="52"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="53"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="54"/>
+        <source>Runs best on</source>
+        <translation>最佳运行方式</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="59"/>
+        <source>fits</source>
+        <translation>可运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="60"/>
+        <source>tight</source>
+        <translation>勉强</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="61"/>
+        <source>too large</source>
+        <translation>过大</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="73"/>
+        <source>Cancel download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/downloads/panel.py" line="116"/>
         <source>{n:,} tokens</source>
         <translation>{n:,} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="115"/>
+        <location filename="../../app/downloads/panel.py" line="138"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="116"/>
+        <location filename="../../app/downloads/panel.py" line="139"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="117"/>
+        <location filename="../../app/downloads/panel.py" line="140"/>
         <source>Cancel…</source>
         <translation>取消…</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="118"/>
+        <location filename="../../app/downloads/panel.py" line="141"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="119"/>
+        <location filename="../../app/downloads/panel.py" line="142"/>
         <source>Clear finished</source>
         <translation>清除已完成</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="134"/>
+        <location filename="../../app/downloads/panel.py" line="157"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="142"/>
+        <location filename="../../app/downloads/panel.py" line="165"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="197"/>
-        <location filename="../../app/downloads/panel.py" line="219"/>
+        <location filename="../../app/downloads/panel.py" line="221"/>
+        <location filename="../../app/downloads/panel.py" line="243"/>
         <source>official</source>
         <translation>官方</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="197"/>
-        <location filename="../../app/downloads/panel.py" line="219"/>
+        <location filename="../../app/downloads/panel.py" line="221"/>
+        <location filename="../../app/downloads/panel.py" line="243"/>
         <source>community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="206"/>
+        <location filename="../../app/downloads/panel.py" line="230"/>
         <source>Recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="213"/>
+        <location filename="../../app/downloads/panel.py" line="237"/>
         <source>{repo} (OpenVINO IR folder)</source>
         <translation>{repo}（OpenVINO IR 文件夹）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="221"/>
+        <location filename="../../app/downloads/panel.py" line="245"/>
         <source>verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="223"/>
+        <location filename="../../app/downloads/panel.py" line="247"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="226"/>
+        <location filename="../../app/downloads/panel.py" line="250"/>
         <source>experimental</source>
         <translation>实验性</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="229"/>
+        <location filename="../../app/downloads/panel.py" line="253"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="247"/>
+        <location filename="../../app/downloads/panel.py" line="271"/>
         <source> (capped at the model&apos;s {n:,}-token context)</source>
         <translation>（受限于模型的 {n:,} 词元上下文）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="265"/>
+        <location filename="../../app/downloads/panel.py" line="301"/>
         <source>Offline mode is on, so nothing connects to the internet. Turn it off in Settings to download models.</source>
         <translation>离线模式已开启，不会连接互联网。要下载模型，请在设置中关闭离线模式。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="273"/>
+        <location filename="../../app/downloads/panel.py" line="309"/>
         <source>Add this file to the download queue</source>
         <translation>将此文件加入下载队列</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="342"/>
+        <location filename="../../app/downloads/panel.py" line="383"/>
         <source>Cancel the download of {name}? The partially downloaded file is deleted.</source>
         <translation>取消下载 {name}？已下载的部分文件将被删除。</translation>
     </message>
@@ -363,7 +439,7 @@
 <context>
     <name>DownloadsDialog</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="358"/>
+        <location filename="../../app/downloads/panel.py" line="399"/>
         <source>Download models</source>
         <translation>下载模型</translation>
     </message>
@@ -487,82 +563,82 @@
 <context>
     <name>GenerationPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="593"/>
+        <location filename="../../app/settings/pages.py" line="611"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="600"/>
+        <location filename="../../app/settings/pages.py" line="618"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="602"/>
+        <location filename="../../app/settings/pages.py" line="620"/>
         <source>A whole number repeats the same answer; blank picks a new one</source>
         <translation>填整数可复现相同回答；留空则每次不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="608"/>
+        <location filename="../../app/settings/pages.py" line="626"/>
         <source>Think before answering in new chats</source>
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="613"/>
+        <location filename="../../app/settings/pages.py" line="631"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="615"/>
+        <location filename="../../app/settings/pages.py" line="633"/>
         <source>At most this many reasoning tokens; then the answer follows</source>
         <translation>最多思考这么多个词元，之后直接给出回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="618"/>
+        <location filename="../../app/settings/pages.py" line="636"/>
         <source>Use each model&apos;s recommended temperature and top p</source>
         <translation>使用各模型推荐的温度和 top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="622"/>
+        <location filename="../../app/settings/pages.py" line="640"/>
         <source>For catalog models, per thinking mode; other models use the values above</source>
         <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="625"/>
+        <location filename="../../app/settings/pages.py" line="643"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="626"/>
+        <location filename="../../app/settings/pages.py" line="644"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="627"/>
+        <location filename="../../app/settings/pages.py" line="645"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="628"/>
+        <location filename="../../app/settings/pages.py" line="646"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="629"/>
+        <location filename="../../app/settings/pages.py" line="647"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="630"/>
+        <location filename="../../app/settings/pages.py" line="648"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="631"/>
+        <location filename="../../app/settings/pages.py" line="649"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="633"/>
+        <location filename="../../app/settings/pages.py" line="651"/>
         <source>Thinking budget</source>
         <translation>思考预算</translation>
     </message>
@@ -855,189 +931,206 @@
 <context>
     <name>ModelPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="107"/>
+        <location filename="../../app/settings/pages.py" line="125"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="110"/>
+        <location filename="../../app/settings/pages.py" line="128"/>
         <source>Copy a .gguf file or an OpenVINO IR folder into the models folder</source>
         <translation>将 .gguf 文件或 OpenVINO IR 文件夹复制到模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="113"/>
+        <location filename="../../app/settings/pages.py" line="131"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="115"/>
+        <location filename="../../app/settings/pages.py" line="133"/>
         <source>Copy an OpenVINO IR folder in</source>
         <translation>复制一个 OpenVINO IR 文件夹进来</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="117"/>
+        <location filename="../../app/settings/pages.py" line="135"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="125"/>
+        <location filename="../../app/settings/pages.py" line="143"/>
         <source>Prepare for Intel CPU / GPU / NPU…</source>
         <translation>为 Intel CPU / GPU / NPU 准备…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="130"/>
+        <location filename="../../app/settings/pages.py" line="148"/>
         <source>int8 weights</source>
         <translation>int8 权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="131"/>
+        <location filename="../../app/settings/pages.py" line="149"/>
         <source>int4 weights (smallest)</source>
         <translation>int4 权重（最小）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="132"/>
+        <location filename="../../app/settings/pages.py" line="150"/>
         <source>f16 weights (exact, largest)</source>
         <translation>f16 权重（精确，最大）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="134"/>
+        <location filename="../../app/settings/pages.py" line="152"/>
         <source>How the prepared OpenVINO model stores its weights</source>
         <translation>准备好的 OpenVINO 模型如何存储权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="136"/>
+        <location filename="../../app/settings/pages.py" line="154"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="158"/>
+        <location filename="../../app/settings/pages.py" line="176"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="166"/>
+        <location filename="../../app/settings/pages.py" line="184"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="169"/>
+        <location filename="../../app/settings/pages.py" line="45"/>
+        <location filename="../../app/settings/pages.py" line="50"/>
+        <location filename="../../app/settings/pages.py" line="187"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="172"/>
+        <location filename="../../app/settings/pages.py" line="52"/>
+        <source>GPU (OpenVINO)</source>
+        <translation>GPU（OpenVINO）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="53"/>
+        <source>NPU (OpenVINO)</source>
+        <translation>NPU（OpenVINO）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="54"/>
+        <source>NVIDIA GPU (CUDA)</source>
+        <translation>NVIDIA GPU（CUDA）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="190"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="173"/>
+        <location filename="../../app/settings/pages.py" line="191"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="177"/>
+        <location filename="../../app/settings/pages.py" line="195"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="178"/>
+        <location filename="../../app/settings/pages.py" line="196"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="179"/>
+        <location filename="../../app/settings/pages.py" line="197"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="180"/>
+        <location filename="../../app/settings/pages.py" line="198"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="181"/>
+        <location filename="../../app/settings/pages.py" line="199"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="182"/>
+        <location filename="../../app/settings/pages.py" line="200"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="247"/>
+        <location filename="../../app/settings/pages.py" line="265"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="248"/>
+        <location filename="../../app/settings/pages.py" line="266"/>
         <source>Delete {name}? Its files are removed from
 {path}</source>
         <translation>删除 {name}？其文件将从以下位置移除：
 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="260"/>
+        <location filename="../../app/settings/pages.py" line="278"/>
         <source>{name} could not be deleted: {error}</source>
         <translation>无法删除 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="267"/>
+        <location filename="../../app/settings/pages.py" line="285"/>
         <source>Deleted {name}.</source>
         <translation>已删除 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="272"/>
+        <location filename="../../app/settings/pages.py" line="290"/>
         <source>{name} comes with the app and cannot be deleted.</source>
         <translation>{name} 随应用附带，无法删除。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="277"/>
+        <location filename="../../app/settings/pages.py" line="295"/>
         <source>{name} is in use. Load another model first, then delete this one.</source>
         <translation>{name} 正在使用中。请先加载其他模型，再删除此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="284"/>
+        <location filename="../../app/settings/pages.py" line="302"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="286"/>
+        <location filename="../../app/settings/pages.py" line="304"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="339"/>
+        <location filename="../../app/settings/pages.py" line="357"/>
         <source>Delete the chosen model&apos;s files</source>
         <translation>删除所选模型的文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="345"/>
+        <location filename="../../app/settings/pages.py" line="363"/>
         <source>Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
         <translation>将此 MiniCPM GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出前会与 llama.cpp 进行比对校验</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="349"/>
+        <location filename="../../app/settings/pages.py" line="367"/>
         <source>Only an installed MiniCPM GGUF file can be prepared</source>
         <translation>只能准备已安装的 MiniCPM GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="366"/>
+        <location filename="../../app/settings/pages.py" line="384"/>
         <source>{name} cannot be prepared: {error}</source>
         <translation>无法准备 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="373"/>
+        <location filename="../../app/settings/pages.py" line="391"/>
         <source>Prepare for Intel CPU / GPU / NPU</source>
         <translation>为 Intel CPU / GPU / NPU 准备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="385"/>
+        <location filename="../../app/settings/pages.py" line="403"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="389"/>
+        <location filename="../../app/settings/pages.py" line="407"/>
         <source>Convert {name} into an OpenVINO model ({weights} weights) named {target}?
 
 {params:.2f} billion parameters. About {minutes} min, {temporary} temporary disk space, {final} for the result, {memory} memory.
@@ -1050,127 +1143,127 @@ The result is compared with llama.cpp on the original file and listed only if it
 结果会在原始文件上与 llama.cpp 比对，只有一致时才会列出；原始文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="405"/>
+        <location filename="../../app/settings/pages.py" line="423"/>
         <source>Warning: only {free} of disk space is free.</source>
         <translation>警告：磁盘可用空间仅剩 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="410"/>
+        <location filename="../../app/settings/pages.py" line="428"/>
         <source>Warning: only {free} of memory is available; the conversion may be slow or fail.</source>
         <translation>警告：可用内存仅剩 {free}；转换可能很慢或失败。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="420"/>
+        <location filename="../../app/settings/pages.py" line="438"/>
         <source>Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} (needed {needed:.0%}), max logit difference {max_diff:.3f}, mean {mean_diff:.4f}, tokenizer {tokenizer}</source>
         <translation>已与 llama.cpp 比对校验（{weights}）：top-1 一致率 {top1:.1%}（要求 {needed:.0%}），最大 logit 差 {max_diff:.3f}，平均 {mean_diff:.4f}，分词器{tokenizer}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="429"/>
+        <location filename="../../app/settings/pages.py" line="447"/>
         <source>identical</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="429"/>
+        <location filename="../../app/settings/pages.py" line="447"/>
         <source>differs</source>
         <translation>不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="441"/>
+        <location filename="../../app/settings/pages.py" line="459"/>
         <source>rewriting the weights</source>
         <translation>重写权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="442"/>
+        <location filename="../../app/settings/pages.py" line="460"/>
         <source>building the OpenVINO model</source>
         <translation>构建 OpenVINO 模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="443"/>
+        <location filename="../../app/settings/pages.py" line="461"/>
         <source>applying LongRoPE</source>
         <translation>应用 LongRoPE</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="444"/>
+        <location filename="../../app/settings/pages.py" line="462"/>
         <source>saving</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="445"/>
+        <location filename="../../app/settings/pages.py" line="463"/>
         <source>checking against llama.cpp</source>
         <translation>与 llama.cpp 比对</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="446"/>
+        <location filename="../../app/settings/pages.py" line="464"/>
         <source>compressing the weights</source>
         <translation>压缩权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="447"/>
+        <location filename="../../app/settings/pages.py" line="465"/>
         <source>registering</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="474"/>
+        <location filename="../../app/settings/pages.py" line="492"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="476"/>
+        <location filename="../../app/settings/pages.py" line="494"/>
         <source>Models (*.gguf {marker});;All files (*)</source>
         <translation>模型 (*.gguf {marker});;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="483"/>
+        <location filename="../../app/settings/pages.py" line="501"/>
         <source>Import an OpenVINO IR folder</source>
         <translation>导入 OpenVINO IR 文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="493"/>
+        <location filename="../../app/settings/pages.py" line="511"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="508"/>
+        <location filename="../../app/settings/pages.py" line="526"/>
         <source>Preparing {name} for OpenVINO…</source>
         <translation>正在为 OpenVINO 准备 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="517"/>
+        <location filename="../../app/settings/pages.py" line="535"/>
         <source>Preparing {name} for OpenVINO: {stage}…</source>
         <translation>正在为 OpenVINO 准备 {name}：{stage}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="529"/>
+        <location filename="../../app/settings/pages.py" line="547"/>
         <source>Prepared {name}. {details}. Press OK to use it.</source>
         <translation>已准备好 {name}。{details}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="540"/>
+        <location filename="../../app/settings/pages.py" line="558"/>
         <source>Preparing {name} was cancelled; nothing was added.</source>
         <translation>已取消准备 {name}；未添加任何内容。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="543"/>
+        <location filename="../../app/settings/pages.py" line="561"/>
         <source>{name} was converted, but the result disagrees with llama.cpp too often, so it was not added. {error}</source>
         <translation>{name} 已转换，但结果与 llama.cpp 不一致的次数过多，因此未添加。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="548"/>
+        <location filename="../../app/settings/pages.py" line="566"/>
         <source>Preparing {name} ran out of disk space; nothing was added. {error}</source>
         <translation>准备 {name} 时磁盘空间不足；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="551"/>
+        <location filename="../../app/settings/pages.py" line="569"/>
         <source>{name} could not be prepared; nothing was added. {error}</source>
         <translation>无法准备 {name}；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="560"/>
+        <location filename="../../app/settings/pages.py" line="578"/>
         <source>Imported {name}. Press OK to use it.</source>
         <translation>已导入 {name}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="567"/>
+        <location filename="../../app/settings/pages.py" line="585"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
@@ -1201,14 +1294,6 @@ The result is compared with llama.cpp on the original file and listed only if it
         <location filename="../../app/settings/dialog.py" line="50"/>
         <source>Appearance</source>
         <translation>外观</translation>
-    </message>
-</context>
-<context>
-    <name>parent</name>
-    <message>
-        <location filename="../../app/downloads/panel.py" line="50"/>
-        <source>Cancel download</source>
-        <translation>取消下载</translation>
     </message>
 </context>
 </TS>

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.application import build_main_window, build_services
 from app.i18n import install_translator, resolve_language
+from app.settings.pages import AppearancePage
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from installers.build_translations import build
@@ -61,6 +62,19 @@ def test_chinese_strings_load(app: QApplication) -> None:
     assert QCoreApplication.translate("Composer", "Send") == "发送"
     assert install_translator(app, "en") == "en"
     assert QCoreApplication.translate("ConversationPanel", "New chat") == "New chat"
+
+
+def test_settings_choices_and_catalog_headers_translate(app: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    install_translator(app, "zh_CN")
+    assert QCoreApplication.translate("ModelPage", "Automatic") == "自动"
+    assert QCoreApplication.translate("DownloadPanel", "Runs best on") == "最佳运行方式"
+    assert QCoreApplication.translate("DownloadPanel", "too large") == "过大"
+    assert QCoreApplication.translate("DownloadPanel", "Cancel download") == "取消下载"
+    page = AppearancePage(Path("/tmp"))
+    qtbot.addWidget(page)
+    assert page.theme.itemText(0) == "跟随系统" and page.theme.itemData(0) == "system"
+    assert page.language.itemText(2) == "简体中文"
+    assert page.language_note.text() == "语言更改将在重启后生效。"
 
 
 def test_the_window_speaks_chinese_under_zh_cn(app: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]

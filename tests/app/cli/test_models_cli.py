@@ -11,6 +11,7 @@ import main
 from app.cli import models as models_cli
 from app.core import paths
 from app.core.downloads import part_path
+from app.core.hardware import CudaGpu, Hardware, OpenVinoDevice
 from tests import fakehub
 from tests.app.cli.test_chat_cli import run_main
 from tests.engine.gguf_factory import write_llama_gguf
@@ -91,7 +92,26 @@ def test_ctrl_c_then_rerun_resumes(
     assert (part.parent / "big.gguf").read_bytes() == data
 
 
-def test_search_shows_fit(capsys: pytest.CaptureFixture[str]) -> None:
+GB = 10**9
+CPU_ONLY = Hardware(16 * GB, 8 * GB, "Test CPU", frozenset({"avx2"}), 8, (), False, ())
+
+
+def fake_probe(monkeypatch: pytest.MonkeyPatch, hardware: Hardware = CPU_ONLY) -> list[bool]:
+    """Replaces the (slow, machine-dependent) probe; returns its `accelerators` arguments."""
+    calls: list[bool] = []
+
+    def probe(*, accelerators: bool = False) -> Hardware:
+        calls.append(accelerators)
+        return hardware
+
+    monkeypatch.setattr(models_cli, "probe_hardware", probe)
+    return calls
+
+
+def test_search_shows_fit(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_probe(monkeypatch)
     assert main.main(["models", "search", "minicpm5-1b", "--ram-gb", "16", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     default = [r for r in rows if r["file"] == "MiniCPM5-1B-Q4_K_M.gguf"]
@@ -99,6 +119,33 @@ def test_search_shows_fit(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["models", "search", "4.1-8b", "--ram-gb", "8", "--ctx", "65536"]) == 0
     text = capsys.readouterr().out
     assert "MiniCPM4.1-8B-Q4_K_M.gguf" in text and "too large" in text
+    assert "RUNS BEST ON" in text and "llama · CPU" in text
+    assert calls == [True, True]
+
+
+def test_search_recommends_the_gpu_the_probe_found(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gpus = (CudaGpu("Test RTX", 24 * GB, 20 * GB),)
+    cuda = Hardware(16 * GB, 8 * GB, "Test CPU", frozenset({"avx2"}), 8, (), True, gpus)
+    fake_probe(monkeypatch, cuda)
+    assert main.main(["models", "search", "4.1-8b", "--ram-gb", "8", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    gguf = next(r for r in rows if r["file"] == "MiniCPM4.1-8B-Q4_K_M.gguf")
+    assert (gguf["backend"], gguf["device"], gguf["fit"]) == ("llama", "CUDA", "fits")
+    assert "Test RTX" in gguf["fit_detail"]
+    assert main.main(["models", "search", "4.1-8b"]) == 0
+    text = capsys.readouterr().out
+    assert "CUDA: Test RTX" in text and "llama · CUDA" in text
+
+
+def test_search_names_openvino_devices(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    devices = (OpenVinoDevice("CPU", "Test CPU"), OpenVinoDevice("GPU", "Test Arc", 16 * GB))
+    fake_probe(monkeypatch, Hardware(16 * GB, 8 * GB, "Test CPU", frozenset(), 8, devices))
+    assert main.main(["models", "search", "4.1-8b"]) == 0
+    assert "OpenVINO: CPU, GPU (Test Arc, 16.0 GB)" in capsys.readouterr().out
 
 
 def test_rm_asks_unless_yes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import random
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,15 +14,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
 
-from app.application import build_main_window, build_services
+from app.application import build_main_window, build_services, start_hardware_probe
 from app.core import paths
 from app.core.catalog import load_catalog
 from app.core.download_queue import DONE, PAUSED, first_run_dismissed
 from app.core.downloads import part_path
-from app.core.hardware import Hardware
+from app.core.hardware import CudaGpu, Hardware, OpenVinoDevice
 from app.core.model_store import ModelStore
 from app.core.settings import Settings
 from app.downloads.banner import FirstRunBanner
+from app.downloads.hardware_probe import HardwareProber
 from app.downloads.manager import DownloadManager
 from app.downloads.panel import DownloadPanel
 from app.downloads.queue_model import DETAIL_ROLE, STATE_ROLE
@@ -38,6 +40,28 @@ NAME = "MiniCPM5-1B-Q4_K_M.gguf"
 DATA = random.Random(2).randbytes(600_000)
 GB = 10**9
 PC = Hardware(16 * GB, 8 * GB, "Test CPU", frozenset({"avx2"}), 8)
+ACCELERATED = replace(
+    PC,
+    openvino_devices=(
+        OpenVinoDevice("CPU", "Test CPU"),
+        OpenVinoDevice("GPU", "Test Arc", 16 * GB),
+    ),
+    cuda_offload=True,
+    cuda_gpus=(CudaGpu("Test RTX", 24 * GB, 20 * GB),),
+)
+
+
+class ProbeStub:
+    """Stands in for the slow accelerator probe and records the threads that called it."""
+
+    def __init__(self, hardware: Hardware = ACCELERATED) -> None:
+        self.hardware = hardware
+        self.threads: list[int] = []
+
+    def __call__(self) -> Hardware:
+        self.threads.append(threading.get_ident())
+        return self.hardware
+
 
 MakePanel = Callable[..., DownloadPanel]
 
@@ -237,6 +261,54 @@ def test_first_run_card_stays_away_once_a_model_is_downloaded(qtbot, make_panel:
     banner = FirstRunBanner(manager, models)
     qtbot.addWidget(banner)
     assert banner.isHidden() and not banner.wanted
+
+
+def ir_folder_of_first_entry(panel: DownloadPanel) -> tuple[str, str | None]:
+    entry = manager_of(panel).catalog.entries[0]
+    ir = next(v for v in entry.variants() if v.file.backends == ("openvino",))
+    return ir.repo, ir.file.name
+
+
+def test_probed_accelerators_change_the_advice(qtbot, make_panel: MakePanel) -> None:  # type: ignore[no-untyped-def]
+    panel = make_panel()
+    manager = manager_of(panel)
+    ir_repo, ir_file = ir_folder_of_first_entry(panel)
+    assert panel.advice_text(REPO, NAME) == "llama · CPU"
+    assert panel.advice_text(ir_repo, ir_file) == "openvino · CPU"
+    assert "CUDA" not in panel.hardware_label.text()
+    probe = ProbeStub()
+    prober = HardwareProber(probe, parent=panel)
+    prober.hardware_probed.connect(manager.set_hardware)
+    with qtbot.waitSignal(manager.hardware_changed, timeout=5000):
+        prober.start()
+    assert probe.threads and threading.get_ident() not in probe.threads
+    assert manager.hardware == ACCELERATED
+    assert panel.advice_text(REPO, NAME) == "llama · CUDA"
+    assert "Test RTX" in panel.fit_text(REPO, NAME)[1]
+    assert panel.advice_text(ir_repo, ir_file) == "openvino · GPU"
+    label = panel.hardware_label.text()
+    assert "OpenVINO: CPU, GPU (Test Arc, 16.0 GB)" in label and "CUDA: Test RTX" in label
+
+
+def test_the_app_probes_accelerators_off_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    probe = ProbeStub()
+    engine = Engine(backend_factory=scripted_factory(ScriptedBackend()))
+    services = build_services(engine, Settings(), hardware_probe=probe)
+    try:
+        assert services.downloads is not None
+        assert probe.threads == []  # building the services never probes
+        window = build_main_window(services)
+        qtbot.addWidget(window)
+        window.downloads_action.trigger()
+        assert window.downloads_dialog is not None
+        panel = window.downloads_dialog.panel
+        assert panel.advice_text(REPO, NAME) == "llama · CPU"
+        with qtbot.waitSignal(services.downloads.hardware_changed, timeout=5000):
+            start_hardware_probe(services)
+        assert len(probe.threads) == 1 and probe.threads[0] != threading.get_ident()
+        assert panel.advice_text(REPO, NAME) == "llama · CUDA"
+    finally:
+        services.shutdown()
 
 
 def test_main_window_has_models_action_and_first_run_card(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -239,18 +239,43 @@ def fold_to_llama_gguf(
     )
     writer = gguf.GGUFWriter(target, "llama")
     _write_metadata(writer, reader, arch, context_length, n_vocab)
-    total = len(reader.tensors) + 1
-    for done, (name, values) in enumerate(_folded_tensors(tensors, scales)):
-        if should_stop():
-            writer.close()
-            raise ConversionCancelled("Conversion cancelled.")
-        writer.add_tensor(name, values)
-        on_progress("fold", (done + 1) / total)
+    # Streamed: the tensor table is written first from the layout, then each tensor as soon as
+    # it is folded, so one tensor is in RAM at a time (GGUFWriter.add_tensor would keep every
+    # folded tensor until the end: about the F16 model size, measured in docs/conversion.md).
+    layout = _folded_layout(tensors)
+    for name, shape, dtype in layout:
+        writer.add_tensor_info(name, shape, dtype, math.prod(shape) * dtype.itemsize)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    writer.write_ti_data_to_file()
+    try:
+        folded_tensors = _folded_tensors(tensors, scales)
+        for done, ((name, values), expected) in enumerate(zip(folded_tensors, layout, strict=True)):
+            if should_stop():
+                raise ConversionCancelled("Conversion cancelled.")
+            if (name, values.shape, values.dtype) != expected:
+                raise ModelLoadError(f"The folded tensor {name} does not match its layout.")
+            writer.write_tensor_data(values)
+            del values
+            on_progress("fold", (done + 1) / len(layout))
+    finally:
+        writer.close()
     return folded
+
+
+def _folded_layout(tensors: Mapping[str, Any]) -> list[tuple[str, tuple[int, ...], np.dtype]]:
+    """(name, numpy shape, dtype) of every tensor `_folded_tensors` yields, in its order."""
+    layout = []
+    for name, tensor in tensors.items():
+        if name.startswith("rope_factors") or "rope_freqs" in name or name == "output.weight":
+            continue
+        shape = tuple(int(n) for n in reversed(tensor.shape))  # GGUF lists ne0 first
+        layout.append((name, shape, np.dtype(np.float32 if len(shape) == 1 else np.float16)))
+    output = tensors.get("output.weight", tensors["token_embd.weight"])
+    layout.append(
+        ("output.weight", tuple(int(n) for n in reversed(output.shape)), np.dtype(np.float16))
+    )
+    return layout
 
 
 def _write_metadata(writer: Any, reader: Any, arch: str, context_length: int, n_vocab: int) -> None:

@@ -102,16 +102,31 @@ def _start_keyring_daemon(password: str) -> subprocess.Popen[str]:
     return daemon
 
 
-def _wait_for_secret_service(timeout_s: float = 5.0) -> None:
+def _wait_for_secret_service(*, with_login: bool = True, timeout_s: float = 10.0) -> None:
+    """Until the daemon is on the bus *and* has created and unlocked its login collection from
+    the piped password: the bus name appears first, and asking before the collection exists
+    makes the daemon try to prompt (which fails without a display)."""
     import secretstorage
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with secretstorage.dbus_init() as connection:
-            if secretstorage.check_service_availability(connection):
+            available = secretstorage.check_service_availability(connection)
+            if available and (not with_login or _login_ready(connection)):
                 return
         time.sleep(0.02)
     pytest.fail("gnome-keyring-daemon did not come up on the private bus")
+
+
+def _login_ready(connection: object) -> bool:
+    import secretstorage
+    from secretstorage.exceptions import SecretStorageException
+
+    try:
+        collection = secretstorage.Collection(connection)  # type: ignore[arg-type]
+        return not collection.is_locked()
+    except SecretStorageException:
+        return False
 
 
 def _stop(*processes: subprocess.Popen[str]) -> None:
@@ -163,7 +178,7 @@ def test_secret_service_without_a_collection_is_unavailable(
     bus = _start_bus(tmp_path, monkeypatch)
     daemon = _start_keyring_daemon("")
     try:
-        _wait_for_secret_service()
+        _wait_for_secret_service(with_login=False)
         keyring.set_keyring(SecretService.Keyring())
         assert keyring_status() == (False, NO_KEYRING_MESSAGE)
         with pytest.raises(KeyringUnavailableError, match="set HF_TOKEN"):

@@ -65,6 +65,25 @@ def use_keyring() -> Iterator[object]:
     keyring.set_keyring(previous)
 
 
+SESSION_BUS_CONFIG = (
+    (
+        '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n'
+        ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+    )
+    + """<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir={runtime}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+)
+
+
 def _start_bus(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.Popen[str]:
     if not (shutil.which("gnome-keyring-daemon") and shutil.which("dbus-launch")):
         pytest.skip(f"A real Secret Service {NEEDS_PACKAGES}")
@@ -77,8 +96,12 @@ def _start_bus(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.Popen[s
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    # No <servicedir>: asking for the Secret Service before our daemon owns its name must not
+    # auto-start a second, password-less gnome-keyring on this bus.
+    config = tmp / "session.conf"
+    config.write_text(SESSION_BUS_CONFIG.format(runtime=runtime))
     bus = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--print-address=1"],
+        [daemon, f"--config-file={config}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,
         text=True,
     )

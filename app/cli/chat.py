@@ -6,12 +6,11 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import TextIO
 
 from app.core import paths
 from app.core.catalog import load_catalog
-from app.core.model_store import ModelStore
+from app.core.model_store import ModelStore, model_name
 from app.core.settings import load_settings
 from engine.errors import EngineError
 from engine.reasoning import TextPiece
@@ -53,10 +52,6 @@ class _Printer:
             self.err.flush()
 
 
-def _model_name(path: Path) -> str:
-    return path.stem if path.suffix.lower() == ".gguf" else path.name
-
-
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())
@@ -69,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         n_gpu_layers=options.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
     )
     thinking = settings.thinking if args.thinking is None else args.thinking
-    recommended = load_catalog().recommended_sampling(_model_name(model), thinking)
+    recommended = load_catalog().recommended_sampling(model_name(model), thinking)
     params = settings.generation_params(thinking=args.thinking, recommended=recommended)
     params = replace(
         params,

@@ -40,7 +40,8 @@ class InstalledModel:
     error: str | None = None
 
 
-def _model_name(path: Path) -> str:
+def model_name(path: Path) -> str:
+    """The name people know a model by: its file (without .gguf) or folder name."""
     return path.stem if path.suffix.lower() == ".gguf" else path.name
 
 
@@ -120,9 +121,9 @@ class ModelStore:
     @staticmethod
     def _describe(path: Path, bundled: bool) -> InstalledModel:
         try:
-            return InstalledModel(_model_name(path), path, bundled, info=inspect_model(path))
+            return InstalledModel(model_name(path), path, bundled, info=inspect_model(path))
         except EngineError as exc:
-            return InstalledModel(_model_name(path), path, bundled, error=str(exc))
+            return InstalledModel(model_name(path), path, bundled, error=str(exc))
 
 
 def import_target(source: Path, models_dir: Path) -> Path:

@@ -9,10 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core.hardware import Hardware
+from app.core.model_store import model_name
 from app.engine_bridge.worker import (
     FLUSH_INTERVAL_S,
     EngineWorker,
-    model_file_name,
     probe_accelerators,
 )
 from engine.model_info import ModelInfo
@@ -28,7 +28,7 @@ from engine.types import (
 
 def model_display_name(loaded: LoadedModel) -> str:
     """The name people know a model by: its file or folder name (as in the model list)."""
-    return model_file_name(loaded.info.path)
+    return model_name(loaded.info.path)
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,7 @@ class EngineClient(QObject):
         request_id = self._new_id()
         self._load_id = request_id
         self._loaded = None
-        self._model_name = model_file_name(
-            model.path if isinstance(model, ModelInfo) else Path(model)
-        )
+        self._model_name = model_name(model.path if isinstance(model, ModelInfo) else Path(model))
         model_arg: str | ModelInfo = model if isinstance(model, ModelInfo) else str(model)
         self._load_requested.emit(request_id, model_arg, backend, options or LoadOptions())
         return request_id

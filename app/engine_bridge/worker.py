@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.hardware import Hardware, probe_hardware
 from app.core.load_plan import RememberedLoads, load_model
+from app.core.model_store import model_name
 from app.core.settings import Settings
 from engine.errors import EngineError
 from engine.model_info import ModelInfo, inspect_model
@@ -39,11 +40,6 @@ def load_settings_for(backend: str, options: LoadOptions) -> Settings:
         cpu_threads=options.n_threads or 0,
         gpu_layers=options.n_gpu_layers,
     )
-
-
-def model_file_name(path: Path) -> str:
-    """The name people know a model by: its file (without .gguf) or folder name."""
-    return path.stem if path.suffix.lower() == ".gguf" else path.name
 
 
 class TextCoalescer:
@@ -154,7 +150,7 @@ class EngineWorker(QObject):
         backend: str = "auto",
         options: LoadOptions | None = None,
     ) -> None:
-        name = model_file_name(model.path if isinstance(model, ModelInfo) else Path(model))
+        name = model_name(model.path if isinstance(model, ModelInfo) else Path(model))
         self.load_started.emit(request_id, name)
         options = options or LoadOptions()
         settings = load_settings_for(backend, options)

@@ -159,20 +159,26 @@ def _dequantize(tensor: Any) -> np.ndarray:
     return np.asarray(data, dtype=np.float32)
 
 
-def _dummy_gpt2_vocab(n_vocab: int) -> tuple[list[str], list[str]]:
-    """A byte-level BPE vocabulary of the right size for GenAI's reader, which builds only
-    `gpt2` tokenizers; its tokenizer is thrown away and replaced by the real one."""
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte -> printable character table (byte-level BPE)."""
     printable = (
         list(range(ord("!"), ord("~") + 1))
         + list(range(ord("¡"), ord("¬") + 1))
         + list(range(ord("®"), ord("ÿ") + 1))
     )
-    chars = {b: chr(b) for b in printable}
+    table = {b: chr(b) for b in printable}
     extra = 0
     for b in range(256):
-        if b not in chars:
-            chars[b] = chr(256 + extra)
+        if b not in table:
+            table[b] = chr(256 + extra)
             extra += 1
+    return table
+
+
+def _dummy_gpt2_vocab(n_vocab: int) -> tuple[list[str], list[str]]:
+    """A byte-level BPE vocabulary of the right size for GenAI's reader, which builds only
+    `gpt2` tokenizers; its tokenizer is thrown away and replaced by the real one."""
+    chars = bytes_to_unicode()
     tokens = [chars[b] for b in range(256)]
     merges: list[str] = []
     pairs = ((chars[a], chars[b]) for a in range(256) for b in range(256))

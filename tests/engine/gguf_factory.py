@@ -19,6 +19,8 @@ from pathlib import Path
 import gguf
 import numpy as np
 
+from engine.convert.gguf_to_openvino import bytes_to_unicode
+
 CHATML_TEMPLATE = (
     "{% for message in messages %}"
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -57,25 +59,9 @@ class _Vocab:
     unk_id: int | None = None
 
 
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's reversible byte -> printable character table (byte-level BPE)."""
-    printable = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
-    )
-    table = {b: chr(b) for b in printable}
-    extra = 0
-    for b in range(256):
-        if b not in table:
-            table[b] = chr(256 + extra)
-            extra += 1
-    return table
-
-
 def _bpe_vocab(special: Sequence[str]) -> _Vocab:
     """Specials first (as SmolLM2 has them), then the 256 byte tokens, then merged words."""
-    byte_chars = _bytes_to_unicode()
+    byte_chars = bytes_to_unicode()
     tokens = list(special)
     types = [gguf.TokenType.CONTROL] * len(special)
     tokens += [byte_chars[b] for b in range(256)]

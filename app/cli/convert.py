@@ -35,7 +35,11 @@ CONVERTED_SUBDIR = CONVERTED_DIR
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="NAME_OR_PATH", help="an installed model or a .gguf")
     parser.add_argument(
-        "--weights", choices=WEIGHT_FORMATS, default="f16", help="weight format (default f16)"
+        "--weights",
+        choices=WEIGHT_FORMATS,
+        default="keep",
+        help="keep: the file's own quantization, exactly (default); int4 / int8: llama.cpp's "
+        "Q4_0 / Q8_0 of it; f16: everything dequantized",
     )
     parser.add_argument(
         "-o", "--output", type=Path, help="folder to register into (default: models/converted)"
@@ -89,7 +93,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
         return 1
     root = args.output or paths.models_dir() / CONVERTED_SUBDIR
     root.mkdir(parents=True, exist_ok=True)
-    name = args.name or f"{source.stem}-ov" + ("" if args.weights == "f16" else f"-{args.weights}")
+    name = args.name or f"{source.stem}-ov" + ("" if args.weights == "keep" else f"-{args.weights}")
     try:
         cost = estimate(source, args.weights)
     except EngineError as exc:

@@ -1,10 +1,10 @@
 """`ModelConverter`: prepares a MiniCPM GGUF for Intel CPU / GPU / NPU off the GUI thread.
 
-The work is `engine.convert.job.convert_gguf` (fold, export, patch LongRoPE, verify against
-llama.cpp, register by rename only after verification passed); this runs it on the global
-thread pool, one at a time, with a `threading.Event` as its cancel flag (the job checks it
-between stages and between tensors), and hands progress and the outcome back as signals.
-The engine modules load lazily: they pull in numpy, gguf and OpenVINO.
+The work is `engine.convert.job.convert_gguf` (llama.cpp requantization for int4 / int8, the
+OpenVINO graph, verification against llama.cpp, registration by rename only after it passed);
+this runs it on the global thread pool, one at a time, with a `threading.Event` as its cancel
+flag (the job checks it between stages and layers), and hands progress and the outcome back
+as signals. The engine modules load lazily: they pull in numpy, gguf and OpenVINO.
 """
 
 from __future__ import annotations
@@ -27,12 +27,10 @@ log = logging.getLogger(__name__)
 VERIFICATION_FILE = "verification.json"  # engine.convert.verify.VERIFICATION_FILE
 # Stages convert_gguf reports, in order, with the share of the whole run each one ends at.
 STAGES = {
-    "fold": 0.35,
-    "export": 0.55,
-    "rope": 0.6,
-    "save": 0.65,
-    "verify": 0.8,
-    "compress": 0.9,
+    "requantize": 0.25,
+    "build": 0.5,
+    "save": 0.6,
+    "verify": 0.95,
     "register": 1.0,
 }
 
@@ -58,8 +56,8 @@ def can_convert(model: InstalledModel | None) -> bool:
 
 
 def converted_name(source: Path, weights: str) -> str:
-    """The CLI's default name: `<source>-ov`, `-int8` / `-int4` appended."""
-    return f"{source.stem}-ov" + ("" if weights == "f16" else f"-{weights}")
+    """The CLI's default name: `<source>-ov`, `-f16` / `-int8` / `-int4` appended."""
+    return f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")
 
 
 def estimate_cost(source: Path, weights: str, root: Path) -> ConversionCost:

@@ -71,8 +71,8 @@ LANGUAGES = (
     ("English", "en"),
     ("简体中文", "zh_CN"),
 )
-# int8 by default: a quarter of f16's memory, close to llama.cpp's Q8_0 (docs/conversion.md).
-CONVERT_WEIGHTS = ("int8", "int4", "f16")
+# The source's own quantization by default: exact, and about its size (docs/conversion.md).
+CONVERT_WEIGHTS = ("keep", "int4", "int8", "f16")
 
 
 def _fill(combo: QComboBox, items: tuple[tuple[object, str], ...], context: str) -> None:
@@ -145,9 +145,10 @@ class ModelPage(QWidget):
         self.prepare_button.clicked.connect(self._on_prepare_button_clicked)
         self.convert_weights = QComboBox(self)
         self.convert_weights.setObjectName("convertWeightsCombo")
-        self.convert_weights.addItem(self.tr("int8 weights"), "int8")
+        self.convert_weights.addItem(self.tr("Weights as in the file (exact)"), "keep")
         self.convert_weights.addItem(self.tr("int4 weights (smallest)"), "int4")
-        self.convert_weights.addItem(self.tr("f16 weights (exact, largest)"), "f16")
+        self.convert_weights.addItem(self.tr("int8 weights"), "int8")
+        self.convert_weights.addItem(self.tr("f16 weights (largest)"), "f16")
         self.convert_weights.setToolTip(
             self.tr("How the prepared OpenVINO model stores its weights")
         )
@@ -456,12 +457,10 @@ class ModelPage(QWidget):
 
     def _stage_text(self, stage: str) -> str:
         labels = {
-            "fold": self.tr("rewriting the weights"),
-            "export": self.tr("building the OpenVINO model"),
-            "rope": self.tr("applying LongRoPE"),
+            "requantize": self.tr("requantizing with llama.cpp"),
+            "build": self.tr("building the OpenVINO model"),
             "save": self.tr("saving"),
             "verify": self.tr("checking against llama.cpp"),
-            "compress": self.tr("compressing the weights"),
             "register": self.tr("registering"),
         }
         return labels.get(stage, stage)

@@ -19,12 +19,10 @@ from engine.convert.gguf_to_openvino import (
     MODEL_XML,
     WEIGHT_FORMATS,
     ConversionCancelled,
-    compress_weights,
-    export_ir,
-    fold_to_llama_gguf,
-    patch_rope,
+    build_openvino_model,
     write_config,
 )
+from engine.convert.requantize import FTYPES, RequantizeCancelled, requantize
 from engine.convert.verify import Verification, verify_conversion
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf
@@ -33,13 +31,24 @@ __all__ = ["ConversionResult", "Estimate", "VerificationFailedError", "convert_g
 
 ShouldStop = Callable[[], bool]
 OnProgress = Callable[[str, float], None]
-# Measured on the test models and scaled by parameter count (docs/conversion.md, "Memory"):
-# the fold writes 2 bytes per parameter; the export child peaks at about 2x the F16 size
-# (anonymous memory), the CPU-compiled f16 model in verification at about 4.2x.
-F16_BYTES_PER_PARAM = 2
-PEAK_MEMORY_PER_F16_BYTE = 4.2
-BYTES_PER_PARAM = {"f16": 2.0, "int8": 1.05, "int4": 0.6}
-SECONDS_PER_BILLION = {"f16": 120.0, "int8": 150.0, "int4": 300.0}
+# Bits per weight of the converted matrices by GGUF type: codes plus an f32 scale (and an f32
+# zero point for Q4_1 / Q4_K) per group (engine.convert.quants); other types become f16.
+CONVERTED_BITS = {
+    "F32": 32.0,
+    "BF16": 32.0,
+    "F16": 16.0,
+    "Q8_0": 9.0,
+    "Q4_0": 5.0,
+    "Q4_1": 6.0,
+    "Q4_K": 6.0,
+    "Q6_K": 10.0,
+}
+GGUF_BITS = {"F32": 32.0, "F16": 16.0, "BF16": 16.0, "Q8_0": 8.5, "Q4_0": 4.5, "Q6_K": 6.5625}
+# Measured (docs/conversion.md, "Memory"): building holds every converted constant once; the
+# CPU plugin in verification holds the compressed weights plus about as much again.
+PEAK_MEMORY_PER_RESULT_BYTE = 2.2
+BASE_MEMORY_BYTES = 1 << 29
+SECONDS_PER_GB = {"keep": 40.0, "f16": 40.0, "int8": 80.0, "int4": 80.0}
 
 
 class VerificationFailedError(EngineError):
@@ -66,20 +75,25 @@ class ConversionResult:
     seconds: float
 
 
-def estimate(source: Path, weights: str = "f16") -> Estimate:
+def estimate(source: Path, weights: str = "keep") -> Estimate:
     """Cost before starting, from the GGUF header alone."""
     gguf = read_gguf(source)
     params = sum(t.n_elements for t in gguf.tensors)
-    f16 = params * F16_BYTES_PER_PARAM
-    final = int(params * BYTES_PER_PARAM[weights])
+    final = 0.0
+    requantized = 0.0
+    for tensor in gguf.tensors:
+        kind = {"f16": "F16", "int8": "Q8_0", "int4": "Q4_0"}.get(weights, tensor.type_name)
+        if len(tensor.shape) < 2:
+            kind = "F32"
+        final += tensor.n_elements * CONVERTED_BITS.get(kind, 16.0) / 8
+        requantized += tensor.n_elements * GGUF_BITS.get(kind, 16.0) / 8
+    temporary = requantized if weights in FTYPES else 0.0
     return Estimate(
         parameters=params,
-        # folded F16 GGUF + exported F16 IR + the result
-        temporary_disk_bytes=2 * f16 + final,
-        final_disk_bytes=final,
-        # Verification compiles the f16 IR on CPU (f32 weights plus working copies).
-        peak_memory_bytes=int(PEAK_MEMORY_PER_F16_BYTE * f16) + (1 << 28),
-        seconds=max(5.0, params / 1e9 * SECONDS_PER_BILLION[weights]),
+        temporary_disk_bytes=int(temporary + final),
+        final_disk_bytes=int(final),
+        peak_memory_bytes=int(PEAK_MEMORY_PER_RESULT_BYTE * final) + BASE_MEMORY_BYTES,
+        seconds=max(5.0, (final + temporary) / 1e9 * SECONDS_PER_GB[weights]),
     )
 
 
@@ -108,7 +122,7 @@ def convert_gguf(
     source: Path,
     models_root: Path,
     name: str,
-    weights: str = "f16",
+    weights: str = "keep",
     should_stop: ShouldStop = _never,
     on_progress: OnProgress = _quiet,
 ) -> ConversionResult:
@@ -132,56 +146,47 @@ def convert_gguf(
             if should_stop():
                 raise ConversionCancelled("Conversion cancelled.")
 
-        folded_gguf = work / "folded-llama-f16.gguf"
-        folded = fold_to_llama_gguf(source, folded_gguf, should_stop, on_progress)
-        checkpoint("export", 0.0)
-        export_ir(folded_gguf, work / "export")
-        folded_gguf.unlink()
-        checkpoint("rope", 0.0)
-        model = openvino.Core().read_model(work / "export" / MODEL_XML)
-        patched = patch_rope(model, folded) if folded.rope_factors is not None else 0
+        weights_source = source
+        if weights in FTYPES:
+            checkpoint("requantize", 0.0)
+            try:
+                weights_source = requantize(
+                    source,
+                    work / f"requantized-{FTYPES[weights]}.gguf",
+                    FTYPES[weights],
+                    should_stop,
+                )
+            except RequantizeCancelled as exc:
+                raise ConversionCancelled(str(exc)) from exc
+        checkpoint("build", 0.0)
+        model, described = build_openvino_model(
+            weights_source, weights != "f16", should_stop, on_progress
+        )
         checkpoint("save", 0.0)
-        # compress_to_fp16=False: the weights already are f16 and the patched rotary
-        # frequencies must stay f32.
+        # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
         openvino.save_model(model, out / MODEL_XML, compress_to_fp16=False)
         del model
-        shutil.rmtree(work / "export")
-        _write_tokenizer(folded.tokenizer_fields, out)
-        write_config(out, folded, {"weights": weights, "rope_constants_patched": patched})
-        # First the exact (f16) model: this catches fold, rotary and tokenizer mistakes, which
-        # a lossy int4 model could otherwise hide behind its own quantization error.
+        _write_tokenizer(described.tokenizer_fields, out)
+        write_config(out, described, {"weights": weights})
         checkpoint("verify", 0.0)
-        verification = verify_conversion(source, out, "f16")
+        exact = None
+        if weights_source != source:
+            # Against the requantized file first: the conversion itself must be exact, so a
+            # mistake cannot hide behind the requantization's own error.
+            exact = verify_conversion(weights_source, out, "keep")
+            if not exact.passed:
+                raise VerificationFailedError(exact)
+            weights_source.unlink()
+            checkpoint("verify", 0.5)
+        verification = verify_conversion(source, out, weights, exact=exact)
         if not verification.passed:
             raise VerificationFailedError(verification)
-        if weights != "f16":
-            checkpoint("compress", 0.0)
-            out = _compressed_copy(out, work / "compressed", weights)
-            checkpoint("verify", 0.5)
-            verification = verify_conversion(source, out, weights, exact=verification)
-            if not verification.passed:
-                raise VerificationFailedError(verification)
         checkpoint("register", 1.0)
         target = models_root / name
         _replace(out, target)
         return ConversionResult(target, verification, time.monotonic() - start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _compressed_copy(exact: Path, target: Path, weights: str) -> Path:
-    """NNCF-compressed model in `target`, with the exact folder's tokenizer and config."""
-    import openvino
-
-    target.mkdir()
-    model = compress_weights(openvino.Core().read_model(exact / MODEL_XML), weights)
-    openvino.save_model(model, target / MODEL_XML, compress_to_fp16=False)
-    del model
-    for item in exact.iterdir():
-        if not item.name.startswith("openvino_model.") and item.name != "verification.json":
-            shutil.copy2(item, target / item.name)
-    shutil.rmtree(exact)
-    return target
 
 
 def _write_tokenizer(fields: object, out: Path) -> None:

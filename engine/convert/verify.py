@@ -39,7 +39,7 @@ PROMPTS: Mapping[str, str] = {
     "chatml": "<|im_start|>user\nWhat is the answer?<|im_end|>\n<|im_start|>assistant\n<think>\n",
 }
 # Minimum top-1 agreement per weight format (fraction of teacher-forced positions).
-THRESHOLDS: Mapping[str, float] = {"f16": 0.90, "int8": 0.85, "int4": 0.35}
+THRESHOLDS: Mapping[str, float] = {"keep": 0.90, "f16": 0.90, "int8": 0.85, "int4": 0.35}
 VERIFICATION_FILE = "verification.json"
 
 

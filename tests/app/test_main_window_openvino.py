@@ -43,7 +43,7 @@ class RecordingOpenVino(OpenVinoBackend):
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = write_tied_minicpm(tmp_path_factory.mktemp("source"))
-    return convert_gguf(source, tmp_path_factory.mktemp("models"), "tiny-ov", "f16").folder
+    return convert_gguf(source, tmp_path_factory.mktemp("models"), "tiny-ov").folder
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ verification numbers, and nothing registered when it fails (engine.convert under
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from app.core.model_store import CONVERTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.settings.pages import ModelPage
 from engine.convert import gguf_to_openvino, job
+from engine.convert.quants import Matrix
 from resources import bundled_models_dir
 from tests.engine.convert.convert_models import write_tied_minicpm
 from tests.engine.gguf_factory import write_llama_gguf
@@ -46,7 +48,7 @@ def select(page: ModelPage, name: str) -> None:
     row = page.model.findData(name)
     assert row >= 0, name
     page.model.setCurrentIndex(row)
-    page.convert_weights.setCurrentIndex(page.convert_weights.findData("f16"))
+    assert page.convert_weights.currentData() == "keep"  # the default: exact
 
 
 def converted_root() -> Path:
@@ -84,7 +86,7 @@ def test_prepare_shows_the_estimate_converts_and_lists_the_verified_model(  # ty
     # Listed, chosen, and its verification shown in the list's tooltip and the status line.
     assert page.model.currentData() == f"{SOURCE}-ov"
     tip = page.model.itemData(page.model.currentIndex(), 3)  # ToolTipRole
-    assert "Verified against llama.cpp (f16): top-1 agreement 100.0%" in tip
+    assert "Verified against llama.cpp (keep): top-1 agreement 100.0%" in tip
     assert "top-1 agreement" in page.manage_status.text()
     assert not page.prepare_button.isEnabled()  # an OpenVINO folder cannot be prepared again
 
@@ -105,13 +107,13 @@ def test_cancel_leaves_nothing_registered(  # type: ignore[no-untyped-def]
 ) -> None:
     select(page, SOURCE)
     answer_yes(monkeypatch, [])
-    real = gguf_to_openvino.fold_to_llama_gguf
+    real = gguf_to_openvino.matrix_from_gguf
 
-    def cancel_while_folding(*args: object, **kwargs: object) -> object:
+    def cancel_while_building(*args: object, **kwargs: object) -> object:
         page._converter.cancel()  # the thread-safe flag, as the Cancel button sets it
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(job, "fold_to_llama_gguf", cancel_while_folding)
+    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", cancel_while_building)
     with qtbot.waitSignal(page._converter.conversion_failed, timeout=60000) as failed:
         assert page.prepare_selected_model()
         assert page.cancel_conversion_button.isVisible() or page.isHidden()
@@ -134,23 +136,23 @@ def test_the_cancel_button_sets_the_flag(qtbot, page: ModelPage) -> None:  # typ
 def test_a_failed_verification_is_shown_and_not_registered(  # type: ignore[no-untyped-def]
     qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = gguf_to_openvino._folded_tensors
+    real = gguf_to_openvino.matrix_from_gguf
 
-    def scrambled(*args: object) -> object:
-        rng = np.random.default_rng(0)
-        for name, values in real(*args):  # type: ignore[arg-type]
-            if name == "output.weight":
-                values = rng.permutation(values.reshape(-1)).reshape(values.shape)
-            yield name, values
+    def scrambled(tensor: object, keep_quantized: bool = True) -> Matrix:
+        matrix = real(tensor, keep_quantized)
+        if getattr(tensor, "name", "") != "token_embd.weight":
+            return matrix
+        values = np.random.default_rng(0).permutation(matrix.dequantized().reshape(-1))
+        return Matrix(matrix.rows, matrix.columns, values=values.reshape(matrix.rows, -1))
 
-    monkeypatch.setattr(gguf_to_openvino, "_folded_tensors", scrambled)
+    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", scrambled)
     select(page, SOURCE)
     answer_yes(monkeypatch, [])
     with qtbot.waitSignal(page._converter.conversion_failed, timeout=120000) as failed:
         page.prepare_selected_model()
     assert failed.args[1] == "rejected"
     assert "disagrees with llama.cpp" in page.manage_status.text()
-    assert "agrees with llama.cpp on 0% of tokens" in failed.args[2]
+    assert re.search(r"agrees with llama.cpp on 1?\d% of tokens", failed.args[2])
     assert list(converted_root().iterdir()) == []
 
 
@@ -160,7 +162,7 @@ def test_out_of_disk_is_shown_and_not_registered(  # type: ignore[no-untyped-def
     def full(*_args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(job, "export_ir", full)
+    monkeypatch.setattr(job, "build_openvino_model", full)
     select(page, SOURCE)
     answer_yes(monkeypatch, [])
     with qtbot.waitSignal(page._converter.conversion_failed, timeout=60000) as failed:

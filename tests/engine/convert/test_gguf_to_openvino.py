@@ -16,12 +16,15 @@ from convert_models import write_tied_minicpm
 
 from engine.convert import gguf_to_openvino, job
 from engine.convert.gguf_to_openvino import (
+    MODEL_XML,
     ConversionCancelled,
-    FoldedModel,
-    fold_to_llama_gguf,
+    SourceModel,
+    build_openvino_model,
+    read_source,
     rope_inverse_frequencies,
 )
 from engine.convert.job import VerificationFailedError, convert_gguf, estimate
+from engine.convert.quants import Matrix
 from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, openvino_logits
 from engine.model_info import inspect_model
 from engine.session import Engine
@@ -37,7 +40,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory, source: Path) -> job.ConversionResult:
-    return convert_gguf(source, tmp_path_factory.mktemp("models"), NAME, "f16")
+    return convert_gguf(source, tmp_path_factory.mktemp("models"), NAME)
 
 
 def test_rope_frequencies_are_divided_by_the_factors_in_float32() -> None:
@@ -48,8 +51,8 @@ def test_rope_frequencies_are_divided_by_the_factors_in_float32() -> None:
     np.testing.assert_allclose(scaled, plain / [1.0, 2.0, 4.0, 8.0], rtol=1e-6)
 
 
-def test_fold_reads_mup_scales_longrope_and_tied_embeddings(source: Path, tmp_path: Path) -> None:
-    folded = fold_to_llama_gguf(source, tmp_path / "folded.gguf")
+def test_source_has_mup_scales_longrope_and_tied_embeddings(source: Path) -> None:
+    folded, _tensors = read_source(source)
     assert folded.architecture == "minicpm"
     assert folded.tied_embeddings
     assert folded.scales["embedding_scale"] == 12.0 and folded.scales["logit_scale"] == 0.5
@@ -129,19 +132,21 @@ def test_greedy_chat_equals_llama_cpp_through_the_engine(
     assert ov.stats.finish_reason == llama.stats.finish_reason
 
 
-def test_without_the_longrope_patch_the_model_drifts(
-    source: Path, converted: job.ConversionResult, tmp_path: Path
+def test_without_the_longrope_factors_the_model_drifts(
+    source: Path, converted: job.ConversionResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Why the patch exists: GenAI's IR with plain RoPE disagrees with llama.cpp."""
+    """Why the factors matter: the same graph with plain RoPE disagrees with llama.cpp."""
     import openvino
 
-    folded = fold_to_llama_gguf(source, tmp_path / "folded.gguf")
-    gguf_to_openvino.export_ir(tmp_path / "folded.gguf", tmp_path / "ir")
+    context = 32768
+    monkeypatch.setattr(
+        gguf_to_openvino, "_choose_rope_factors", lambda *_args: (None, None, context)
+    )
+    model, _source = build_openvino_model(source)
+    openvino.save_model(model, tmp_path / MODEL_XML, compress_to_fp16=False)
     tokens = llama_cpp_tokens(source, [PROMPTS["chinese"]])
     reference = llama_cpp_logits(source, tokens, 512)[0]
-    plain = openvino_logits(tmp_path / "ir", tokens)[0]
-    patched_model = openvino.Core().read_model(tmp_path / "ir" / "openvino_model.xml")
-    assert gguf_to_openvino.patch_rope(patched_model, folded) == 1
+    plain = openvino_logits(tmp_path, tokens)[0]
     assert (
         np.abs(plain - reference).max()
         > 10 * np.abs(openvino_logits(converted.folder, tokens)[0] - reference).max()
@@ -151,18 +156,18 @@ def test_without_the_longrope_patch_the_model_drifts(
 def test_verification_rejects_a_scrambled_weight(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = gguf_to_openvino._folded_tensors
+    real = gguf_to_openvino.matrix_from_gguf
 
-    def scrambled(*args: object) -> object:
-        rng = np.random.default_rng(0)
-        for name, values in real(*args):  # type: ignore[arg-type]
-            if name == "output.weight":
-                values = rng.permutation(values.reshape(-1)).reshape(values.shape)
-            yield name, values
+    def scrambled(tensor: object, keep_quantized: bool = True) -> Matrix:
+        matrix = real(tensor, keep_quantized)
+        if getattr(tensor, "name", "") != "token_embd.weight":
+            return matrix
+        values = np.random.default_rng(0).permutation(matrix.dequantized().reshape(-1))
+        return Matrix(matrix.rows, matrix.columns, values=values.reshape(matrix.rows, -1))
 
-    monkeypatch.setattr(gguf_to_openvino, "_folded_tensors", scrambled)
+    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", scrambled)
     with pytest.raises(VerificationFailedError) as failure:
-        convert_gguf(source, tmp_path, NAME, "f16")
+        convert_gguf(source, tmp_path, NAME)
     assert failure.value.verification.top1_agreement < 0.5
     assert list(tmp_path.iterdir()) == []
 
@@ -174,7 +179,8 @@ def test_cancelled_conversion_leaves_nothing(source: Path, tmp_path: Path) -> No
         stages.append(stage)
 
     with pytest.raises(ConversionCancelled):
-        convert_gguf(source, tmp_path, NAME, "f16", lambda: "export" in stages, on_progress)
+        # Cancelled between layers of the graph build.
+        convert_gguf(source, tmp_path, NAME, "keep", lambda: stages.count("build") > 2, on_progress)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -185,16 +191,25 @@ def test_restart_after_a_kill_removes_the_leftover_and_registers(
     leftover = tmp_path / f".{NAME}.converting-999999"
     (leftover / "model").mkdir(parents=True)
     (leftover / "model" / "openvino_model.xml").write_text("half", encoding="utf-8")
-    result = convert_gguf(source, tmp_path, NAME, "f16")
+    result = convert_gguf(source, tmp_path, NAME)
     assert [p.name for p in tmp_path.iterdir()] == [NAME]
     assert result.verification.passed
 
 
-def test_estimate_scales_with_the_parameter_count(source: Path) -> None:
-    f16, int4 = estimate(source, "f16"), estimate(source, "int4")
-    assert f16.parameters > 100_000
-    assert int4.final_disk_bytes < f16.final_disk_bytes < f16.temporary_disk_bytes
-    assert f16.seconds > 0 and f16.peak_memory_bytes > f16.final_disk_bytes
+def test_estimate_follows_the_weight_format(source: Path) -> None:
+    keep, int4 = estimate(source, "keep"), estimate(source, "int4")
+    assert keep.parameters > 100_000
+    # An F16 source is kept as f16 (about 2 bytes per parameter); int4 is about 5 bits.
+    assert 1.9 < keep.final_disk_bytes / keep.parameters < 2.3
+    assert int4.final_disk_bytes < 0.4 * keep.final_disk_bytes
+    # int4 first writes llama.cpp's Q4_0 file; keep writes only the result.
+    assert (
+        keep.temporary_disk_bytes
+        == keep.final_disk_bytes
+        < int4.temporary_disk_bytes + keep.final_disk_bytes
+    )
+    assert int4.temporary_disk_bytes > int4.final_disk_bytes
+    assert keep.seconds > 0 and keep.peak_memory_bytes > keep.final_disk_bytes
 
 
 def test_unsupported_architecture_is_refused(tmp_path: Path) -> None:
@@ -208,6 +223,6 @@ def test_unsupported_architecture_is_refused(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "models").iterdir()]
 
 
-def test_folded_model_json_is_serialisable(source: Path, tmp_path: Path) -> None:
-    folded: FoldedModel = fold_to_llama_gguf(source, tmp_path / "f.gguf")
-    assert json.loads(json.dumps(folded.to_json()))["tied_embeddings"] is True
+def test_source_model_json_is_serialisable(source: Path) -> None:
+    described: SourceModel = read_source(source)[0]
+    assert json.loads(json.dumps(described.to_json()))["tied_embeddings"] is True

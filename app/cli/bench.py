@@ -44,6 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", help="model to measure (default: the default model)")
     parser.add_argument("--backends", default="llama,openvino")
     parser.add_argument("--tokens", type=int, default=128, help="tokens to decode")
+    parser.add_argument(
+        "--openvino-model",
+        help="run OpenVINO on this model instead (e.g. the GGUF's converted folder)",
+    )
     parser.add_argument("--json", action="store_true")
 
 
@@ -95,8 +99,8 @@ def measure(model: Path, backend: str, tokens: int, options: LoadOptions) -> Bac
         engine.unload()
 
 
-def _print_table(model: Path, runs: list[BackendRun]) -> None:
-    print(f"model: {model.name}")
+def _print_table(model: Path, runs: list[BackendRun], openvino_model: str | None) -> None:
+    print(f"model: {model.name}" + (f" (OpenVINO: {openvino_model})" if openvino_model else ""))
     print(
         f"{'backend':10} {'load s':>7} {'RSS MB':>7} {'prefill':>8} {'TTFT cold':>10} "
         f"{'TTFT cached':>12} {'decode tok/s':>13} {'stop ms':>8}"
@@ -125,13 +129,16 @@ def main(args: argparse.Namespace) -> int:
         runnable = [b for b in wanted if b in backends_for(info) or b == "openvino"]
         runs = []
         for backend in runnable:
-            choose_backend(info, backend)
-            runs.append(measure(model, backend, args.tokens, settings.load_options()))
+            chosen = model
+            if backend == "openvino" and args.openvino_model:
+                chosen = store.resolve(args.openvino_model)
+            choose_backend(inspect_model(chosen), backend)
+            runs.append(measure(chosen, backend, args.tokens, settings.load_options()))
     except EngineError as exc:
         print(f"error: {exc}")
         return 1
     if args.json:
         print(json.dumps([asdict(r) for r in runs], indent=2))
     else:
-        _print_table(model, runs)
+        _print_table(model, runs, args.openvino_model)
     return 0

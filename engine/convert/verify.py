@@ -7,14 +7,14 @@ measure the conversion, not the butterfly effect of greedy decoding. The OpenVIN
 checked on the same prompts: its ids must equal llama.cpp's.
 
 Thresholds (docs/conversion.md has the measurements behind them, random-weight MiniCPM-shaped
-models with sharp logits): the exact f16 conversion agreed on 100 % of positions from F16
-sources and on 96-99 % from Q8_0 / Q4_0 / Q4_K_M sources (the rest is llama.cpp quantizing
-activations to 8 bits in its quantized matmuls); the same conversion without the LongRoPE patch
-fell to 50-80 %, with one scrambled matrix below 10 %. So f16 needs 90 %. Every recompressed
-model is first checked as f16 (same threshold), so conversion mistakes cannot hide behind
-quantization error; the compressed model then needs what llama.cpp's own requantization
-reaches, less noise: NNCF int8 91-97 % (llama.cpp Q8_0 90-97 %), int4 41-76 % (llama.cpp Q4_0
-46-72 %: random weights spread their logits thinly, real models lose far less).
+models with sharp logits): exact conversions agreed on 100 % of positions from F16 sources and
+on 96-99 % from Q8_0 / Q4_0 / Q4_1 / Q4_K_M sources (the rest is llama.cpp rounding activations
+to 8 bits in its quantized matmuls); the same graph without LongRoPE fell to 50-80 %, with one
+scrambled matrix to 0-11 %. So keep / f16 need 90 %. An int4 / int8 model is first checked
+against the llama.cpp requantization it was built from (same threshold), so conversion mistakes
+cannot hide behind quantization error; against the source it then needs what llama.cpp's own
+requantization reaches, less noise: int8 91-97 % (llama.cpp Q8_0 90-97 %), int4 45-73 %
+(llama.cpp Q4_0 46-72 %: random weights spread their logits thinly, real models lose far less).
 """
 
 from __future__ import annotations

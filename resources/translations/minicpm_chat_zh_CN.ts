@@ -20,27 +20,27 @@
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="714"/>
+        <location filename="../../app/settings/pages.py" line="713"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="715"/>
+        <location filename="../../app/settings/pages.py" line="714"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="716"/>
+        <location filename="../../app/settings/pages.py" line="715"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="717"/>
+        <location filename="../../app/settings/pages.py" line="716"/>
         <source>Language changes apply after a restart.</source>
         <translation>语言更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="721"/>
+        <location filename="../../app/settings/pages.py" line="720"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -563,82 +563,82 @@
 <context>
     <name>GenerationPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="611"/>
+        <location filename="../../app/settings/pages.py" line="610"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="618"/>
+        <location filename="../../app/settings/pages.py" line="617"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="620"/>
+        <location filename="../../app/settings/pages.py" line="619"/>
         <source>A whole number repeats the same answer; blank picks a new one</source>
         <translation>填整数可复现相同回答；留空则每次不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="626"/>
+        <location filename="../../app/settings/pages.py" line="625"/>
         <source>Think before answering in new chats</source>
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="631"/>
+        <location filename="../../app/settings/pages.py" line="630"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="633"/>
+        <location filename="../../app/settings/pages.py" line="632"/>
         <source>At most this many reasoning tokens; then the answer follows</source>
         <translation>最多思考这么多个词元，之后直接给出回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="636"/>
+        <location filename="../../app/settings/pages.py" line="635"/>
         <source>Use each model&apos;s recommended temperature and top p</source>
         <translation>使用各模型推荐的温度和 top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="640"/>
+        <location filename="../../app/settings/pages.py" line="639"/>
         <source>For catalog models, per thinking mode; other models use the values above</source>
         <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="643"/>
+        <location filename="../../app/settings/pages.py" line="642"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="644"/>
+        <location filename="../../app/settings/pages.py" line="643"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="645"/>
+        <location filename="../../app/settings/pages.py" line="644"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="646"/>
+        <location filename="../../app/settings/pages.py" line="645"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="647"/>
+        <location filename="../../app/settings/pages.py" line="646"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="648"/>
+        <location filename="../../app/settings/pages.py" line="647"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="649"/>
+        <location filename="../../app/settings/pages.py" line="648"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="651"/>
+        <location filename="../../app/settings/pages.py" line="650"/>
         <source>Thinking budget</source>
         <translation>思考预算</translation>
     </message>
@@ -961,7 +961,7 @@
         <translation>为 Intel CPU / GPU / NPU 准备…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="148"/>
+        <location filename="../../app/settings/pages.py" line="150"/>
         <source>int8 weights</source>
         <translation>int8 权重</translation>
     </message>
@@ -971,34 +971,29 @@
         <translation>int4 权重（最小）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="150"/>
-        <source>f16 weights (exact, largest)</source>
-        <translation>f16 权重（精确，最大）</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="152"/>
+        <location filename="../../app/settings/pages.py" line="153"/>
         <source>How the prepared OpenVINO model stores its weights</source>
         <translation>准备好的 OpenVINO 模型如何存储权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="154"/>
+        <location filename="../../app/settings/pages.py" line="155"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="176"/>
+        <location filename="../../app/settings/pages.py" line="177"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="184"/>
+        <location filename="../../app/settings/pages.py" line="185"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
         <location filename="../../app/settings/pages.py" line="45"/>
         <location filename="../../app/settings/pages.py" line="50"/>
-        <location filename="../../app/settings/pages.py" line="187"/>
+        <location filename="../../app/settings/pages.py" line="188"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -1018,119 +1013,129 @@
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="190"/>
+        <location filename="../../app/settings/pages.py" line="148"/>
+        <source>Weights as in the file (exact)</source>
+        <translation>与文件相同的权重（精确）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="151"/>
+        <source>f16 weights (largest)</source>
+        <translation>f16 权重（最大）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="191"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="191"/>
+        <location filename="../../app/settings/pages.py" line="192"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="195"/>
+        <location filename="../../app/settings/pages.py" line="196"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="196"/>
+        <location filename="../../app/settings/pages.py" line="197"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="197"/>
+        <location filename="../../app/settings/pages.py" line="198"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="198"/>
+        <location filename="../../app/settings/pages.py" line="199"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="199"/>
+        <location filename="../../app/settings/pages.py" line="200"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="200"/>
+        <location filename="../../app/settings/pages.py" line="201"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="265"/>
+        <location filename="../../app/settings/pages.py" line="266"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="266"/>
+        <location filename="../../app/settings/pages.py" line="267"/>
         <source>Delete {name}? Its files are removed from
 {path}</source>
         <translation>删除 {name}？其文件将从以下位置移除：
 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="278"/>
+        <location filename="../../app/settings/pages.py" line="279"/>
         <source>{name} could not be deleted: {error}</source>
         <translation>无法删除 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="285"/>
+        <location filename="../../app/settings/pages.py" line="286"/>
         <source>Deleted {name}.</source>
         <translation>已删除 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="290"/>
+        <location filename="../../app/settings/pages.py" line="291"/>
         <source>{name} comes with the app and cannot be deleted.</source>
         <translation>{name} 随应用附带，无法删除。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="295"/>
+        <location filename="../../app/settings/pages.py" line="296"/>
         <source>{name} is in use. Load another model first, then delete this one.</source>
         <translation>{name} 正在使用中。请先加载其他模型，再删除此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="302"/>
+        <location filename="../../app/settings/pages.py" line="303"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="304"/>
+        <location filename="../../app/settings/pages.py" line="305"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="357"/>
+        <location filename="../../app/settings/pages.py" line="358"/>
         <source>Delete the chosen model&apos;s files</source>
         <translation>删除所选模型的文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="363"/>
+        <location filename="../../app/settings/pages.py" line="364"/>
         <source>Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
         <translation>将此 MiniCPM GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出前会与 llama.cpp 进行比对校验</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="367"/>
+        <location filename="../../app/settings/pages.py" line="368"/>
         <source>Only an installed MiniCPM GGUF file can be prepared</source>
         <translation>只能准备已安装的 MiniCPM GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="384"/>
+        <location filename="../../app/settings/pages.py" line="385"/>
         <source>{name} cannot be prepared: {error}</source>
         <translation>无法准备 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="391"/>
+        <location filename="../../app/settings/pages.py" line="392"/>
         <source>Prepare for Intel CPU / GPU / NPU</source>
         <translation>为 Intel CPU / GPU / NPU 准备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="403"/>
+        <location filename="../../app/settings/pages.py" line="404"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="407"/>
+        <location filename="../../app/settings/pages.py" line="408"/>
         <source>Convert {name} into an OpenVINO model ({weights} weights) named {target}?
 
 {params:.2f} billion parameters. About {minutes} min, {temporary} temporary disk space, {final} for the result, {memory} memory.
@@ -1143,44 +1148,39 @@ The result is compared with llama.cpp on the original file and listed only if it
 结果会在原始文件上与 llama.cpp 比对，只有一致时才会列出；原始文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="423"/>
+        <location filename="../../app/settings/pages.py" line="424"/>
         <source>Warning: only {free} of disk space is free.</source>
         <translation>警告：磁盘可用空间仅剩 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="428"/>
+        <location filename="../../app/settings/pages.py" line="429"/>
         <source>Warning: only {free} of memory is available; the conversion may be slow or fail.</source>
         <translation>警告：可用内存仅剩 {free}；转换可能很慢或失败。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="438"/>
+        <location filename="../../app/settings/pages.py" line="439"/>
         <source>Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} (needed {needed:.0%}), max logit difference {max_diff:.3f}, mean {mean_diff:.4f}, tokenizer {tokenizer}</source>
         <translation>已与 llama.cpp 比对校验（{weights}）：top-1 一致率 {top1:.1%}（要求 {needed:.0%}），最大 logit 差 {max_diff:.3f}，平均 {mean_diff:.4f}，分词器{tokenizer}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="447"/>
+        <location filename="../../app/settings/pages.py" line="448"/>
         <source>identical</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="447"/>
+        <location filename="../../app/settings/pages.py" line="448"/>
         <source>differs</source>
         <translation>不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="459"/>
-        <source>rewriting the weights</source>
-        <translation>重写权重</translation>
-    </message>
-    <message>
         <location filename="../../app/settings/pages.py" line="460"/>
-        <source>building the OpenVINO model</source>
-        <translation>构建 OpenVINO 模型</translation>
+        <source>requantizing with llama.cpp</source>
+        <translation>用 llama.cpp 重新量化</translation>
     </message>
     <message>
         <location filename="../../app/settings/pages.py" line="461"/>
-        <source>applying LongRoPE</source>
-        <translation>应用 LongRoPE</translation>
+        <source>building the OpenVINO model</source>
+        <translation>构建 OpenVINO 模型</translation>
     </message>
     <message>
         <location filename="../../app/settings/pages.py" line="462"/>
@@ -1194,76 +1194,71 @@ The result is compared with llama.cpp on the original file and listed only if it
     </message>
     <message>
         <location filename="../../app/settings/pages.py" line="464"/>
-        <source>compressing the weights</source>
-        <translation>压缩权重</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="465"/>
         <source>registering</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="492"/>
+        <location filename="../../app/settings/pages.py" line="491"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="494"/>
+        <location filename="../../app/settings/pages.py" line="493"/>
         <source>Models (*.gguf {marker});;All files (*)</source>
         <translation>模型 (*.gguf {marker});;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="501"/>
+        <location filename="../../app/settings/pages.py" line="500"/>
         <source>Import an OpenVINO IR folder</source>
         <translation>导入 OpenVINO IR 文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="511"/>
+        <location filename="../../app/settings/pages.py" line="510"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="526"/>
+        <location filename="../../app/settings/pages.py" line="525"/>
         <source>Preparing {name} for OpenVINO…</source>
         <translation>正在为 OpenVINO 准备 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="535"/>
+        <location filename="../../app/settings/pages.py" line="534"/>
         <source>Preparing {name} for OpenVINO: {stage}…</source>
         <translation>正在为 OpenVINO 准备 {name}：{stage}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="547"/>
+        <location filename="../../app/settings/pages.py" line="546"/>
         <source>Prepared {name}. {details}. Press OK to use it.</source>
         <translation>已准备好 {name}。{details}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="558"/>
+        <location filename="../../app/settings/pages.py" line="557"/>
         <source>Preparing {name} was cancelled; nothing was added.</source>
         <translation>已取消准备 {name}；未添加任何内容。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="561"/>
+        <location filename="../../app/settings/pages.py" line="560"/>
         <source>{name} was converted, but the result disagrees with llama.cpp too often, so it was not added. {error}</source>
         <translation>{name} 已转换，但结果与 llama.cpp 不一致的次数过多，因此未添加。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="566"/>
+        <location filename="../../app/settings/pages.py" line="565"/>
         <source>Preparing {name} ran out of disk space; nothing was added. {error}</source>
         <translation>准备 {name} 时磁盘空间不足；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="569"/>
+        <location filename="../../app/settings/pages.py" line="568"/>
         <source>{name} could not be prepared; nothing was added. {error}</source>
         <translation>无法准备 {name}；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="578"/>
+        <location filename="../../app/settings/pages.py" line="577"/>
         <source>Imported {name}. Press OK to use it.</source>
         <translation>已导入 {name}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="585"/>
+        <location filename="../../app/settings/pages.py" line="584"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>

@@ -31,3 +31,17 @@ def test_convert_registers_a_verified_model_that_models_list_shows(
 def test_convert_refuses_a_missing_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["convert", "no-such-model", "--yes"]) == 1
     assert "no-such-model" in capsys.readouterr().err
+
+
+def test_bench_runs_llama_cpp_on_the_gguf_and_openvino_on_its_conversion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_minicpm_gguf(tmp_path / "MiniCPM4.1-tiny-F16.gguf")
+    assert main.main(["convert", str(source), "--yes", "--name", "tiny-ov"]) == 0
+    capsys.readouterr()
+    folder = paths.models_dir() / "converted" / "tiny-ov"
+    args = ["bench", "-m", str(source), "--openvino-model", str(folder), "--tokens", "4"]
+    assert main.main([*args, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [run["backend"] for run in runs] == ["llama", "openvino"]
+    assert all(run["prefill_tokens"] > 100 for run in runs)

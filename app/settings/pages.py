@@ -405,14 +405,14 @@ class ModelPage(QWidget):
 
     def _cost_text(self, name: str, weights: str, cost: ConversionCost) -> str:
         text = self.tr(
-            "Convert {name} into an OpenVINO model ({weights} weights) named {target}?\n\n"
+            "Convert {name} into an OpenVINO model named {target}?\n{weights}.\n\n"
             "{params:.2f} billion parameters. About {minutes} min, "
             "{temporary} temporary disk space, {final} for the result, {memory} memory.\n\n"
             "The result is compared with llama.cpp on the original file and listed only "
             "if it agrees; the original stays as it is."
         ).format(
             name=name,
-            weights=weights,
+            weights=self.convert_weights.currentText(),
             target=converted_name(Path(name + ".gguf"), weights),
             params=cost.parameters / 1e9,
             minutes=max(1, round(cost.seconds / 60)),

@@ -1136,12 +1136,14 @@
     </message>
     <message>
         <location filename="../../app/settings/pages.py" line="408"/>
-        <source>Convert {name} into an OpenVINO model ({weights} weights) named {target}?
+        <source>Convert {name} into an OpenVINO model named {target}?
+{weights}.
 
 {params:.2f} billion parameters. About {minutes} min, {temporary} temporary disk space, {final} for the result, {memory} memory.
 
 The result is compared with llama.cpp on the original file and listed only if it agrees; the original stays as it is.</source>
-        <translation>将 {name} 转换为名为 {target} 的 OpenVINO 模型（{weights} 权重）？
+        <translation>将 {name} 转换为名为 {target} 的 OpenVINO 模型？
+{weights}。
 
 {params:.2f} 十亿参数。大约需要 {minutes} 分钟、{temporary} 临时磁盘空间、结果占用 {final}、内存 {memory}。
 

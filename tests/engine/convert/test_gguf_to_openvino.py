@@ -279,8 +279,9 @@ def _sparse_minicpm_8b_q4_k_m(path: Path) -> Path:
 
 
 def test_an_8b_q4_k_m_conversion_is_estimated_to_fit_16_gb(tmp_path: Path) -> None:
-    """The issue's laptop: 16 GB RAM. The estimate uses the ratios measured on 0.24-1.2 B
-    models (docs/conversion.md); this checks what it says for MiniCPM4.1-8B's Q4_K_M."""
+    """The issue's laptop: 16 GB RAM. The estimate uses ratios measured on 0.24-1.2 B models;
+    an 8B-shaped random file with this table peaked at 7.5 GB anonymous memory (docs/conversion.md).
+    This checks what the app tells a person before converting MiniCPM4.1-8B's Q4_K_M."""
     cost = estimate(_sparse_minicpm_8b_q4_k_m(tmp_path / "MiniCPM4.1-8B-Q4_K_M.gguf"))
     print(
         f"8B Q4_K_M: {cost.parameters / 1e9:.2f} B parameters, result "

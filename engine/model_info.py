@@ -47,6 +47,12 @@ MINICPM_ARCHITECTURES = frozenset({"minicpm", "minicpm3"})
 OPENVINO_GGUF_ARCHITECTURES = frozenset({"llama", "qwen2", "qwen3"})
 OPENVINO_GGUF_TOKENIZER = "gpt2"
 OPENVINO_ACCURATE_TYPES = frozenset({"F16", "Q8_0", "Q4_0", "Q6_K"})
+# For these architectures the app replaces the model GenAI's reader builds with its own graph
+# (engine.backends.openvino_export, engine.convert.graph), which computes every type the reader
+# loads exactly and applies rope_freqs / LongRoPE factor tensors; the reader still builds the
+# tokenizer, so the file must load there.
+OPENVINO_REBUILT_ARCHITECTURES = frozenset({"llama"})
+OPENVINO_LOADABLE_TYPES = frozenset({"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
 OPENVINO_VECTOR_TYPES = frozenset({"F32", "F16"})
 _OPENVINO_TYPE_PROBLEMS: Mapping[str, str] = MappingProxyType(
     {
@@ -123,6 +129,13 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
     problem = _openvino_weight_problem(info)
     if problem:
         return False, f"OpenVINO {problem}; use llama.cpp"
+    if info.architecture in OPENVINO_REBUILT_ARCHITECTURES:
+        if _scaled_rope(info.rope_scaling):
+            return False, (
+                "this model's RoPE scaling is not supported on OpenVINO, so its answers would "
+                "be wrong; use llama.cpp"
+            )
+        return True, ""
     if info.rope_scaling or info.extra.get("rope_factor_tensors"):
         return False, (
             "OpenVINO ignores this model's RoPE scaling, so its answers would be wrong; "
@@ -131,13 +144,29 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
     return True, ""
 
 
+def _scaled_rope(rope_scaling: Mapping[str, object] | None) -> bool:
+    """RoPE scaling the rebuilt graph does not apply (it applies factor tensors only)."""
+    if not rope_scaling:
+        return False
+    kind = str(rope_scaling.get("type", "none"))
+    factor = rope_scaling.get("factor", 1.0)
+    return kind not in ("none", "longrope") or (
+        isinstance(factor, int | float) and float(factor) != 1.0
+    )
+
+
 def _openvino_weight_problem(info: ModelInfo) -> str:
+    accurate = (
+        OPENVINO_LOADABLE_TYPES
+        if info.architecture in OPENVINO_REBUILT_ARCHITECTURES
+        else OPENVINO_ACCURATE_TYPES
+    )
     if "matrix_tensor_types" in info.extra:
         matrix_types = _frozen_strings(info.extra.get("matrix_tensor_types"))
         vector_types = _frozen_strings(info.extra.get("vector_tensor_types"))
     else:  # a ModelInfo built by hand: judge every tensor type, allowing F32 norms
         matrix_types, vector_types = info.tensor_types - {"F32"}, frozenset()
-    bad_matrices = sorted(matrix_types - OPENVINO_ACCURATE_TYPES)
+    bad_matrices = sorted(matrix_types - accurate)
     if bad_matrices:
         name = bad_matrices[0]
         return _OPENVINO_TYPE_PROBLEMS.get(name, f"cannot use {name} weights")

@@ -2,6 +2,11 @@
 
 OpenVINO GenAI's GGUF reader crashes the whole process on some broken files, so it only ever
 reads a GGUF in a child. The IR it writes loads faster too, so this doubles as a cache.
+
+For `llama` GGUFs the reader's model is then replaced by the app's own graph
+(engine.convert.graph): the reader rounds the float block minimum of Q4_1 / Q4_K to an integer
+zero point and ignores rope_freqs, so its answers drift from llama.cpp's (FACTS); the rebuilt
+model keeps every block exactly. The reader's tokenizer and detokenizer are kept.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ IR_FILES = (
     "openvino_detokenizer.bin",
 )
 EXPORT_TIMEOUT_S = 1800
+# Part of the cache key: IR folders written by an earlier way of exporting are rebuilt.
+EXPORT_VERSION = "rebuilt-graph-1"
+REBUILT_ARCHITECTURES = ("llama",)  # engine.model_info.OPENVINO_REBUILT_ARCHITECTURES
 
 
 def cache_key(gguf: Path) -> str:
     stat = gguf.stat()
-    identity = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    identity = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{EXPORT_VERSION}"
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
@@ -103,8 +111,26 @@ def _child_main(work: Path) -> int:
     block_telemetry()
     import openvino_genai
 
-    openvino_genai.LLMPipeline(str(work / "model.gguf"), "CPU", enable_save_ov_model=True)
+    gguf = work / "model.gguf"
+    pipeline = openvino_genai.LLMPipeline(str(gguf), "CPU", enable_save_ov_model=True)
+    del pipeline
+    rebuild_model(gguf, work)
     return 0
+
+
+def rebuild_model(gguf: Path, folder: Path) -> bool:
+    """Replace folder/openvino_model.* by the app's exact graph when the architecture has one."""
+    import openvino
+
+    from engine.convert.gguf_to_openvino import build_openvino_model
+    from engine.gguf_file import read_gguf
+
+    if read_gguf(gguf).metadata.get("general.architecture") not in REBUILT_ARCHITECTURES:
+        return False
+    model, _source = build_openvino_model(gguf)
+    # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
+    openvino.save_model(model, folder / "openvino_model.xml", compress_to_fp16=False)
+    return True
 
 
 if __name__ == "__main__":

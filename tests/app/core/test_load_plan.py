@@ -72,7 +72,7 @@ def engine_with(rule: Rule) -> tuple[Engine, list[tuple[str, str, int]]]:
 
 @pytest.fixture(scope="module")
 def starter(starter_path: Path) -> ModelInfo:
-    return inspect_model(starter_path)  # Q4_1: OpenVINO computes it wrongly
+    return inspect_model(starter_path)
 
 
 @pytest.fixture
@@ -114,11 +114,13 @@ def test_context_never_exceeds_the_model_and_stops_at_2048(starter: ModelInfo) -
 
 
 def test_a_gguf_openvino_gets_wrong_goes_to_llama_and_says_why(starter: ModelInfo) -> None:
+    # As a Qwen2 file, whose model GenAI's reader builds itself: Q4_1 comes out wrong there.
+    qwen = replace(starter, architecture="qwen2")
     settings = Settings(backend="openvino", device="GPU", context_length=4096)
-    plan = load_attempts(starter, settings, INTEL)
+    plan = load_attempts(qwen, settings, INTEL)
     assert {a.backend for a in plan} == {"llama"}
     engine, _ = engine_with(lambda _name, _options: None)
-    loaded, notes = load_with_fallback(engine, starter, plan)
+    loaded, notes = load_with_fallback(engine, qwen, plan)
     assert loaded.backend == "llama"
     assert len(notes) == 1 and "Q4_1" in notes[0]
 

@@ -27,6 +27,7 @@ from app.core.model_store import CONVERTED_DIR, ModelStore
 from engine.convert.gguf_to_openvino import WEIGHT_FORMATS, ConversionCancelled
 from engine.convert.job import Estimate, VerificationFailedError, convert_gguf, estimate
 from engine.errors import EngineError
+from engine.gguf_file import format_size
 from resources import bundled_models_dir
 
 CONVERTED_SUBDIR = CONVERTED_DIR
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _gb(n_bytes: float) -> str:
-    return f"{n_bytes / 1e9:.1f} GB"
+    return format_size(int(n_bytes))
 
 
 def describe(cost: Estimate, weights: str) -> str:

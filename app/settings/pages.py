@@ -37,6 +37,7 @@ from app.settings.model_convert import (
 )
 from app.settings.model_import import ModelImporter
 from engine.errors import EngineError
+from engine.gguf_file import format_size
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 # Labels are marked for lupdate (QT_TRANSLATE_NOOP) and translated by `_fill`, in the
@@ -588,7 +589,7 @@ class ModelPage(QWidget):
 
 
 def _gb(n_bytes: float) -> str:
-    return f"{n_bytes / 1e9:.1f} GB"
+    return format_size(int(n_bytes))
 
 
 def _same_path(a: Path, b: Path) -> bool:

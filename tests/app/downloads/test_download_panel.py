@@ -112,7 +112,7 @@ def test_catalog_shows_variants_badges_and_fit(make_panel: MakePanel) -> None:
     files = [first.child(j).text(0) for j in range(first.childCount())]
     assert NAME in files and any("OpenVINO IR folder" in f for f in files)
     row = first.child(files.index(NAME))
-    assert (row.text(1), row.text(2), row.text(3)) == ("657 MB", "Q4_K_M", "llama")
+    assert (row.text(1), row.text(2), row.text(3)) == ("657 MB", "Q4_K_M", "llama, openvino")
     assert row.text(4) == "official, verified"
     verdict, why = panel.fit_text(REPO, NAME)
     assert verdict == "fits"

@@ -53,6 +53,8 @@ OPENVINO_ACCURATE_TYPES = frozenset({"F16", "Q8_0", "Q4_0", "Q6_K"})
 # tokenizer, so the file must load there.
 OPENVINO_REBUILT_ARCHITECTURES = frozenset({"llama"})
 OPENVINO_LOADABLE_TYPES = frozenset({"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+# SentencePiece vocabularies: the app builds the tokenizer too (engine.convert.tokenizer).
+OPENVINO_OWN_TOKENIZER = "llama"
 OPENVINO_VECTOR_TYPES = frozenset({"F32", "F16"})
 _OPENVINO_TYPE_PROBLEMS: Mapping[str, str] = MappingProxyType(
     {
@@ -121,7 +123,10 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
             False,
             f"OpenVINO cannot read GGUF architecture '{info.architecture}'; use llama.cpp",
         )
-    if info.tokenizer_model != OPENVINO_GGUF_TOKENIZER:
+    rebuilt = info.architecture in OPENVINO_REBUILT_ARCHITECTURES
+    if info.tokenizer_model not in (
+        (OPENVINO_GGUF_TOKENIZER, OPENVINO_OWN_TOKENIZER) if rebuilt else (OPENVINO_GGUF_TOKENIZER,)
+    ):
         return False, (
             f"OpenVINO reads only BPE (gpt2) tokenizers from GGUF files, not "
             f"'{info.tokenizer_model}'; use llama.cpp"
@@ -156,6 +161,9 @@ def _scaled_rope(rope_scaling: Mapping[str, object] | None) -> bool:
 
 
 def _openvino_weight_problem(info: ModelInfo) -> str:
+    rebuilt = info.architecture in OPENVINO_REBUILT_ARCHITECTURES
+    if rebuilt and info.tokenizer_model == OPENVINO_OWN_TOKENIZER:
+        return ""  # GenAI's reader never sees the file; the graph dequantizes any other type
     accurate = (
         OPENVINO_LOADABLE_TYPES
         if info.architecture in OPENVINO_REBUILT_ARCHITECTURES

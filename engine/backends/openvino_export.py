@@ -112,10 +112,29 @@ def _child_main(work: Path) -> int:
     import openvino_genai
 
     gguf = work / "model.gguf"
-    pipeline = openvino_genai.LLMPipeline(str(gguf), "CPU", enable_save_ov_model=True)
-    del pipeline
+    if _sentencepiece_llama(gguf):
+        # GenAI's reader builds only BPE tokenizers; the converter's own tokenizer gives
+        # llama.cpp's ids for SentencePiece vocabularies, and the model is rebuilt anyway.
+        from engine.convert.gguf_to_openvino import read_source
+        from engine.convert.tokenizer import GGUFVocab, write_openvino_tokenizer
+
+        source, _tensors = read_source(gguf)
+        write_openvino_tokenizer(GGUFVocab.from_metadata(dict(source.tokenizer_fields)), work)
+    else:
+        pipeline = openvino_genai.LLMPipeline(str(gguf), "CPU", enable_save_ov_model=True)
+        del pipeline
     rebuild_model(gguf, work)
     return 0
+
+
+def _sentencepiece_llama(gguf: Path) -> bool:
+    from engine.gguf_file import read_gguf
+
+    metadata = read_gguf(gguf).metadata
+    return (
+        metadata.get("general.architecture") in REBUILT_ARCHITECTURES
+        and metadata.get("tokenizer.ggml.model") == "llama"
+    )
 
 
 def rebuild_model(gguf: Path, folder: Path) -> bool:

@@ -277,14 +277,20 @@ def write_llama_gguf(
     write_file_type: bool = True,
     extra_kv: Mapping[str, object] | None = None,
     seed: int = 0,
+    sentencepiece: bool = False,
 ) -> Path:
-    """A llama-architecture model with a byte-level BPE ('gpt2') vocabulary of ~400 tokens.
+    """A llama-architecture model with a byte-level BPE ('gpt2') vocabulary of ~400 tokens
+    (with `sentencepiece`: MiniCPM's Llama-2 style one, about 480 pieces).
 
     weight_type: F32, F16, BF16, Q8_0, Q4_0 or Q4_1 for the 2-D tensors (n_embd and n_ff must
     be multiples of 32 for the quantized ones). About 230 KB with the defaults.
     """
     path = Path(path)
-    vocab = _bpe_vocab(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    vocab = (
+        _spm_vocab(["<|im_start|>", "<|im_end|>"], ["<think>", "</think>"])
+        if sentencepiece
+        else _bpe_vocab(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    )
     shape = _Shape(n_layers, n_embd, n_heads, n_kv_heads, n_ff, len(vocab.tokens))
     writer = gguf.GGUFWriter(path, "llama")
     writer.add_name(name)

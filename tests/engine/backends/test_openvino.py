@@ -137,3 +137,39 @@ def test_openvino_sends_no_telemetry(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"telemetry_loaded": False, "intel_dir": False}
+
+
+def test_a_sentencepiece_llama_gguf_runs_on_openvino_like_llama_cpp(
+    tmp_path: Path, openvino_cache: Path
+) -> None:
+    """GenAI's reader builds only BPE tokenizers; for a SentencePiece llama GGUF the app builds
+    tokenizer and model itself, so GenAI never reads the file."""
+    from engine.convert.verify import (
+        PROMPTS,
+        compare_logits,
+        llama_cpp_logits,
+        llama_cpp_tokens,
+        openvino_logits,
+        openvino_tokens,
+    )
+    from engine.model_info import openvino_can_run
+    from tests.engine.gguf_factory import write_llama_gguf
+
+    path = write_llama_gguf(
+        tmp_path / "spm-llama.gguf", weight_type="Q4_1", sentencepiece=True, n_embd=128
+    )
+    assert openvino_can_run(inspect_model(path)) == (True, "")
+    folder = openvino_export.export_gguf(path, openvino_cache)
+    texts = list(PROMPTS.values())
+    tokens = llama_cpp_tokens(path, texts)
+    assert tokens == openvino_tokens(folder, texts)  # both add BOS
+    for reference, candidate in zip(
+        llama_cpp_logits(path, tokens, 512), openvino_logits(folder, tokens), strict=True
+    ):
+        assert compare_logits(reference, candidate).top1_agreement >= 0.9
+    engine = Engine()
+    engine.load(path, "openvino", LoadOptions(n_ctx=512, cache_dir=str(openvino_cache)))
+    try:
+        assert engine.generate([Message("user", "hello")], GREEDY).stats.generated_tokens > 0
+    finally:
+        engine.unload()

@@ -8,7 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -17,9 +16,8 @@ from app.core.model_store import CONVERTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.settings.pages import ModelPage
 from engine.convert import gguf_to_openvino, job
-from engine.convert.quants import Matrix
 from resources import bundled_models_dir
-from tests.engine.convert.convert_models import write_tied_minicpm
+from tests.engine.convert.convert_models import scramble_embeddings, write_tied_minicpm
 from tests.engine.gguf_factory import write_llama_gguf
 
 SOURCE = "MiniCPM4.1-tiny-tied-F16"
@@ -136,16 +134,7 @@ def test_the_cancel_button_sets_the_flag(qtbot, page: ModelPage) -> None:  # typ
 def test_a_failed_verification_is_shown_and_not_registered(  # type: ignore[no-untyped-def]
     qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = gguf_to_openvino.matrix_from_gguf
-
-    def scrambled(tensor: object, keep_quantized: bool = True) -> Matrix:
-        matrix = real(tensor, keep_quantized)
-        if getattr(tensor, "name", "") != "token_embd.weight":
-            return matrix
-        values = np.random.default_rng(0).permutation(matrix.dequantized().reshape(-1))
-        return Matrix(matrix.rows, matrix.columns, values=values.reshape(matrix.rows, -1))
-
-    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", scrambled)
+    scramble_embeddings(monkeypatch)
     select(page, SOURCE)
     answer_yes(monkeypatch, [])
     with qtbot.waitSignal(page._converter.conversion_failed, timeout=120000) as failed:

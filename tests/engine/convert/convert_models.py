@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import gguf
 import numpy as np
@@ -132,3 +133,20 @@ def llama_quantize(source: Path, target: Path, ftype: str) -> Path:
     )
     assert result == 0, f"llama_model_quantize failed ({result})"
     return target
+
+
+def scramble_embeddings(monkeypatch: Any) -> None:
+    """A deliberately broken conversion: the converter gets a shuffled embedding table."""
+    from engine.convert import gguf_to_openvino
+    from engine.convert.quants import Matrix
+
+    real = gguf_to_openvino.matrix_from_gguf
+
+    def scrambled(tensor: object, keep_quantized: bool = True) -> Matrix:
+        matrix = real(tensor, keep_quantized)
+        if getattr(tensor, "name", "") != "token_embd.weight":
+            return matrix
+        values = np.random.default_rng(0).permutation(matrix.dequantized().reshape(-1))
+        return Matrix(matrix.rows, matrix.columns, values=values.reshape(matrix.rows, -1))
+
+    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", scrambled)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from convert_models import write_tied_minicpm
+from convert_models import scramble_embeddings, write_tied_minicpm
 
 from engine.convert import gguf_to_openvino, job
 from engine.convert.gguf_to_openvino import (
@@ -24,7 +24,6 @@ from engine.convert.gguf_to_openvino import (
     rope_inverse_frequencies,
 )
 from engine.convert.job import VerificationFailedError, convert_gguf, estimate
-from engine.convert.quants import Matrix
 from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, openvino_logits
 from engine.model_info import inspect_model
 from engine.session import Engine
@@ -156,16 +155,7 @@ def test_without_the_longrope_factors_the_model_drifts(
 def test_verification_rejects_a_scrambled_weight(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = gguf_to_openvino.matrix_from_gguf
-
-    def scrambled(tensor: object, keep_quantized: bool = True) -> Matrix:
-        matrix = real(tensor, keep_quantized)
-        if getattr(tensor, "name", "") != "token_embd.weight":
-            return matrix
-        values = np.random.default_rng(0).permutation(matrix.dequantized().reshape(-1))
-        return Matrix(matrix.rows, matrix.columns, values=values.reshape(matrix.rows, -1))
-
-    monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", scrambled)
+    scramble_embeddings(monkeypatch)
     with pytest.raises(VerificationFailedError) as failure:
         convert_gguf(source, tmp_path, NAME)
     assert failure.value.verification.top1_agreement < 0.5

@@ -134,8 +134,6 @@ def convert_gguf(
     on_progress: OnProgress = _quiet,
 ) -> ConversionResult:
     """Convert `source`, verify it and register it as `models_root/name`."""
-    import openvino
-
     if weights not in WEIGHT_FORMATS:
         raise ValueError(f"weights must be one of {WEIGHT_FORMATS}, not {weights!r}")
     start = time.monotonic()
@@ -156,44 +154,64 @@ def convert_gguf(
         weights_source = source
         if weights in FTYPES:
             checkpoint("requantize", 0.0)
-            try:
-                weights_source = requantize(
-                    source,
-                    work / f"requantized-{FTYPES[weights]}.gguf",
-                    FTYPES[weights],
-                    should_stop,
-                )
-            except RequantizeCancelled as exc:
-                raise ConversionCancelled(str(exc)) from exc
+            weights_source = _requantized(source, work, weights, should_stop)
         checkpoint("build", 0.0)
-        model, described = build_openvino_model(
-            weights_source, weights != "f16", should_stop, on_progress
-        )
-        checkpoint("save", 0.0)
-        # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
-        openvino.save_model(model, out / MODEL_XML, compress_to_fp16=False)
-        del model
-        _write_tokenizer(described.tokenizer_fields, out)
-        write_config(out, described, {"weights": weights})
+        _build(weights_source, out, weights, should_stop, on_progress)
         checkpoint("verify", 0.0)
-        exact = None
-        if weights_source != source:
-            # Against the requantized file first: the conversion itself must be exact, so a
-            # mistake cannot hide behind the requantization's own error.
-            exact = verify_conversion(weights_source, out, "keep")
-            if not exact.passed:
-                raise VerificationFailedError(exact)
-            weights_source.unlink()
-            checkpoint("verify", 0.5)
-        verification = verify_conversion(source, out, weights, exact=exact)
-        if not verification.passed:
-            raise VerificationFailedError(verification)
+        verification = _verified(source, weights_source, out, weights, checkpoint)
         checkpoint("register", 1.0)
         target = models_root / name
         _replace(out, target)
         return ConversionResult(target, verification, time.monotonic() - start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _requantized(source: Path, work: Path, weights: str, should_stop: ShouldStop) -> Path:
+    try:
+        return requantize(
+            source, work / f"requantized-{FTYPES[weights]}.gguf", FTYPES[weights], should_stop
+        )
+    except RequantizeCancelled as exc:
+        raise ConversionCancelled(str(exc)) from exc
+
+
+def _build(
+    source: Path, out: Path, weights: str, should_stop: ShouldStop, on_progress: OnProgress
+) -> None:
+    """The model IR, tokenizer and config.json of `source` in `out`."""
+    import openvino
+
+    model, described = build_openvino_model(source, weights != "f16", should_stop, on_progress)
+    on_progress("save", 0.0)
+    # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
+    openvino.save_model(model, out / MODEL_XML, compress_to_fp16=False)
+    del model
+    _write_tokenizer(described.tokenizer_fields, out)
+    write_config(out, described, {"weights": weights})
+
+
+def _verified(
+    source: Path,
+    weights_source: Path,
+    out: Path,
+    weights: str,
+    checkpoint: Callable[[str, float], None],
+) -> Verification:
+    """The verification against `source`; raises VerificationFailedError when it fails."""
+    exact = None
+    if weights_source != source:
+        # Against the requantized file first: the conversion itself must be exact, so a
+        # mistake cannot hide behind the requantization's own error.
+        exact = verify_conversion(weights_source, out, "keep")
+        if not exact.passed:
+            raise VerificationFailedError(exact)
+        weights_source.unlink()
+        checkpoint("verify", 0.5)
+    verification = verify_conversion(source, out, weights, exact=exact)
+    if not verification.passed:
+        raise VerificationFailedError(verification)
+    return verification
 
 
 def _write_tokenizer(fields: object, out: Path) -> None:

@@ -25,9 +25,16 @@ import psutil
 from app.core import paths
 from app.core.model_store import CONVERTED_DIR, ModelStore
 from engine.convert.gguf_to_openvino import WEIGHT_FORMATS, ConversionCancelled
-from engine.convert.job import Estimate, VerificationFailedError, convert_gguf, estimate
+from engine.convert.job import (
+    Estimate,
+    VerificationFailedError,
+    convert_gguf,
+    default_weights,
+    estimate,
+)
 from engine.errors import EngineError
 from engine.gguf_file import format_size
+from engine.model_info import inspect_model
 from resources import bundled_models_dir
 
 CONVERTED_SUBDIR = CONVERTED_DIR
@@ -38,9 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--weights",
         choices=WEIGHT_FORMATS,
-        default="keep",
-        help="keep: the file's own quantization, exactly (default); int4 / int8: llama.cpp's "
-        "Q4_0 / Q8_0 of it; f16: everything dequantized",
+        help="keep: the file's own quantization, exactly (default for quantized files); "
+        "int4 / int8: llama.cpp's Q4_0 / Q8_0 of it (int8: default for F16 files); "
+        "f16: everything dequantized",
     )
     parser.add_argument(
         "-o", "--output", type=Path, help="folder to register into (default: models/converted)"
@@ -94,13 +101,14 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
         return 1
     root = args.output or paths.models_dir() / CONVERTED_SUBDIR
     root.mkdir(parents=True, exist_ok=True)
-    name = args.name or f"{source.stem}-ov" + ("" if args.weights == "keep" else f"-{args.weights}")
     try:
-        cost = estimate(source, args.weights)
+        weights = args.weights or default_weights(inspect_model(source).quantization)
+        cost = estimate(source, weights)
     except EngineError as exc:
         print(exc, file=err)
         return 1
-    print(describe(cost, args.weights), file=out)
+    name = args.name or f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")
+    print(describe(cost, weights), file=out)
     problems = shortfalls(cost, root)
     if problems and not args.force:
         print(f"Not started: {', '.join(problems)} (use --force to try anyway).", file=err)
@@ -109,7 +117,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
         return 1
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        result = convert_gguf(source, root, name, args.weights, on_progress=_printer(out))
+        result = convert_gguf(source, root, name, weights, on_progress=_printer(out))
     except (KeyboardInterrupt, ConversionCancelled):
         print("\nCancelled; nothing was registered.", file=err)
         return 130

@@ -55,6 +55,13 @@ def can_convert(model: InstalledModel | None) -> bool:
     return model.info.format == "gguf" and model.info.architecture == "minicpm"
 
 
+def default_weights(model: InstalledModel) -> str:
+    """engine.convert.job.default_weights for the model's quantization."""
+    from engine.convert.job import default_weights as for_quantization
+
+    return for_quantization(model.info.quantization if model.info is not None else None)
+
+
 def converted_name(source: Path, weights: str) -> str:
     """The CLI's default name: `<source>-ov`, `-f16` / `-int8` / `-int4` appended."""
     return f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")

@@ -33,6 +33,7 @@ from app.settings.model_convert import (
     ModelConverter,
     can_convert,
     converted_name,
+    default_weights,
     read_verification,
 )
 from app.settings.model_import import ModelImporter
@@ -109,6 +110,7 @@ class ModelPage(QWidget):
         self._loaded_index = -1
         self._loaded_path: Path | None = None  # the model in use: not deletable
         self._installed: list[InstalledModel] = []
+        self._weights_chosen_for: Path | None = None
         self._importer = importer or ModelImporter(models, self)
         self._importer.import_started.connect(self._on_importer_import_started)
         self._importer.model_imported.connect(self._on_importer_model_imported)
@@ -358,6 +360,9 @@ class ModelPage(QWidget):
         self.delete_button.setEnabled(model is not None and not refusal)
         self.delete_button.setToolTip(refusal or self.tr("Delete the chosen model's files"))
         convertible = can_convert(model)
+        if convertible and model is not None and model.path != self._weights_chosen_for:
+            self._weights_chosen_for = model.path
+            _select(self.convert_weights, default_weights(model))
         self.prepare_button.setEnabled(convertible and not self._converter.busy)
         self.convert_weights.setEnabled(convertible and not self._converter.busy)
         self.prepare_button.setToolTip(

@@ -27,7 +27,14 @@ from engine.convert.verify import Verification, verify_conversion
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf
 
-__all__ = ["ConversionResult", "Estimate", "VerificationFailedError", "convert_gguf", "estimate"]
+__all__ = [
+    "ConversionResult",
+    "Estimate",
+    "VerificationFailedError",
+    "convert_gguf",
+    "default_weights",
+    "estimate",
+]
 
 ShouldStop = Callable[[], bool]
 OnProgress = Callable[[str, float], None]
@@ -102,6 +109,12 @@ def estimate(source: Path, weights: str = "keep") -> Estimate:
         peak_memory_bytes=int(peak) + BASE_MEMORY_BYTES,
         seconds=max(5.0, (final + temporary) / 1e9 * SECONDS_PER_GB[weights]),
     )
+
+
+def default_weights(quantization: str | None) -> str:
+    """A quantized file keeps its own blocks (exact, about its size); a float one becomes
+    llama.cpp's Q8_0, since f16 matrices take about 4x their size in memory on a CPU."""
+    return "int8" if quantization in ("F16", "BF16", "F32") else "keep"
 
 
 def work_folder(models_root: Path, name: str) -> Path:

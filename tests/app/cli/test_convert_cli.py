@@ -17,7 +17,7 @@ def test_convert_registers_a_verified_model_that_models_list_shows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_minicpm_gguf(tmp_path / "MiniCPM4.1-tiny-F16.gguf")
-    assert main.main(["convert", str(source), "--yes"]) == 0
+    assert main.main(["convert", str(source), "--yes", "--weights", "keep"]) == 0
     out = capsys.readouterr().out
     assert "temporary disk" in out and "top-1 agreement 100.0%" in out
     folder = paths.models_dir() / "converted" / "MiniCPM4.1-tiny-F16-ov"
@@ -37,7 +37,9 @@ def test_bench_runs_llama_cpp_on_the_gguf_and_openvino_on_its_conversion(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_minicpm_gguf(tmp_path / "MiniCPM4.1-tiny-F16.gguf")
-    assert main.main(["convert", str(source), "--yes", "--name", "tiny-ov"]) == 0
+    assert (
+        main.main(["convert", str(source), "--yes", "--weights", "keep", "--name", "tiny-ov"]) == 0
+    )
     capsys.readouterr()
     folder = paths.models_dir() / "converted" / "tiny-ov"
     args = ["bench", "-m", str(source), "--openvino-model", str(folder), "--tokens", "4"]

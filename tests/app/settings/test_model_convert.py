@@ -46,7 +46,9 @@ def select(page: ModelPage, name: str) -> None:
     row = page.model.findData(name)
     assert row >= 0, name
     page.model.setCurrentIndex(row)
-    assert page.convert_weights.currentData() == "keep"  # the default: exact
+    # The F16 test model defaults to int8 (an f16 model needs ~4x its size on CPU); these
+    # tests convert it as it is, which is exact and fast.
+    page.convert_weights.setCurrentIndex(page.convert_weights.findData("keep"))
 
 
 def converted_root() -> Path:
@@ -159,6 +161,23 @@ def test_out_of_disk_is_shown_and_not_registered(  # type: ignore[no-untyped-def
     assert failed.args[1] == "disk"
     assert "ran out of disk space" in page.manage_status.text()
     assert list(converted_root().iterdir()) == []
+
+
+def test_a_quantized_file_keeps_its_blocks_by_default(  # type: ignore[no-untyped-def]
+    qtbot, page: ModelPage, tied_source: Path
+) -> None:
+    from tests.engine.convert.convert_models import llama_quantize
+
+    quantized = paths.models_dir() / "downloads" / "MiniCPM4.1-tiny-Q8_0.gguf"
+    llama_quantize(tied_source, quantized, "Q8_0")
+    page._refill_models()
+    page.model.setCurrentIndex(page.model.findData("MiniCPM4.1-tiny-Q8_0"))
+    assert page.convert_weights.currentData() == "keep"
+    page.convert_weights.setCurrentIndex(page.convert_weights.findData("int4"))
+    page._update_model_buttons()  # e.g. after a conversion ends: the person's choice stays
+    assert page.convert_weights.currentData() == "int4"
+    page.model.setCurrentIndex(page.model.findData(SOURCE))
+    assert page.convert_weights.currentData() == "int8"
 
 
 def test_only_minicpm_ggufs_can_be_prepared(qtbot, page: ModelPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -282,3 +282,10 @@ def test_an_8b_q4_k_m_conversion_is_estimated_to_fit_16_gb(tmp_path: Path) -> No
     assert cost.final_disk_bytes < 7.5e9
     # What a 16 GB laptop has free with a desktop running: about 12 GB.
     assert cost.peak_memory_bytes < 12e9
+
+
+def test_float_files_default_to_int8_quantized_ones_keep_their_blocks() -> None:
+    from engine.convert.job import default_weights
+
+    assert [default_weights(q) for q in ("F16", "BF16", "F32")] == ["int8"] * 3
+    assert [default_weights(q) for q in ("Q4_K_M", "Q8_0", None)] == ["keep"] * 3

@@ -12,6 +12,7 @@ work in progress; it can move under `models` later without changing engine.conve
 from __future__ import annotations
 
 import argparse
+import errno
 import shutil
 import signal
 import sys
@@ -126,6 +127,11 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
         return 2
     except EngineError as exc:
         print(f"Conversion failed: {exc}", file=err)
+        return 1
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = "the disk is full" if full else (exc.strerror or str(exc))
+        print(f"Conversion failed: {reason}; nothing was registered.", file=err)
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -235,7 +235,40 @@ def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
         rope_factor_source=factor_source,
         tokenizer_fields={k: v for k, v in metadata.items() if k.startswith("tokenizer.")},
     )
+    _check_shapes(model, tensors, int(hparam("feed_forward_length")))
     return model, tensors
+
+
+def _check_shapes(model: SourceModel, tensors: Mapping[str, Any], n_ff: int) -> None:
+    """Every tensor the graph uses has the shape the header promises; a file whose header and
+    tensors disagree is refused here, in words, rather than failing inside OpenVINO."""
+    q, kv = model.n_heads * model.head_dim, model.n_kv_heads * model.head_dim
+    n_vocab = len(model.tokenizer_fields.get("tokenizer.ggml.tokens") or [])
+    expected = {"token_embd.weight": (model.n_embd, n_vocab), "output_norm.weight": (model.n_embd,)}
+    if not model.tied_embeddings:
+        expected["output.weight"] = (model.n_embd, n_vocab)
+    layer = {
+        "attn_norm": (model.n_embd,),
+        "attn_q": (model.n_embd, q),
+        "attn_k": (model.n_embd, kv),
+        "attn_v": (model.n_embd, kv),
+        "attn_output": (q, model.n_embd),
+        "ffn_norm": (model.n_embd,),
+        "ffn_gate": (model.n_embd, n_ff),
+        "ffn_up": (model.n_embd, n_ff),
+        "ffn_down": (n_ff, model.n_embd),
+    }
+    for i in range(model.n_layers):
+        expected.update({f"blk.{i}.{name}.weight": shape for name, shape in layer.items()})
+    for name, shape in expected.items():
+        if name not in tensors:
+            raise UnsupportedModelError(f"The GGUF file has no tensor {name}.")
+        found = tuple(int(n) for n in tensors[name].shape)  # GGUF order: columns first
+        if found != shape:
+            raise UnsupportedModelError(
+                f"The GGUF file is inconsistent: tensor {name} has shape {found}, but its "
+                f"header describes {shape}."
+            )
 
 
 # --- 2. build --------------------------------------------------------------------------------

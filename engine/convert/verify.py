@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import ModelLoadError
+
 __all__ = ["PROMPTS", "THRESHOLDS", "Agreement", "Verification", "verify_conversion"]
 
 PROMPTS: Mapping[str, str] = {
@@ -93,10 +95,20 @@ def compare_logits(reference: np.ndarray, candidate: np.ndarray) -> Agreement:
     )
 
 
-def llama_cpp_tokens(gguf: Path, texts: Sequence[str]) -> list[list[int]]:
+def _llama(gguf: Path, **options: Any) -> Any:
+    """llama.cpp on the source; its refusal (a Python ValueError) becomes words."""
     from llama_cpp import Llama
 
-    llm = Llama(str(gguf), vocab_only=True, verbose=False)
+    try:
+        return Llama(str(gguf), verbose=False, **options)
+    except ValueError as exc:
+        raise ModelLoadError(
+            f"llama.cpp cannot load {gguf.name}, so the conversion cannot be checked against it."
+        ) from exc
+
+
+def llama_cpp_tokens(gguf: Path, texts: Sequence[str]) -> list[list[int]]:
+    llm = _llama(gguf, vocab_only=True)
     try:
         return [list(llm.tokenize(t.encode("utf-8"), add_bos=True, special=True)) for t in texts]
     finally:
@@ -107,9 +119,7 @@ def llama_cpp_logits(
     gguf: Path, token_lists: Sequence[Sequence[int]], n_ctx: int
 ) -> list[np.ndarray]:
     """Teacher-forced logits [len(tokens), vocab] per list, from llama.cpp on `gguf`."""
-    from llama_cpp import Llama
-
-    llm = Llama(str(gguf), n_ctx=n_ctx, logits_all=True, verbose=False, seed=0)
+    llm = _llama(gguf, n_ctx=n_ctx, logits_all=True, seed=0)
     try:
         results = []
         for tokens in token_lists:
@@ -125,20 +135,24 @@ def openvino_logits(folder: Path, token_lists: Sequence[Sequence[int]]) -> list[
     """Teacher-forced logits from the converted stateful IR, compiled with openvino.Core."""
     import openvino
 
-    compiled = openvino.Core().compile_model(folder / "openvino_model.xml", "CPU")
-    request = compiled.create_infer_request()
-    results = []
-    for tokens in token_lists:
-        request.reset_state()
-        ids = np.asarray([tokens], dtype=np.int64)
-        inputs = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "position_ids": np.arange(ids.shape[1], dtype=np.int64)[None, :],
-            "beam_idx": np.zeros(1, dtype=np.int32),
-        }
-        output = request.infer(inputs)[compiled.output("logits")]
-        results.append(np.array(output[0], dtype=np.float32))
+    try:
+        compiled = openvino.Core().compile_model(folder / "openvino_model.xml", "CPU")
+        request = compiled.create_infer_request()
+        results = []
+        for tokens in token_lists:
+            request.reset_state()
+            ids = np.asarray([tokens], dtype=np.int64)
+            inputs = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "position_ids": np.arange(ids.shape[1], dtype=np.int64)[None, :],
+                "beam_idx": np.zeros(1, dtype=np.int32),
+            }
+            output = request.infer(inputs)[compiled.output("logits")]
+            results.append(np.array(output[0], dtype=np.float32))
+    except RuntimeError as exc:  # OpenVINO reports every failure as RuntimeError
+        detail = str(exc).strip().splitlines()[:1] or ["no reason given"]
+        raise ModelLoadError(f"OpenVINO could not run the converted model: {detail[0]}") from exc
     return results
 
 

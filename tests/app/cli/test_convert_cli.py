@@ -47,3 +47,21 @@ def test_bench_runs_llama_cpp_on_the_gguf_and_openvino_on_its_conversion(
     runs = json.loads(capsys.readouterr().out)
     assert [run["backend"] for run in runs] == ["llama", "openvino"]
     assert all(run["prefill_tokens"] > 100 for run in runs)
+
+
+def test_a_full_disk_is_said_in_words_and_registers_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from engine.convert import job
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(job, "build_openvino_model", full)
+    source = write_minicpm_gguf(tmp_path / "MiniCPM4.1-tiny-F16.gguf")
+    assert main.main(["convert", str(source), "--yes", "--weights", "keep"]) == 1
+    assert "the disk is full; nothing was registered" in capsys.readouterr().err
+    converted = paths.models_dir() / "converted"
+    assert not converted.exists() or list(converted.iterdir()) == []

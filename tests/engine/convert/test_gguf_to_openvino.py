@@ -289,3 +289,26 @@ def test_float_files_default_to_int8_quantized_ones_keep_their_blocks() -> None:
 
     assert [default_weights(q) for q in ("F16", "BF16", "F32")] == ["int8"] * 3
     assert [default_weights(q) for q in ("Q4_K_M", "Q8_0", None)] == ["keep"] * 3
+
+
+def test_a_header_that_contradicts_its_tensors_is_refused_in_words(tmp_path: Path) -> None:
+    from gguf_factory import write_minicpm_gguf
+
+    from engine.errors import UnsupportedModelError
+
+    # Tensors for 2 KV heads, header says 1: OpenVINO would fail deep inside a Reshape.
+    broken = write_minicpm_gguf(
+        tmp_path / "kv1.gguf", extra_kv={"minicpm.attention.head_count_kv": 1}
+    )
+    with pytest.raises(UnsupportedModelError, match="blk.0.attn_k.weight has shape"):
+        convert_gguf(broken, tmp_path / "models", NAME)
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_a_file_llama_cpp_refuses_is_a_load_error(tmp_path: Path) -> None:
+    from engine.errors import ModelLoadError
+
+    not_a_model = tmp_path / "x.gguf"
+    not_a_model.write_bytes(b"GGUF" + bytes(60))
+    with pytest.raises(ModelLoadError, match="llama.cpp cannot load x.gguf"):
+        llama_cpp_tokens(not_a_model, ["hello"])

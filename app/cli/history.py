@@ -12,7 +12,8 @@ from typing import Any
 
 from app.core import paths
 from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
-from app.core.exporting import read_history_file, write_text_atomically
+from app.core.exporting import read_history_file
+from app.core.files import write_text_atomically
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from app.conversations.list_model import ID_ROLE, PINNED_ROLE, ConversationListModel
 from app.conversations.style import PANEL_STYLE
 from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
-from app.core.exporting import read_history_file, write_text_atomically
+from app.core.exporting import read_history_file
+from app.core.files import write_text_atomically
 
 SEARCH_DELAY_MS = 150
 UNDO_VISIBLE_MS = 10_000

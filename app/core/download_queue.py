@@ -8,13 +8,12 @@ not stored here: the `.part` files are the truth, read again when the queue is l
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from app.core.downloads import STAGING_DIR, meta_path, part_path, repo_folder
+from app.core.files import write_text_atomically
 
 QUEUE_FILE = "downloads.json"
 FIRST_RUN_FILE = "first_run.json"
@@ -131,13 +130,4 @@ def dismiss_first_run(data_dir: Path) -> None:
 
 def _write_json(path: Path, body: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(body, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(body, indent=2))

@@ -6,11 +6,8 @@ The two file helpers at the end are shared by the CLI and the GUI.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -235,23 +232,6 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
     if not message.complete:
         lines += ["_(incomplete: generation was interrupted)_", ""]
     return lines
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """A temp file next to the target, fsynced, then renamed over it: an old export is never
-    replaced by half of a new one."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_history_file(path: Path) -> Any:

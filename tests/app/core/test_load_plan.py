@@ -227,7 +227,7 @@ def test_a_broken_memory_file_is_ignored(starter: ModelInfo) -> None:
     assert memory.get(starter.path, Settings()) is None
     memory.remember(starter.path, Settings(), Attempt("llama", "CPU", 2048))
     assert memory.get(starter.path, Settings()) == Attempt("llama", "CPU", 2048)
-    assert [p.name for p in memory.path.parent.glob(".load_memory-*")] == []
+    assert [p.name for p in memory.path.parent.glob(".load_memory.json-*")] == []
 
 
 def test_a_bad_model_that_fails_everywhere_raises_the_first_meaningful_error(

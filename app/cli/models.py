@@ -344,12 +344,10 @@ class _ProgressLine:
 def remove_model(args: argparse.Namespace) -> int:
     models_dir = paths.models_dir()
     store = ModelStore(models_dir, bundled_models_dir())
-    wanted = args.name.lower()
-    matches = [m for m in store.list() if wanted in (m.name.lower(), m.path.name.lower())]
-    if not matches:
+    model = store.find(args.name)
+    if model is None:
         print(f"error: no installed model named '{args.name}'.", file=sys.stderr)
         return 1
-    model = matches[0]
     if model.bundled:
         print(
             f"error: {model.name} is bundled with the app and cannot be removed.", file=sys.stderr

@@ -78,10 +78,9 @@ class ModelStore:
         path = Path(name_or_path).expanduser()
         if path.exists():
             return path
-        wanted = name_or_path.lower()
-        for model in self.list():
-            if model.name.lower() == wanted or model.path.name.lower() == wanted:
-                return model.path
+        model = self.find(name_or_path)
+        if model is not None:
+            return model.path
         raise ModelNotFoundError(
             f"No model named '{name_or_path}'. Run 'python main.py models list' to see them."
         )

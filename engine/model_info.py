@@ -123,9 +123,8 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
             False,
             f"OpenVINO cannot read GGUF architecture '{info.architecture}'; use llama.cpp",
         )
-    rebuilt = info.architecture in OPENVINO_REBUILT_ARCHITECTURES
-    if info.tokenizer_model not in (
-        (OPENVINO_GGUF_TOKENIZER, OPENVINO_OWN_TOKENIZER) if rebuilt else (OPENVINO_GGUF_TOKENIZER,)
+    if info.tokenizer_model != OPENVINO_GGUF_TOKENIZER and not openvino_builds_tokenizer(
+        info.architecture, info.tokenizer_model
     ):
         return False, (
             f"OpenVINO reads only BPE (gpt2) tokenizers from GGUF files, not "
@@ -134,7 +133,7 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
     problem = _openvino_weight_problem(info)
     if problem:
         return False, f"OpenVINO {problem}; use llama.cpp"
-    if info.architecture in OPENVINO_REBUILT_ARCHITECTURES:
+    if openvino_rebuilds(info.architecture):
         if _scaled_rope(info.rope_scaling):
             return False, (
                 "this model's RoPE scaling is not supported on OpenVINO, so its answers would "
@@ -149,6 +148,16 @@ def openvino_can_run(info: ModelInfo) -> tuple[bool, str]:
     return True, ""
 
 
+def openvino_rebuilds(architecture: str | None) -> bool:
+    """Whether the app builds the OpenVINO model of a GGUF of this architecture itself."""
+    return architecture in OPENVINO_REBUILT_ARCHITECTURES
+
+
+def openvino_builds_tokenizer(architecture: str | None, tokenizer_model: str | None) -> bool:
+    """Whether the app also builds the tokenizer, so GenAI's reader never reads the file."""
+    return openvino_rebuilds(architecture) and tokenizer_model == OPENVINO_OWN_TOKENIZER
+
+
 def _scaled_rope(rope_scaling: Mapping[str, object] | None) -> bool:
     """RoPE scaling the rebuilt graph does not apply (it applies factor tensors only)."""
     if not rope_scaling:
@@ -161,13 +170,10 @@ def _scaled_rope(rope_scaling: Mapping[str, object] | None) -> bool:
 
 
 def _openvino_weight_problem(info: ModelInfo) -> str:
-    rebuilt = info.architecture in OPENVINO_REBUILT_ARCHITECTURES
-    if rebuilt and info.tokenizer_model == OPENVINO_OWN_TOKENIZER:
+    if openvino_builds_tokenizer(info.architecture, info.tokenizer_model):
         return ""  # GenAI's reader never sees the file; the graph dequantizes any other type
     accurate = (
-        OPENVINO_LOADABLE_TYPES
-        if info.architecture in OPENVINO_REBUILT_ARCHITECTURES
-        else OPENVINO_ACCURATE_TYPES
+        OPENVINO_LOADABLE_TYPES if openvino_rebuilds(info.architecture) else OPENVINO_ACCURATE_TYPES
     )
     if "matrix_tensor_types" in info.extra:
         matrix_types = _frozen_strings(info.extra.get("matrix_tensor_types"))

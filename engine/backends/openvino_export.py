@@ -18,7 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine.child import child_env, last_line
 from engine.errors import CorruptModelError, ModelLoadError, UnsupportedModelError
+from engine.gguf_file import read_gguf
+from engine.model_info import openvino_builds_tokenizer, openvino_rebuilds
 
 IR_FILES = (
     "openvino_model.xml",
@@ -31,7 +34,6 @@ IR_FILES = (
 EXPORT_TIMEOUT_S = 1800
 # Part of the cache key: IR folders written by an earlier way of exporting are rebuilt.
 EXPORT_VERSION = "rebuilt-graph-1"
-REBUILT_ARCHITECTURES = ("llama",)  # engine.model_info.OPENVINO_REBUILT_ARCHITECTURES
 
 
 def cache_key(gguf: Path) -> str:
@@ -81,12 +83,13 @@ def child_command(work: Path) -> list[str]:
 
 
 def _run_child(work: Path) -> None:
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "PYTHONPATH": path}
     try:
         done = subprocess.run(
-            child_command(work), capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S, env=env
+            child_command(work),
+            capture_output=True,
+            text=True,
+            timeout=EXPORT_TIMEOUT_S,
+            env=child_env(),
         )
     except subprocess.TimeoutExpired as exc:
         raise ModelLoadError("OpenVINO took too long to read this GGUF file.") from exc
@@ -96,60 +99,42 @@ def _run_child(work: Path) -> None:
             "Try the llama.cpp backend, or download the model again."
         )
     if done.returncode != 0:
-        detail = _last_line(done.stderr)
+        detail = last_line(done.stderr)
         raise UnsupportedModelError(f"OpenVINO cannot read this GGUF file: {detail}")
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no reason given"
 
 
 def _child_main(work: Path) -> int:
     from engine.privacy import block_telemetry
 
     block_telemetry()
-    import openvino_genai
-
     gguf = work / "model.gguf"
-    if _sentencepiece_llama(gguf):
-        # GenAI's reader builds only BPE tokenizers; the converter's own tokenizer gives
-        # llama.cpp's ids for SentencePiece vocabularies, and the model is rebuilt anyway.
-        from engine.convert.gguf_to_openvino import read_source
-        from engine.convert.tokenizer import GGUFVocab, write_openvino_tokenizer
+    metadata = read_gguf(gguf).metadata
+    architecture = str(metadata.get("general.architecture"))
+    tokenizer = str(metadata.get("tokenizer.ggml.model"))
+    if not openvino_builds_tokenizer(architecture, tokenizer):
+        import openvino_genai
 
-        source, _tensors = read_source(gguf)
-        write_openvino_tokenizer(GGUFVocab.from_metadata(dict(source.tokenizer_fields)), work)
-    else:
         pipeline = openvino_genai.LLMPipeline(str(gguf), "CPU", enable_save_ov_model=True)
         del pipeline
-    rebuild_model(gguf, work)
+    if openvino_rebuilds(architecture):
+        _rebuild(gguf, work, own_tokenizer=openvino_builds_tokenizer(architecture, tokenizer))
     return 0
 
 
-def _sentencepiece_llama(gguf: Path) -> bool:
-    from engine.gguf_file import read_gguf
-
-    metadata = read_gguf(gguf).metadata
-    return (
-        metadata.get("general.architecture") in REBUILT_ARCHITECTURES
-        and metadata.get("tokenizer.ggml.model") == "llama"
-    )
-
-
-def rebuild_model(gguf: Path, folder: Path) -> bool:
-    """Replace folder/openvino_model.* by the app's exact graph when the architecture has one."""
+def _rebuild(gguf: Path, folder: Path, own_tokenizer: bool) -> None:
+    """The app's exact graph in place of GenAI's model (and, for SentencePiece vocabularies,
+    which GenAI's reader cannot build, the converter's tokenizer). The GGUF is read once."""
     import openvino
 
-    from engine.convert.gguf_to_openvino import build_openvino_model
-    from engine.gguf_file import read_gguf
+    from engine.convert.gguf_to_openvino import build_from_source, read_source
+    from engine.convert.tokenizer import write_tokenizer_from_metadata
 
-    if read_gguf(gguf).metadata.get("general.architecture") not in REBUILT_ARCHITECTURES:
-        return False
-    model, _source = build_openvino_model(gguf)
+    source, tensors = read_source(gguf)
+    if own_tokenizer:
+        write_tokenizer_from_metadata(source.tokenizer_fields, folder)
+    model = build_from_source(source, tensors)
     # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
     openvino.save_model(model, folder / "openvino_model.xml", compress_to_fp16=False)
-    return True
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ files exactly at about their own size.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,17 +29,19 @@ import numpy as np
 
 from engine.convert.graph import DecoderSpec, build_decoder, rope_inverse_frequencies
 from engine.convert.graph import unpermute_order as _unpermute_order
-from engine.convert.quants import Matrix, matrix_from_gguf
+from engine.convert.quants import Matrix, dequantize, matrix_from_gguf
 from engine.errors import EngineError, UnsupportedModelError
 
 __all__ = [
     "ConversionCancelled",
+    "OnProgress",
+    "ShouldStop",
     "MODEL_BIN",
     "MODEL_XML",
     "SourceModel",
     "WEIGHT_FORMATS",
+    "build_from_source",
     "build_openvino_model",
-    "bytes_to_unicode",
     "read_source",
     "rope_inverse_frequencies",
     "write_config",
@@ -62,11 +63,11 @@ class ConversionCancelled(EngineError):
     """The user cancelled a conversion; nothing was registered."""
 
 
-def _never() -> bool:
+def never_stop() -> bool:
     return False
 
 
-def _quiet(_stage: str, _fraction: float) -> None:
+def no_progress(_stage: str, _fraction: float) -> None:
     return None
 
 
@@ -130,14 +131,6 @@ class SourceModel:
 # --- 1. read ---------------------------------------------------------------------------------
 
 
-def _dequantize(tensor: Any) -> np.ndarray:
-    """Exact float32 values of a GGUF tensor, numpy (row-major) shape: (rows, columns)."""
-    import gguf
-
-    data = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-    return np.asarray(data, dtype=np.float32)
-
-
 def _choose_rope_factors(
     arch: str, tensors: Mapping[str, Any], metadata: Mapping[str, Any], context_length: int
 ) -> tuple[np.ndarray | None, str | None, int]:
@@ -150,34 +143,18 @@ def _choose_rope_factors(
     """
     for name in ("rope_freqs.weight", "blk.0.rope_freqs.weight"):
         if name in tensors:
-            return _dequantize(tensors[name]).reshape(-1), name, context_length
+            return dequantize(tensors[name]).reshape(-1), name, context_length
     short = tensors.get("rope_factors_short.weight")
     long = tensors.get("rope_factors_long.weight")
     if short is None and long is None:
         return None, None, context_length
     original = int(metadata.get(f"{arch}.rope.scaling.original_context_length") or context_length)
     if short is None:
-        return _dequantize(long).reshape(-1), "rope_factors_long.weight", context_length
-    short_values = _dequantize(short).reshape(-1)
-    if long is not None and np.array_equal(short_values, _dequantize(long).reshape(-1)):
+        return dequantize(long).reshape(-1), "rope_factors_long.weight", context_length
+    short_values = dequantize(short).reshape(-1)
+    if long is not None and np.array_equal(short_values, dequantize(long).reshape(-1)):
         return short_values, "rope_factors_short.weight (= long)", context_length
     return short_values, "rope_factors_short.weight", min(original, context_length)
-
-
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's reversible byte -> printable character table (byte-level BPE)."""
-    printable = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
-    )
-    table = {b: chr(b) for b in printable}
-    extra = 0
-    for b in range(256):
-        if b not in table:
-            table[b] = chr(256 + extra)
-            extra += 1
-    return table
 
 
 def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
@@ -212,8 +189,8 @@ def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
     factors, factor_source, context_length = _choose_rope_factors(
         arch, tensors, metadata, int(hparam("context_length"))
     )
-    if "token_embd.weight" not in tensors or not metadata.get("tokenizer.ggml.tokens"):
-        raise UnsupportedModelError("The GGUF file has no token embeddings or no vocabulary.")
+    if not metadata.get("tokenizer.ggml.tokens"):
+        raise UnsupportedModelError("The GGUF file has no vocabulary.")
     model = SourceModel(
         architecture=arch,
         name=str(metadata.get("general.name") or source.stem),
@@ -277,18 +254,27 @@ def _check_shapes(model: SourceModel, tensors: Mapping[str, Any], n_ff: int) -> 
 def build_openvino_model(
     source: Path,
     keep_quantized: bool = True,
-    should_stop: ShouldStop = _never,
-    on_progress: OnProgress = _quiet,
+    should_stop: ShouldStop = never_stop,
+    on_progress: OnProgress = no_progress,
 ) -> tuple[Any, SourceModel]:
     """The stateful OpenVINO model of `source` (not yet saved) and the source's description.
 
     keep_quantized: Q8_0 / Q4_0 / Q4_1 / Q4_K / Q6_K blocks stay codes + scales (exact);
     False dequantizes every matrix to f16."""
     model, tensors = read_source(source)
+    return build_from_source(model, tensors, keep_quantized, should_stop, on_progress), model
+
+
+def build_from_source(
+    model: SourceModel,
+    tensors: Mapping[str, Any],
+    keep_quantized: bool = True,
+    should_stop: ShouldStop = never_stop,
+    on_progress: OnProgress = no_progress,
+) -> Any:
+    """The stateful OpenVINO model from what `read_source` returned (tensors checked there)."""
 
     def matrix(name: str) -> Matrix:
-        if name not in tensors:
-            raise UnsupportedModelError(f"The GGUF file has no tensor {name}.")
         weights = matrix_from_gguf(tensors[name], keep_quantized)
         if name.endswith(("attn_q.weight", "attn_k.weight")):
             weights = weights.take_rows(_unpermute_order(weights.rows, model.head_dim))
@@ -297,7 +283,7 @@ def build_openvino_model(
     def vector(name: str) -> np.ndarray:
         if name not in tensors:
             raise KeyError(name)
-        values = _dequantize(tensors[name]).reshape(-1)
+        values = dequantize(tensors[name]).reshape(-1)
         if name.endswith(("attn_q.bias", "attn_k.bias")):
             values = values[_unpermute_order(values.size, model.head_dim)]
         return values
@@ -307,10 +293,9 @@ def build_openvino_model(
             raise ConversionCancelled("Conversion cancelled.")
         on_progress("build", i / model.n_layers)
 
-    ov_model = build_decoder(
+    return build_decoder(
         model.decoder_spec(), matrix, vector, model.tied_embeddings, on_layer=on_layer
     )
-    return ov_model, model
 
 
 def write_config(folder: Path, model: SourceModel, extra: Mapping[str, Any]) -> None:
@@ -339,6 +324,4 @@ def write_config(folder: Path, model: SourceModel, extra: Mapping[str, Any]) -> 
 def _json_default(value: object) -> object:
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
     raise TypeError(f"not JSON: {value!r}")

@@ -19,13 +19,18 @@ from engine.convert.gguf_to_openvino import (
     MODEL_XML,
     WEIGHT_FORMATS,
     ConversionCancelled,
+    OnProgress,
+    ShouldStop,
     build_openvino_model,
+    never_stop,
+    no_progress,
     write_config,
 )
 from engine.convert.requantize import FTYPES, RequantizeCancelled, requantize
+from engine.convert.tokenizer import write_tokenizer_from_metadata
 from engine.convert.verify import Verification, verify_conversion
 from engine.errors import EngineError
-from engine.gguf_file import read_gguf
+from engine.gguf_file import GGML_TYPES, read_gguf
 
 __all__ = [
     "ConversionResult",
@@ -36,8 +41,6 @@ __all__ = [
     "estimate",
 ]
 
-ShouldStop = Callable[[], bool]
-OnProgress = Callable[[str, float], None]
 # Bits per weight of the converted matrices by GGUF type: codes plus an f32 scale (and an f32
 # zero point for Q4_1 / Q4_K) per group (engine.convert.quants); other types become f16.
 CONVERTED_BITS = {
@@ -50,7 +53,10 @@ CONVERTED_BITS = {
     "Q4_K": 6.0,
     "Q6_K": 10.0,
 }
-GGUF_BITS = {"F32": 32.0, "F16": 16.0, "BF16": 16.0, "Q8_0": 8.5, "Q4_0": 4.5, "Q6_K": 6.5625}
+# Bits per weight of a GGUF file's tensors, by type name (ggml's block sizes).
+GGUF_BITS = {name: 8.0 * size / block for name, block, size in GGML_TYPES.values()}
+# The type each weight format turns every matrix into (keep: the tensor's own).
+FORMAT_TYPES = {"f16": "F16", **FTYPES}
 # Peak memory (anonymous, the part that cannot be paged out) per byte of converted weights,
 # measured on 0.24-1.2 B models (docs/conversion.md, "Memory"): building holds every converted
 # constant once (1.0-1.3x); the CPU plugin in verification keeps quantized weights compressed
@@ -90,7 +96,7 @@ def estimate(source: Path, weights: str = "keep") -> Estimate:
     gguf = read_gguf(source)
     quantized = floats = requantized = 0.0
     for tensor in gguf.tensors:
-        kind = {"f16": "F16", "int8": "Q8_0", "int4": "Q4_0"}.get(weights, tensor.type_name)
+        kind = FORMAT_TYPES.get(weights, tensor.type_name)
         if len(tensor.shape) < 2:
             kind = "F32"
         size = tensor.n_elements * CONVERTED_BITS.get(kind, 16.0) / 8
@@ -121,21 +127,10 @@ def work_folder(models_root: Path, name: str) -> Path:
     return models_root / f".{name}.converting-{os.getpid()}"
 
 
-def remove_leftovers(models_root: Path, name: str) -> list[Path]:
-    """Hidden folders of earlier, interrupted conversions of `name`."""
-    removed = []
+def remove_leftovers(models_root: Path, name: str) -> None:
+    """Removes the hidden folders of earlier, interrupted conversions of `name`."""
     for stale in models_root.glob(f".{name}.converting-*"):
         shutil.rmtree(stale, ignore_errors=True)
-        removed.append(stale)
-    return removed
-
-
-def _never() -> bool:
-    return False
-
-
-def _quiet(_stage: str, _fraction: float) -> None:
-    return None
 
 
 def convert_gguf(
@@ -143,8 +138,8 @@ def convert_gguf(
     models_root: Path,
     name: str,
     weights: str = "keep",
-    should_stop: ShouldStop = _never,
-    on_progress: OnProgress = _quiet,
+    should_stop: ShouldStop = never_stop,
+    on_progress: OnProgress = no_progress,
 ) -> ConversionResult:
     """Convert `source`, verify it and register it as `models_root/name`."""
     if weights not in WEIGHT_FORMATS:
@@ -200,7 +195,7 @@ def _build(
     # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
     openvino.save_model(model, out / MODEL_XML, compress_to_fp16=False)
     del model
-    _write_tokenizer(described.tokenizer_fields, out)
+    write_tokenizer_from_metadata(described.tokenizer_fields, out)
     write_config(out, described, {"weights": weights})
 
 
@@ -225,13 +220,6 @@ def _verified(
     if not verification.passed:
         raise VerificationFailedError(verification)
     return verification
-
-
-def _write_tokenizer(fields: object, out: Path) -> None:
-    from engine.convert.tokenizer import GGUFVocab, write_openvino_tokenizer
-
-    assert isinstance(fields, dict)
-    write_openvino_tokenizer(GGUFVocab.from_metadata(fields), out)
 
 
 def _replace(new: Path, target: Path) -> None:

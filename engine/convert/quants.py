@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXACT_TYPES", "Matrix", "matrix_from_gguf"]
+__all__ = ["Matrix", "dequantize", "matrix_from_gguf"]
 
 QK_K = 256
 
@@ -151,12 +151,18 @@ _UNPACKERS: dict[str, tuple[int, int, Unpacker]] = {
     "Q4_K": (QK_K, 144, _q4_k),
     "Q6_K": (QK_K, 210, _q6_k),
 }
-EXACT_TYPES = frozenset(_UNPACKERS) | {"F16", "F32", "BF16"}
+
+
+def dequantize(tensor: Any) -> np.ndarray:
+    """Exact float32 values of a `gguf.GGUFReader` tensor, row-major (rows, columns)."""
+    import gguf
+
+    values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
+    return np.asarray(values, dtype=np.float32)
 
 
 def matrix_from_gguf(tensor: Any, keep_quantized: bool = True) -> Matrix:
     """A `gguf.GGUFReader` tensor (2-D) as a Matrix; quantized blocks kept when known."""
-    import gguf
 
     columns, rows = (int(n) for n in tensor.shape[:2])
     kind = tensor.tensor_type.name
@@ -177,6 +183,5 @@ def matrix_from_gguf(tensor: Any, keep_quantized: bool = True) -> Matrix:
             scale=np.ascontiguousarray(scale.reshape(*shape, 1), dtype=np.float32),
             zero=zero.reshape(*shape, 1) if isinstance(zero, np.ndarray) else zero,
         )
-    values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
     dtype = np.float32 if kind in ("F32", "BF16") else np.float16
-    return Matrix(rows, columns, values=np.asarray(values, dtype=np.float32).astype(dtype))
+    return Matrix(rows, columns, values=dequantize(tensor).astype(dtype))

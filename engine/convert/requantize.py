@@ -9,13 +9,14 @@ runs for minutes on an 8B file.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.child import child_env, last_line
 from engine.errors import EngineError, ModelLoadError
 
 __all__ = ["FTYPES", "requantize"]
@@ -32,34 +33,28 @@ def requantize(
     source: Path, target: Path, ftype: str, should_stop: Callable[[], bool] = lambda: False
 ) -> Path:
     """`target`: `source` requantized to `ftype` ("Q8_0", "Q4_0", ...) by llama.cpp."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH")))),
-    }
     command = [sys.executable, "-m", "engine.convert.requantize", str(source), str(target), ftype]
-    child = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        while child.poll() is None:
-            if should_stop():
+    # stderr goes to a file, not a pipe: llama.cpp logs a line per tensor, and a pipe nobody
+    # reads while polling would fill up and stall the child.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        child = subprocess.Popen(command, env=child_env(), stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            while child.poll() is None:
+                if should_stop():
+                    child.kill()
+                    child.wait()
+                    target.unlink(missing_ok=True)
+                    raise RequantizeCancelled("Conversion cancelled.")
+                time.sleep(POLL_S)
+        finally:
+            if child.poll() is None:
                 child.kill()
                 child.wait()
-                target.unlink(missing_ok=True)
-                raise RequantizeCancelled("Conversion cancelled.")
-            time.sleep(POLL_S)
-        stderr = child.stderr.read() if child.stderr else ""
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stderr:
-            child.stderr.close()
+        log.seek(0)
+        detail = last_line(log.read(), f"exit status {child.returncode}")
     if child.returncode != 0 or not target.is_file():
         target.unlink(missing_ok=True)
-        detail = stderr.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
-        raise ModelLoadError(f"llama.cpp could not requantize the model: {detail[0]}")
+        raise ModelLoadError(f"llama.cpp could not requantize the model: {detail}")
     return target
 
 

@@ -187,6 +187,11 @@ def hf_tokenizer(vocab: GGUFVocab) -> Any:
     return tokenizer
 
 
+def write_tokenizer_from_metadata(fields: Mapping[str, Any], folder: Path) -> None:
+    """write_openvino_tokenizer for the `tokenizer.*` fields of a GGUF file."""
+    write_openvino_tokenizer(GGUFVocab.from_metadata(fields), folder)
+
+
 def write_openvino_tokenizer(vocab: GGUFVocab, folder: Path) -> None:
     """openvino_tokenizer.xml / openvino_detokenizer.xml (+ .bin) and tokenizer_config.json.
 

@@ -19,8 +19,6 @@ from pathlib import Path
 import gguf
 import numpy as np
 
-from engine.convert.gguf_to_openvino import bytes_to_unicode
-
 CHATML_TEMPLATE = (
     "{% for message in messages %}"
     "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -43,6 +41,22 @@ _WORDS = (
     "the", "of", "and", "is", "in", "to", "a", "capital", "France", "Paris", "hello", "world",
     "What", "user", "assistant", "system", "model", "think", "answer", "city", "you", "are",
 )  # fmt: skip
+
+
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte -> printable character table (byte-level BPE)."""
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    table = {b: chr(b) for b in printable}
+    extra = 0
+    for b in range(256):
+        if b not in table:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
 
 
 @dataclass(frozen=True)

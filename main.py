@@ -20,12 +20,13 @@ COMMANDS = {
 
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
-    """Imports only the selected command's module (all of them for plain --help)."""
+    """Imports only the selected command's module; plain --help lists the commands from
+    COMMANDS and needs none of them."""
     parser = argparse.ArgumentParser(prog="main.py", description="MiniCPM Chat")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text)
-        if selected in (None, name):
+        if name == selected:
             importlib.import_module(module).add_arguments(command)
     return parser
 

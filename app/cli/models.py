@@ -14,7 +14,6 @@ from typing import TextIO
 from app.core import paths
 from app.core.catalog import CatalogError, Variant, fit, load_catalog
 from app.core.downloads import (
-    IR_MARKER,
     DownloadCancelled,
     Downloader,
     DownloadError,
@@ -23,7 +22,7 @@ from app.core.downloads import (
     Source,
 )
 from app.core.hardware import Recommendation, probe_hardware, recommend_for
-from app.core.model_store import InstalledModel, ModelStore, ModelStoreError
+from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
 from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names
 from engine.backends.registry import backends_for
 from engine.errors import EngineError

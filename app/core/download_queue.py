@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.downloads import STAGING_DIR, meta_path, part_path, repo_folder
+from app.core.downloads import meta_path, part_path, repo_folder, staging_folder
 from app.core.files import write_text_atomically
 
 QUEUE_FILE = "downloads.json"
@@ -61,7 +61,7 @@ def target_path(models_dir: Path, item: QueuedDownload) -> Path:
 
 
 def staging_path(models_dir: Path, item: QueuedDownload) -> Path:
-    return models_dir / STAGING_DIR / item.repo.replace("/", "--")
+    return staging_folder(models_dir, item.repo)
 
 
 def bytes_on_disk(models_dir: Path, item: QueuedDownload) -> int:

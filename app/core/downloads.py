@@ -52,8 +52,8 @@ import httpx2
 from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError
 
-STAGING_DIR = ".staging"
-IR_MARKER = "openvino_model.xml"
+from app.core.model_store import STAGING_DIR, part_path
+
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore"})
 CHUNK_BYTES = 1024 * 1024
 # Keep this much free after the download: a full disk breaks SQLite and settings writes too.
@@ -321,8 +321,9 @@ def repo_folder(models_dir: Path, repo_id: str) -> Path:
     return models_dir / owner / name
 
 
-def part_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.part")
+def staging_folder(models_dir: Path, repo_id: str) -> Path:
+    """Where a repository's files gather until all of them are verified."""
+    return models_dir / STAGING_DIR / repo_id.replace("/", "--")
 
 
 def meta_path(part: Path) -> Path:
@@ -426,13 +427,13 @@ class Downloader:
         """A whole repo (an OpenVINO IR folder) as one unit; registered only when all verify."""
         self._check_online()
         final = repo_folder(self.models_dir, repo_id)
+        if final.exists():
+            return final  # registered only once complete (renamed from staging)
         failover = _Failover(self.sources, repo_id, repo_ids, on_progress)
         remotes = [r for r in self._listing(failover) if r.path not in SKIPPED_FILES]
         if not remotes:
             raise NotFoundError(f"The repository {repo_id} has no files.")
-        if final.exists():
-            return final
-        staging = self.models_dir / STAGING_DIR / repo_id.replace("/", "--")
+        staging = staging_folder(self.models_dir, repo_id)
         targets = [staging / r.path for r in remotes]
         job = _Job(remotes, targets, on_progress, control or DownloadControl())
         failover.on_note = job.say

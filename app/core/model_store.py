@@ -169,12 +169,13 @@ def _import_source(source: Path) -> Path:
     return source.parent if source.name == IR_MARKER else source
 
 
-def _part_path(target: Path) -> Path:
+def part_path(target: Path) -> Path:
+    """Where a file is written before it is complete (hidden; renamed into place)."""
     return target.with_name(f".{target.name}.part")
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    part = _part_path(target)
+    part = part_path(target)
     try:
         shutil.copyfile(source, part)
         with open(part, "rb") as fh:

@@ -129,10 +129,11 @@ def main(args: argparse.Namespace) -> int:
         runnable = [b for b in wanted if b in backends_for(info) or b == "openvino"]
         runs = []
         for backend in runnable:
-            chosen = model
+            chosen, chosen_info = model, info
             if backend == "openvino" and args.openvino_model:
                 chosen = store.resolve(args.openvino_model)
-            choose_backend(inspect_model(chosen), backend)
+                chosen_info = inspect_model(chosen)
+            choose_backend(chosen_info, backend)
             runs.append(measure(chosen, backend, args.tokens, settings.load_options()))
     except EngineError as exc:
         print(f"error: {exc}")

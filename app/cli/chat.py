@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     )
     thinking = settings.thinking if args.thinking is None else args.thinking
     recommended = load_catalog().recommended_sampling(model_name(model), thinking)
-    params = settings.generation_params(thinking=args.thinking, recommended=recommended)
+    params = settings.generation_params(thinking=thinking, recommended=recommended)
     params = replace(
         params,
         max_new_tokens=args.max_tokens or params.max_new_tokens,

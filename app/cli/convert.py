@@ -30,6 +30,7 @@ from engine.convert.job import (
     Estimate,
     VerificationFailedError,
     convert_gguf,
+    default_name,
     default_weights,
     estimate,
 )
@@ -37,8 +38,6 @@ from engine.errors import EngineError
 from engine.gguf_file import format_size
 from engine.model_info import inspect_model
 from resources import bundled_models_dir
-
-CONVERTED_SUBDIR = CONVERTED_DIR
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +99,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     if source.is_dir() or source.suffix.lower() != ".gguf":
         print(f"{source.name} is not a GGUF file; only GGUF models can be converted.", file=err)
         return 1
-    root = args.output or paths.models_dir() / CONVERTED_SUBDIR
+    root = args.output or paths.models_dir() / CONVERTED_DIR
     root.mkdir(parents=True, exist_ok=True)
     try:
         weights = args.weights or default_weights(inspect_model(source).quantization)
@@ -108,7 +107,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     except EngineError as exc:
         print(exc, file=err)
         return 1
-    name = args.name or f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")
+    name = args.name or default_name(source, weights)
     print(describe(cost, weights), file=out)
     problems = shortfalls(cost, root)
     if problems and not args.force:

@@ -22,7 +22,13 @@ from app.core.downloads import (
     Source,
 )
 from app.core.hardware import Recommendation, probe_hardware, recommend_for
-from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
+from app.core.model_store import (
+    IR_MARKER,
+    InstalledModel,
+    ModelStore,
+    ModelStoreError,
+    model_name,
+)
 from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names
 from engine.backends.registry import backends_for
 from engine.errors import EngineError
@@ -294,7 +300,7 @@ def _report_installed(path: Path) -> int:
     except EngineError as exc:
         print(f"Downloaded {path}, but it is not a usable model: {exc}", file=sys.stderr)
         return 1
-    name = path.stem if path.is_file() else path.name
+    name = model_name(path)
     print(f"Installed {name} ({info.format}, {_size(info.size_bytes)}) at {path}")
     print(f'Chat with it: python main.py chat -m {name} "Hello"')
     return 0
@@ -316,7 +322,7 @@ class _ProgressLine:
             self.out.flush()
         if not p.total_bytes:
             return  # a note before the transfer started: no counts yet
-        percent = 100 * p.done_bytes / p.total_bytes if p.total_bytes else 100.0
+        percent = 100 * p.done_bytes / p.total_bytes
         eta = f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s is not None else "?"
         line = (
             f"{p.file[:40]:40} [{p.source}] {percent:5.1f}% {_size(p.done_bytes):>9} / "

@@ -287,8 +287,7 @@ def recommend(
     best = min([*choices, cpu], key=lambda r: _RANK[r.fit])
     if best is cpu and choices:
         skipped = "; ".join(f"{c.device} {c.fit}: {c.explanation}" for c in choices)
-        if skipped:
-            best = replace(best, explanation=f"{best.explanation} ({skipped})")
+        best = replace(best, explanation=f"{best.explanation} ({skipped})")
     return best
 
 

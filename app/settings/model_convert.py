@@ -63,8 +63,10 @@ def default_weights(model: InstalledModel) -> str:
 
 
 def converted_name(source: Path, weights: str) -> str:
-    """The CLI's default name: `<source>-ov`, `-f16` / `-int8` / `-int4` appended."""
-    return f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")
+    """engine.convert.job.default_name, the CLI's default too."""
+    from engine.convert.job import default_name
+
+    return default_name(source, weights)
 
 
 def estimate_cost(source: Path, weights: str, root: Path) -> ConversionCost:

@@ -37,6 +37,7 @@ __all__ = [
     "Estimate",
     "VerificationFailedError",
     "convert_gguf",
+    "default_name",
     "default_weights",
     "estimate",
 ]
@@ -121,6 +122,11 @@ def default_weights(quantization: str | None) -> str:
     """A quantized file keeps its own blocks (exact, about its size); a float one becomes
     llama.cpp's Q8_0, since f16 matrices take about 4x their size in memory on a CPU."""
     return "int8" if quantization in ("F16", "BF16", "F32") else "keep"
+
+
+def default_name(source: Path, weights: str) -> str:
+    """`<source>-ov`, with `-f16` / `-int8` / `-int4` appended unless the blocks are kept."""
+    return f"{source.stem}-ov" + ("" if weights == "keep" else f"-{weights}")
 
 
 def work_folder(models_root: Path, name: str) -> Path:

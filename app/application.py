@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -22,10 +23,10 @@ from app.chat.math import warm_up as math_warm_up
 from app.core import paths
 from app.core.catalog import load_catalog
 from app.core.conversations import ConversationStore, StorageError
-from app.core.hardware import probe_hardware
+from app.core.hardware import probe_accelerators, probe_hardware
 from app.core.model_store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
-from app.downloads.hardware_probe import HardwareProber, Probe, probe_accelerators
+from app.downloads.hardware_probe import HardwareProber, Probe
 from app.downloads.manager import DownloadManager
 from app.engine_bridge.client import EngineClient
 from app.i18n import install_translator
@@ -265,8 +266,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
     QTimer.singleShot(MATH_WARM_UP_DELAY_MS, _warm_up_math)
-    if services.hardware_prober is not None:
-        QTimer.singleShot(HARDWARE_PROBE_DELAY_MS, services.hardware_prober.start)
+    QTimer.singleShot(HARDWARE_PROBE_DELAY_MS, partial(start_hardware_probe, services))
     try:
         return app.exec()
     finally:

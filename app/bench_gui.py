@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
+from app.core.model_store import STARTER_NAME
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
@@ -38,7 +39,7 @@ from resources import bundled_models_dir
 
 HEARTBEAT_MS = 5
 BUDGET_MS = 50.0
-STARTER = bundled_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
+STARTER = bundled_models_dir() / f"{STARTER_NAME}.gguf"
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
 from app.core import paths
 from app.core.conversations import ConversationStore
-from app.core.model_store import ModelStore
+from app.core.model_store import ModelStore, model_name
 from app.core.settings import Settings
 from app.downloads.banner import FirstRunBanner
 from app.downloads.manager import DownloadManager
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_model_importer_model_imported(self, _source: str, target: str) -> None:
-        name = Path(target).stem if target.lower().endswith(".gguf") else Path(target).name
+        name = model_name(Path(target))
         message = self.tr("Imported {name}. Choose it in Settings → Model.").format(name=name)
         self.status_model.setText(message)
         if self.settings_dialog is None:

@@ -75,9 +75,6 @@ class TranscriptView(QScrollArea):
                 widgets.append(widget)
         return widgets
 
-    def widget_for(self, message_id: int) -> MessageWidget | None:
-        return self._widgets.get(message_id)
-
     def show_messages(self, views: list[MessageView], *, scroll_to_end: bool = False) -> None:
         wanted = {view.message.id for view in views}
         for message_id in list(self._widgets):

@@ -98,6 +98,12 @@ class Hardware:
         return "; ".join(parts)
 
 
+def probe_accelerators() -> Hardware:
+    """What the fallback plan and the fit advice need: OpenVINO devices and CUDA too (slow:
+    call it off the GUI thread)."""
+    return probe_hardware(accelerators=True)
+
+
 def probe_hardware(*, accelerators: bool = False) -> Hardware:
     """RAM and CPU now; with `accelerators`, also OpenVINO devices and CUDA (slow the first
     time, cached after)."""

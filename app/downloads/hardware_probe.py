@@ -10,15 +10,11 @@ from functools import partial
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from app.core.hardware import Hardware, probe_hardware
+from app.core.hardware import Hardware, probe_accelerators
 
 log = logging.getLogger(__name__)
 
 Probe = Callable[[], Hardware]
-
-
-def probe_accelerators() -> Hardware:
-    return probe_hardware(accelerators=True)
 
 
 class _Relay(QObject):
@@ -45,10 +41,6 @@ class HardwareProber(QObject):
         self._relay = _Relay()
         self._relay.probed.connect(self._on_relay_probed, Qt.ConnectionType.QueuedConnection)
         self._thread: threading.Thread | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._thread is not None
 
     @Slot()
     def start(self) -> None:

@@ -8,13 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.core.hardware import Hardware
+from app.core.hardware import Hardware, probe_accelerators
 from app.core.model_store import model_name
-from app.engine_bridge.worker import (
-    FLUSH_INTERVAL_S,
-    EngineWorker,
-    probe_accelerators,
-)
+from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
 from engine.model_info import ModelInfo
 from engine.session import Engine, LoadedModel
 from engine.types import (
@@ -64,7 +60,6 @@ class EngineClient(QObject):
     # Requests to the worker; queued because the worker lives on another thread.
     _load_requested = Signal(int, object, str, object)
     _generate_requested = Signal(int, object, object)
-    _unload_requested = Signal()
     _shutdown_requested = Signal()
 
     def __init__(
@@ -94,7 +89,6 @@ class EngineClient(QObject):
 
         self._load_requested.connect(self._worker.load)
         self._generate_requested.connect(self._worker.generate)
-        self._unload_requested.connect(self._worker.unload)
         self._shutdown_requested.connect(self._worker.shutdown)
 
         self._worker.load_started.connect(self._on_worker_load_started)
@@ -121,10 +115,6 @@ class EngineClient(QObject):
     @property
     def is_loading(self) -> bool:
         return self._load_id is not None
-
-    def is_live(self, request_id: int) -> bool:
-        """Whether signals of this generation still arrive (asked for, not finished)."""
-        return request_id in self._live
 
     # -- requests --------------------------------------------------------------------------
 
@@ -171,12 +161,6 @@ class EngineClient(QObject):
         """Stop a generation and drop every signal it would still send."""
         self._live.discard(request_id)
         self.stop(request_id)
-
-    def unload(self) -> None:
-        self._load_id = None
-        self._loaded = None
-        self._model_name = None
-        self._unload_requested.emit()
 
     def shutdown(self) -> None:
         """Stop whatever runs, free the model on its thread and end the thread. Idempotent."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.hardware import Hardware, probe_hardware
+from app.core.hardware import Hardware, probe_accelerators
 from app.core.load_plan import RememberedLoads, load_model
 from app.core.model_store import model_name
 from app.core.settings import Settings
@@ -24,11 +24,6 @@ log = logging.getLogger(__name__)
 
 # Streamed text reaches the GUI at most this often (20 repaints a second are plenty to read).
 FLUSH_INTERVAL_S = 0.05
-
-
-def probe_accelerators() -> Hardware:
-    """What the fallback plan needs to know: OpenVINO devices and CUDA (slow: worker thread)."""
-    return probe_hardware(accelerators=True)
 
 
 def load_settings_for(backend: str, options: LoadOptions) -> Settings:
@@ -94,7 +89,6 @@ class EngineWorker(QObject):
         text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
         generation_finished(int request_id, GenerationResult)
         generation_failed(int request_id, str message)
-        model_unloaded()
     """
 
     load_started = Signal(int, str)
@@ -104,7 +98,6 @@ class EngineWorker(QObject):
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, str)
-    model_unloaded = Signal()
 
     def __init__(
         self,
@@ -232,11 +225,6 @@ class EngineWorker(QObject):
                 self._running_id = None
         coalescer.flush()
         self.generation_finished.emit(request_id, result)
-
-    @Slot()
-    def unload(self) -> None:
-        self._engine.unload()
-        self.model_unloaded.emit()
 
     @Slot()
     def shutdown(self) -> None:

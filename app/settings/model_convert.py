@@ -190,11 +190,6 @@ class ModelConverter(QObject):
         self._signals.finished.connect(self._on_task_finished)
 
     @property
-    def root(self) -> Path:
-        """Where converted models are registered (`models/converted`, as the CLI does)."""
-        return self._root
-
-    @property
     def busy(self) -> bool:
         return self._running is not None
 

@@ -73,8 +73,6 @@ LANGUAGES = (
     ("English", "en"),
     ("简体中文", "zh_CN"),
 )
-# The source's own quantization by default: exact, and about its size (docs/conversion.md).
-CONVERT_WEIGHTS = ("keep", "int4", "int8", "f16")
 
 
 def _fill(combo: QComboBox, items: tuple[tuple[object, str], ...], context: str) -> None:

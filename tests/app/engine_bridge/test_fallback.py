@@ -10,10 +10,9 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from app import application
-from app.core import paths
+from app.core import hardware, paths
 from app.core.hardware import Hardware
 from app.core.settings import Settings
-from app.engine_bridge import worker as worker_module
 from app.engine_bridge.client import EngineClient
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import OutOfMemoryError
@@ -119,7 +118,7 @@ def test_a_cpu_load_needs_no_probe_and_reports_nothing(client_and_backend, qtbot
 
 
 def test_the_fallback_note_shows_in_the_window(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(worker_module, "probe_hardware", lambda accelerators: FakeProbe()())
+    monkeypatch.setattr(hardware, "probe_hardware", lambda accelerators: FakeProbe()())
     backend = GpuShyBackend()
     services = application.build_services(
         Engine(backend_factory=scripted_factory(backend)),

@@ -115,7 +115,11 @@ class ModelStore:
         return import_model(source, self.models_dir)
 
     def remove(self, model: InstalledModel) -> None:
+        """Deletes the model and what the app remembered about loading it."""
+        from app.core.load_plan import RememberedLoads  # loads the engine; only when deleting
+
         remove_model(model, self.models_dir)
+        RememberedLoads().forget(model.path)
 
     @staticmethod
     def _describe(path: Path, bundled: bool) -> InstalledModel:

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.load_plan import RememberedLoads
 from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
 from app.core.settings import Settings
 from app.settings.model_convert import (
@@ -282,7 +281,6 @@ class ModelPage(QWidget):
                 )
             )
             return False
-        RememberedLoads().forget(model.path)
         self._refill_models()
         self.manage_status.setText(self.tr("Deleted {name}.").format(name=model.name))
         return True

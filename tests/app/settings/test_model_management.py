@@ -235,3 +235,17 @@ def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
     assert model is not None
     store.remove(model)
     assert store.find("shared") is None
+
+
+def test_removing_a_model_forgets_how_it_was_loaded(tmp_path: Path) -> None:
+    """For the page and `models rm` alike: the store's remove forgets the remembered load."""
+    from app.core.load_plan import Attempt, RememberedLoads
+    from app.core.settings import Settings
+
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    target, _info = store.import_model(write_llama_gguf(tmp_path / "gone.gguf"))
+    RememberedLoads().remember(target, Settings(), Attempt("llama", "CPU", 2048))
+    model = store.find("gone")
+    assert model is not None
+    store.remove(model)
+    assert RememberedLoads()._read() == {}

@@ -70,17 +70,30 @@ class ModelStore:
         self.bundled_dir = bundled_dir
 
     def list(self) -> list[InstalledModel]:
-        found = [self._describe(p, True) for p in _candidates(self.bundled_dir)]
-        found += [self._describe(p, False) for p in _candidates(self.models_dir)]
-        return found
+        return [self._describe(path, bundled) for path, bundled in self._paths()]
+
+    def _paths(self) -> Iterator[tuple[Path, bool]]:
+        """(path, bundled) of every model, in list order, without inspecting any: finding one
+        by name must not parse every installed model's header (start-up, Settings)."""
+        yield from ((path, True) for path in _candidates(self.bundled_dir))
+        yield from ((path, False) for path in _candidates(self.models_dir))
+
+    def _match(self, name_or_path: str) -> tuple[Path, bool] | None:
+        wanted = name_or_path.lower()
+        for path, bundled in self._paths():
+            if wanted in (model_name(path).lower(), path.name.lower()) or str(path) == (
+                name_or_path
+            ):
+                return path, bundled
+        return None
 
     def resolve(self, name_or_path: str) -> Path:
         path = Path(name_or_path).expanduser()
         if path.exists():
             return path
-        model = self.find(name_or_path)
-        if model is not None:
-            return model.path
+        match = self._match(name_or_path)
+        if match is not None:
+            return match[0]
         raise ModelNotFoundError(
             f"No model named '{name_or_path}'. Run 'python main.py models list' to see them."
         )
@@ -91,25 +104,20 @@ class ModelStore:
                 return self.resolve(preferred)
             except ModelNotFoundError:
                 pass
-        models = self.list()
-        for model in models:
-            if model.name == STARTER_NAME:
-                return model.path
-        if models:
-            return models[0].path
+        paths = [path for path, _bundled in self._paths()]
+        for path in paths:
+            if model_name(path) == STARTER_NAME:
+                return path
+        if paths:
+            return paths[0]
         raise ModelNotFoundError(
             "No model is installed. Run 'make run' once to install the starter model."
         )
 
     def find(self, name_or_path: str) -> InstalledModel | None:
         """The listed model with this name, file name or path; None when there is none."""
-        wanted = name_or_path.lower()
-        for model in self.list():
-            if wanted in (model.name.lower(), model.path.name.lower()) or str(model.path) == (
-                name_or_path
-            ):
-                return model
-        return None
+        match = self._match(name_or_path)
+        return self._describe(*match) if match is not None else None
 
     def import_model(self, source: Path) -> tuple[Path, ModelInfo]:
         return import_model(source, self.models_dir)

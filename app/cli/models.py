@@ -29,7 +29,7 @@ from app.core.model_store import (
     ModelStoreError,
     model_name,
 )
-from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names
+from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
 from engine.backends.registry import backends_for
 from engine.errors import EngineError
 from engine.model_info import inspect_model
@@ -216,9 +216,8 @@ def _search_row(
 def pull_model(args: argparse.Namespace) -> int:
     variant = _catalog_variant(args.name, args.file)
     repo = variant.repo if variant else args.name
-    modelscope_repo = variant.source.modelscope if variant else None
-    repo_ids = {"modelscope": modelscope_repo} if modelscope_repo else {}
-    sources = _sources(args, catalog_on_modelscope=modelscope_repo is not None)
+    repo_ids = repo_ids_for(variant) if variant else {}
+    sources = _sources(args, catalog_on_modelscope="modelscope" in repo_ids)
     downloader = Downloader(paths.models_dir(), sources=sources)
     if variant is not None:
         filename = variant.file.name

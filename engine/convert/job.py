@@ -28,7 +28,13 @@ from engine.convert.gguf_to_openvino import (
 )
 from engine.convert.requantize import FTYPES, RequantizeCancelled, requantize
 from engine.convert.tokenizer import write_tokenizer_from_metadata
-from engine.convert.verify import Verification, verify_conversion
+from engine.convert.verify import (
+    PROMPTS,
+    Verification,
+    llama_cpp_tokens,
+    run_openvino,
+    verify_conversion,
+)
 from engine.errors import EngineError
 from engine.gguf_file import GGML_TYPES, read_gguf
 
@@ -213,16 +219,19 @@ def _verified(
     checkpoint: Callable[[str, float], None],
 ) -> Verification:
     """The verification against `source`; raises VerificationFailedError when it fails."""
-    exact = None
+    exact = run = None
     if weights_source != source:
         # Against the requantized file first: the conversion itself must be exact, so a
-        # mistake cannot hide behind the requantization's own error.
-        exact = verify_conversion(weights_source, out, "keep")
+        # mistake cannot hide behind the requantization's own error. The converted model runs
+        # once for both checks (llama.cpp's requantization keeps the vocabulary).
+        texts = list(PROMPTS.values())
+        run = run_openvino(out, texts, llama_cpp_tokens(weights_source, texts))
+        exact = verify_conversion(weights_source, out, "keep", openvino_run=run)
         if not exact.passed:
             raise VerificationFailedError(exact)
         weights_source.unlink()
         checkpoint("verify", 0.5)
-    verification = verify_conversion(source, out, weights, exact=exact)
+    verification = verify_conversion(source, out, weights, exact=exact, openvino_run=run)
     if not verification.passed:
         raise VerificationFailedError(verification)
     return verification

@@ -29,7 +29,15 @@ import numpy as np
 
 from engine.errors import ModelLoadError
 
-__all__ = ["PROMPTS", "THRESHOLDS", "Agreement", "Verification", "verify_conversion"]
+__all__ = [
+    "PROMPTS",
+    "THRESHOLDS",
+    "Agreement",
+    "OpenVINORun",
+    "Verification",
+    "run_openvino",
+    "verify_conversion",
+]
 
 PROMPTS: Mapping[str, str] = {
     "english": "The capital of France is Paris. What is the capital of the city you are in?",
@@ -165,6 +173,24 @@ def openvino_tokens(folder: Path, texts: Sequence[str]) -> list[list[int]]:
     return [[int(i) for i in compiled([t])["input_ids"][0]] for t in texts]
 
 
+@dataclass(frozen=True)
+class OpenVINORun:
+    """The converted model's side of a verification, reusable against several references
+    (an int4 model is checked against its requantized file and against the original)."""
+
+    reference_tokens: list[list[int]]  # the ids the logits were computed for
+    converted_tokens: list[list[int]]  # the converted tokenizer's ids for the same texts
+    logits: list[np.ndarray]
+
+
+def run_openvino(
+    folder: Path, texts: Sequence[str], reference_tokens: list[list[int]]
+) -> OpenVINORun:
+    return OpenVINORun(
+        reference_tokens, openvino_tokens(folder, texts), openvino_logits(folder, reference_tokens)
+    )
+
+
 def verify_conversion(
     source: Path,
     folder: Path,
@@ -172,18 +198,22 @@ def verify_conversion(
     n_ctx: int = 512,
     prompts: Mapping[str, str] = PROMPTS,
     exact: Verification | None = None,
+    openvino_run: OpenVINORun | None = None,
 ) -> Verification:
-    """Compare `folder` (converted) with llama.cpp on `source`; writes verification.json."""
+    """Compare `folder` (converted) with llama.cpp on `source`; writes verification.json.
+    `openvino_run` (same prompts) saves running the converted model again."""
     names = list(prompts)
     texts = [prompts[n] for n in names]
     reference_tokens = llama_cpp_tokens(source, texts)
+    run = openvino_run
+    if run is None or run.reference_tokens != reference_tokens:
+        run = run_openvino(folder, texts, reference_tokens)
     # The OpenVINO tokenizer adds BOS itself; the app passes a BOS rendered by the template.
-    converted_tokens = openvino_tokens(folder, texts)
     tokenizer_matches = all(
-        c == r or c == r[1:] for c, r in zip(converted_tokens, reference_tokens, strict=True)
+        c == r or c == r[1:] for c, r in zip(run.converted_tokens, reference_tokens, strict=True)
     )
     reference = llama_cpp_logits(source, reference_tokens, n_ctx)
-    candidate = openvino_logits(folder, reference_tokens)
+    candidate = run.logits
     per_prompt = {
         name: compare_logits(r, c) for name, r, c in zip(names, reference, candidate, strict=True)
     }

@@ -312,3 +312,21 @@ def test_a_file_llama_cpp_refuses_is_a_load_error(tmp_path: Path) -> None:
     not_a_model.write_bytes(b"GGUF" + bytes(60))
     with pytest.raises(ModelLoadError, match="llama.cpp cannot load x.gguf"):
         llama_cpp_tokens(not_a_model, ["hello"])
+
+
+def test_a_requantized_model_runs_once_for_both_checks(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.convert import verify
+
+    real = verify.openvino_logits
+    calls: list[Path] = []
+
+    def counted(folder: Path, token_lists: object) -> object:
+        calls.append(folder)
+        return real(folder, token_lists)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify, "openvino_logits", counted)
+    result = convert_gguf(source, tmp_path, NAME, "int8")
+    assert result.verification.exact is not None and result.verification.passed
+    assert len(calls) == 1

@@ -140,6 +140,7 @@ def build_main_window(services: Services) -> MainWindow:
         services.settings.current,
         paths.data_dir() / WINDOW_STATE_FILE,
         downloads=services.downloads,
+        cpu_bf16=services.downloads.hardware.cpu_bf16 if services.downloads else None,
     )
     window.settings_edited.connect(services.settings.apply)
     services.settings.settings_changed.connect(window.apply_settings)
@@ -161,7 +162,15 @@ def load_default_model(services: Services, window: MainWindow) -> int | None:
     return services.client.load(path, settings.backend, settings.load_options())
 
 
-_LOAD_FIELDS = ("model", "backend", "device", "context_length", "cpu_threads", "gpu_layers")
+_LOAD_FIELDS = (
+    "model",
+    "backend",
+    "device",
+    "context_length",
+    "cpu_threads",
+    "gpu_layers",
+    "openvino_precision",
+)
 
 
 def _load_key(settings: Settings) -> tuple[object, ...]:

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         downloads: DownloadManager | None = None,
+        cpu_bf16: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(WINDOW_TITLE)
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._client = client
         self._models = models
         self._settings = settings
+        self._cpu_bf16 = cpu_bf16
         self.settings_dialog: SettingsDialog | None = None
         self._state = QSettings(str(state_path), QSettings.Format.IniFormat)
         self._loaded: LoadedModel | None = None
@@ -318,6 +320,7 @@ class MainWindow(QMainWindow):
             importer=self.model_importer,
             converter=self.model_converter,
             loaded_path=self._loaded.info.path if self._loaded else None,
+            cpu_bf16=self._cpu_bf16,
         )
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
         dialog.finished.connect(self._on_settings_dialog_finished)
@@ -442,13 +445,27 @@ class MainWindow(QMainWindow):
         name = model_display_name(loaded)
         self.model_label.setText(name)
         self.model_label.setToolTip(str(loaded.info.path))
-        self.status_model.setText(f"{name} · {loaded.backend} · {loaded.device}")
+        parts = [name, loaded.backend, loaded.device]
+        if loaded.precision:
+            parts.append(loaded.precision)
+        self.status_model.setText(" · ".join(parts))
         self._show_context()
         for warning in loaded.warnings:
             self.chat.show_error(warning)
-        self.status_model.setToolTip("")
+        self.status_model.setToolTip(self._precision_note(loaded))
+        if self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32"):
+            self.chat.show_error(self._precision_note(loaded))
         if self.settings_dialog is not None:
             self.settings_dialog.model_page.set_loaded_path(loaded.info.path)
+
+    def _precision_note(self, loaded: LoadedModel) -> str:
+        if not loaded.precision:
+            return ""
+        if self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32"):
+            return self.tr(
+                "This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead."
+            )
+        return self.tr("OpenVINO computes in {precision}.").format(precision=loaded.precision)
 
     @Slot(int, str)
     def _on_client_load_failed(self, _request_id: int, message: str) -> None:

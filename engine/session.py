@@ -36,6 +36,8 @@ class LoadedModel:
     context_length: int
     supports_thinking: bool
     warnings: tuple[str, ...] = field(default=())
+    # The arithmetic OpenVINO compiled ("f32", "bf16", "f16, KV u8"); "" for llama.cpp.
+    precision: str = ""
 
 
 class Engine:
@@ -77,6 +79,7 @@ class Engine:
             context_length=candidate.context_length,
             supports_thinking=template.supports_thinking,
             warnings=warnings,
+            precision=candidate.precision,
         )
         return self.loaded
 

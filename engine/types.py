@@ -40,6 +40,8 @@ class LoadOptions:
     n_threads: int | None = None
     n_gpu_layers: int = 0
     flash_attn: bool | None = None
+    # OpenVINO's arithmetic: "auto", "f32" or "bf16" (engine.precision).
+    precision: str = "auto"
     # Where backends may keep derived files (OpenVINO IR exported from a GGUF).
     cache_dir: str | None = None
 

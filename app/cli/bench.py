@@ -6,7 +6,7 @@ import argparse
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -17,6 +17,7 @@ from app.core.settings import load_settings
 from engine.backends.registry import backends_for, choose_backend
 from engine.errors import EngineError
 from engine.model_info import inspect_model
+from engine.precision import cpu_has_bf16, plan_for, type_name
 from engine.reasoning import TextPiece
 from engine.session import Engine
 from engine.types import GenerationParams, LoadOptions, Message
@@ -31,6 +32,7 @@ LONG_PROMPT = "Summarize: " + " ".join(
 @dataclass(frozen=True)
 class BackendRun:
     backend: str
+    precision: str  # what OpenVINO compiled, read back ("f32", "bf16"); "" for llama.cpp
     load_s: float
     rss_mb: float
     prefill_tokens: int
@@ -47,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--openvino-model",
         help="run OpenVINO on this model instead (e.g. the GGUF's converted folder)",
+    )
+    parser.add_argument(
+        "--precisions",
+        default="f32,bf16",
+        help="OpenVINO precisions to measure, each in this run (bf16 only where the CPU has it)",
     )
     parser.add_argument("--json", action="store_true")
 
@@ -87,6 +94,7 @@ def measure(model: Path, backend: str, tokens: int, options: LoadOptions) -> Bac
         )
         return BackendRun(
             backend=backend,
+            precision=engine.loaded.precision if engine.loaded else "",
             load_s=load_s,
             rss_mb=rss,
             prefill_tokens=cold.stats.prompt_tokens,
@@ -99,24 +107,122 @@ def measure(model: Path, backend: str, tokens: int, options: LoadOptions) -> Bac
         engine.unload()
 
 
-def _print_table(model: Path, runs: list[BackendRun], openvino_model: str | None) -> None:
-    print(f"model: {model.name}" + (f" (OpenVINO: {openvino_model})" if openvino_model else ""))
+@dataclass(frozen=True)
+class PrecisionCost:
+    """What a precision costs against exact f32 on the same OpenVINO model: teacher-forced
+    top-1 agreement over the verification prompts."""
+
+    precision: str
+    positions: int
+    top1_agreement: float
+    max_abs_logit_diff: float
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    model: str
+    runs: list[BackendRun]
+    costs: list[PrecisionCost]
+    notes: list[str]  # precisions left out and why; the CPU plugin's own default
+
+
+def _openvino_precisions(wanted: list[str], device: str) -> tuple[list[str], list[str]]:
+    """(the precisions to measure, notes). bf16 is left out where the CPU has none: the plugin
+    would quietly compute in f32 and the run would measure f32 twice."""
+    from engine.backends.openvino import import_openvino_genai
+
+    import_openvino_genai()  # blocks the telemetry before openvino loads
+    import openvino
+
+    core = openvino.Core()
+    default = type_name(core.get_property("CPU", "INFERENCE_PRECISION_HINT"))
+    notes = [f"OpenVINO CPU plugin's own default here: {default} (the app always sets its own)"]
+    if device.upper().startswith("CPU") and "bf16" in wanted and not cpu_has_bf16(core):
+        capabilities = ", ".join(core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+        notes.append(f"bf16 not measured: this CPU has no bf16 arithmetic ({capabilities})")
+        wanted = [p for p in wanted if p != "bf16"]
+    return wanted, notes
+
+
+def _ir_folder(path: Path, options: LoadOptions) -> Path:
+    if inspect_model(path).format == "openvino":
+        return path
+    from engine.backends.openvino import default_cache_root
+    from engine.backends.openvino_export import export_gguf
+
+    root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
+    return export_gguf(path, root)  # cached by the load that was just measured
+
+
+def _cost(folder: Path, precision: str, device: str) -> PrecisionCost:
+    from engine.convert.verify import precision_agreement
+
+    agreement = precision_agreement(folder, plan_for(device, precision))
+    return PrecisionCost(
+        precision, agreement.positions, agreement.top1_agreement, agreement.max_abs_logit_diff
+    )
+
+
+def _label(run: BackendRun) -> str:
+    return f"{run.backend} {run.precision}" if run.precision else run.backend
+
+
+def _print_report(report: BenchReport, openvino_model: str | None) -> None:
+    runs = report.runs
+    print(f"model: {report.model}" + (f" (OpenVINO: {openvino_model})" if openvino_model else ""))
     print(
-        f"{'backend':10} {'load s':>7} {'RSS MB':>7} {'prefill':>8} {'TTFT cold':>10} "
-        f"{'TTFT cached':>12} {'decode tok/s':>13} {'stop ms':>8}"
+        f"{'backend':10} {'precision':>10} {'load s':>7} {'RSS MB':>7} {'prefill':>8} "
+        f"{'TTFT cold':>10} {'TTFT cached':>12} {'decode tok/s':>13} {'stop ms':>8}"
     )
     for r in runs:
         print(
-            f"{r.backend:10} {r.load_s:7.2f} {r.rss_mb:7.0f} {r.prefill_tokens:8d} "
-            f"{r.ttft_cold_s:10.3f} {r.ttft_cached_s:12.3f} {r.decode_tokens_per_s:13.1f} "
-            f"{r.stop_latency_ms:8.1f}"
+            f"{r.backend:10} {r.precision or '-':>10} {r.load_s:7.2f} {r.rss_mb:7.0f} "
+            f"{r.prefill_tokens:8d} {r.ttft_cold_s:10.3f} {r.ttft_cached_s:12.3f} "
+            f"{r.decode_tokens_per_s:13.1f} {r.stop_latency_ms:8.1f}"
         )
     for r in runs:
         reuse = r.ttft_cold_s / r.ttft_cached_s if r.ttft_cached_s else 0.0
-        print(f"{r.backend}: second-turn speed-up from cache reuse {reuse:.1f}x")
-    if len(runs) == 2 and runs[1].decode_tokens_per_s:
-        ratio = runs[0].decode_tokens_per_s / runs[1].decode_tokens_per_s
-        print(f"decode ratio {runs[0].backend}/{runs[1].backend}: {ratio:.2f}x")
+        print(f"{_label(r)}: second-turn speed-up from cache reuse {reuse:.1f}x")
+    for a, b in zip(runs, runs[1:], strict=False):
+        if a.decode_tokens_per_s and b.decode_tokens_per_s and a.ttft_cold_s and b.ttft_cold_s:
+            decode = a.decode_tokens_per_s / b.decode_tokens_per_s
+            prefill = b.ttft_cold_s / a.ttft_cold_s
+            print(f"{_label(a)} vs {_label(b)}: decode {decode:.2f}x, prefill {prefill:.2f}x")
+    for c in report.costs:
+        print(
+            f"openvino {c.precision} vs f32: top-1 agreement {c.top1_agreement:.1%} over "
+            f"{c.positions} teacher-forced positions (max |dlogit| {c.max_abs_logit_diff:.3f})"
+        )
+    for note in report.notes:
+        print(note)
+
+
+def _measure_all(args: argparse.Namespace, model: Path, options: LoadOptions) -> BenchReport:
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    info = inspect_model(model)
+    wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
+    runs: list[BackendRun] = []
+    costs: list[PrecisionCost] = []
+    notes: list[str] = []
+    for backend in [b for b in wanted if b in backends_for(info) or b == "openvino"]:
+        chosen, chosen_info = model, info
+        if backend == "openvino" and args.openvino_model:
+            chosen = store.resolve(args.openvino_model)
+            chosen_info = inspect_model(chosen)
+        choose_backend(chosen_info, backend)
+        if backend != "openvino":
+            runs.append(measure(chosen, backend, args.tokens, options))
+            continue
+        precisions, notes = _openvino_precisions(
+            [p.strip() for p in args.precisions.split(",") if p.strip()], options.device
+        )
+        for precision in precisions:
+            runs.append(
+                measure(chosen, backend, args.tokens, replace(options, precision=precision))
+            )
+            if precision != "f32" and options.device.upper().startswith("CPU"):
+                costs.append(_cost(_ir_folder(chosen, options), precision, options.device))
+    return BenchReport(model.name, runs, costs, notes)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -124,22 +230,12 @@ def main(args: argparse.Namespace) -> int:
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     try:
         model = store.resolve(args.model) if args.model else store.default_path(settings.model)
-        info = inspect_model(model)
-        wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
-        runnable = [b for b in wanted if b in backends_for(info) or b == "openvino"]
-        runs = []
-        for backend in runnable:
-            chosen, chosen_info = model, info
-            if backend == "openvino" and args.openvino_model:
-                chosen = store.resolve(args.openvino_model)
-                chosen_info = inspect_model(chosen)
-            choose_backend(chosen_info, backend)
-            runs.append(measure(chosen, backend, args.tokens, settings.load_options()))
+        report = _measure_all(args, model, settings.load_options())
     except EngineError as exc:
         print(f"error: {exc}")
         return 1
     if args.json:
-        print(json.dumps([asdict(r) for r in runs], indent=2))
+        print(json.dumps(asdict(report), indent=2))
     else:
-        _print_table(model, runs, args.openvino_model)
+        _print_report(report, args.openvino_model)
     return 0

@@ -13,6 +13,7 @@ from app.core.catalog import load_catalog
 from app.core.model_store import ModelStore, model_name
 from app.core.settings import load_settings
 from engine.errors import EngineError
+from engine.precision import PRECISIONS
 from engine.reasoning import TextPiece
 from engine.session import Engine
 from engine.types import LoadOptions, Message
@@ -35,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--ctx", type=int, help="context length in tokens")
     parser.add_argument("--gpu-layers", type=int, help="layers to offload (llama.cpp, CUDA)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="OpenVINO arithmetic: auto (exact f32 on CPU), f32, or bf16 where the CPU has it",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
 
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device or options.device,
         n_ctx=args.ctx or options.n_ctx,
         n_gpu_layers=options.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
+        precision=args.precision or options.precision,
     )
     thinking = settings.thinking if args.thinking is None else args.thinking
     recommended = load_catalog().recommended_sampling(model_name(model), thinking)
@@ -90,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = {"text": result.text, "reasoning": result.reasoning}
         payload["stats"] = result.stats.to_dict()
+        payload["precision"] = loaded.precision
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print()

@@ -24,7 +24,9 @@ import psutil
 
 from app.core.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
 
-CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "amx_tile")
+CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
+# Either gives OpenVINO's CPU plugin bf16 arithmetic (its OPTIMIZATION_CAPABILITIES has BF16).
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 NVIDIA_SMI_TIMEOUT_S = 3.0
 # A GPU's own memory holds nothing else of ours, but the driver, display and other apps do.
 VRAM_FITS_SHARE = 0.85
@@ -79,6 +81,14 @@ class Hardware:
         if not self.cuda_offload or not self.cuda_gpus:
             return None
         return max(self.cuda_gpus, key=lambda gpu: gpu.total_bytes)
+
+    @property
+    def cpu_bf16(self) -> bool | None:
+        """Whether the CPU computes in bf16 (AVX-512 BF16, AMX); None where the flags are
+        unknown (no /proc/cpuinfo)."""
+        if not self.cpu_flags:
+            return None
+        return bool(self.cpu_flags & BF16_FLAGS)
 
     def openvino_device(self, kind: str) -> OpenVinoDevice | None:
         for device in self.openvino_devices or ():

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.core.files import write_text_atomically
 from app.core.paths import cache_dir
+from engine.precision import PRECISIONS
 from engine.types import GenerationParams, LoadOptions
 
 SCHEMA_VERSION = 1
@@ -23,6 +24,8 @@ class Settings:
     context_length: int = 4096
     cpu_threads: int = 0
     gpu_layers: int = 0
+    # OpenVINO's arithmetic (engine.precision): "auto" (exact f32 on CPU), "f32", "bf16".
+    openvino_precision: str = "auto"
     temperature: float = 0.7
     top_p: float = 0.95
     top_k: int = 40
@@ -51,6 +54,8 @@ class Settings:
             n_ctx=self.context_length,
             n_threads=self.cpu_threads or None,
             n_gpu_layers=self.gpu_layers,
+            # A hand-edited value the engine does not know falls back to the default.
+            precision=self.openvino_precision if self.openvino_precision in PRECISIONS else "auto",
             cache_dir=str(cache_dir() / "openvino"),
         )
 

@@ -34,6 +34,7 @@ def load_settings_for(backend: str, options: LoadOptions) -> Settings:
         context_length=options.n_ctx,
         cpu_threads=options.n_threads or 0,
         gpu_layers=options.n_gpu_layers,
+        openvino_precision=options.precision,
     )
 
 

@@ -32,13 +32,14 @@ class SettingsDialog(QDialog):
         importer: ModelImporter | None = None,
         converter: ModelConverter | None = None,
         loaded_path: Path | None = None,
+        cpu_bf16: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(480)
         self._settings = settings
-        self.model_page = ModelPage(models, self, importer, converter)
+        self.model_page = ModelPage(models, self, importer, converter, cpu_bf16)
         self.model_page.set_loaded_path(loaded_path)
         self.generation_page = GenerationPage(self)
         self.downloads_page = DownloadsPage(self)

@@ -23,6 +23,12 @@ class Backend(Protocol):
     name: str
     device: str
 
+    @property
+    def precision(self) -> str:
+        """The arithmetic in use, as shown with the model ("f32", "bf16"); "" where the
+        backend has no such choice."""
+        ...
+
     def load(self, info: ModelInfo, options: LoadOptions) -> None: ...
 
     def count_tokens(self, text: str) -> int: ...

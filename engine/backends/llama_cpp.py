@@ -39,6 +39,7 @@ class LlamaCppBackend:
     def __init__(self) -> None:
         self._llm: Any = None
         self.device = "CPU"
+        self.precision = ""  # llama.cpp has no precision switch: f32 arithmetic, f16 KV cache
 
     @property
     def context_length(self) -> int:

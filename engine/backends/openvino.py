@@ -17,6 +17,7 @@ from engine.errors import (
     OutOfMemoryError,
 )
 from engine.model_info import ModelInfo
+from engine.precision import AppliedPrecision, applied_precision, plan_for, properties_for
 from engine.privacy import block_telemetry
 from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
 
@@ -27,6 +28,7 @@ KV_CACHE_GB = 1
 # llama.cpp also ends a turn at these token texts (llama-vocab.cpp's end-of-generation list);
 # a MiniCPM GGUF's "</s>" is one of them although its EOS is "<|im_end|>".
 EXTRA_END_TOKENS = ("</s>",)
+NOT_LOADED = AppliedPrecision("", "")
 
 
 def import_openvino_genai() -> Any:
@@ -58,6 +60,7 @@ class OpenVinoBackend:
         self._n_ctx = 0
         self._previous: list[int] = []
         self.device = "CPU"
+        self.applied = NOT_LOADED
 
     @property
     def context_length(self) -> int:
@@ -68,7 +71,8 @@ class OpenVinoBackend:
         cache_root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
         folder = info.path if info.format == "openvino" else export_gguf(info.path, cache_root)
         device = (options.device or "CPU").upper()
-        properties: dict[str, Any] = {}
+        precision = self._precision_properties(device, options.precision)
+        properties = dict(precision)
         if device in PAGED_DEVICES:
             scheduler = genai.SchedulerConfig()
             scheduler.enable_prefix_caching = True
@@ -81,8 +85,33 @@ class OpenVinoBackend:
         except RuntimeError as exc:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
+        self.applied = self._applied(device, precision)
         self._n_ctx = min(options.n_ctx or 4096, info.context_length or options.n_ctx or 4096)
         self.device = device
+
+    @property
+    def precision(self) -> str:
+        return self.applied.label()
+
+    @staticmethod
+    def _precision_properties(device: str, choice: str) -> dict[str, Any]:
+        """engine.precision's plan for this device: never the plugin's CPU-dependent default."""
+        import openvino
+
+        try:
+            plan = plan_for(device, choice)
+        except ValueError as exc:
+            raise ModelLoadError(str(exc)) from exc
+        return properties_for(openvino.Core(), device, plan)
+
+    @staticmethod
+    def _applied(device: str, properties: dict[str, Any]) -> AppliedPrecision:
+        import openvino
+
+        try:
+            return applied_precision(openvino.Core(), device, properties)
+        except RuntimeError:  # the model loaded; only the read-back probe failed
+            return AppliedPrecision(str(properties.get("INFERENCE_PRECISION_HINT", "")), "")
 
     def count_tokens(self, text: str) -> int:
         return len(self._encode(text))
@@ -196,6 +225,7 @@ class OpenVinoBackend:
         self._pipe = None
         self._tokenizer = None
         self._previous = []
+        self.applied = NOT_LOADED
 
 
 def _shared_prefix(previous: list[int], tokens: list[int]) -> int:

@@ -114,7 +114,13 @@ def _child_main(work: Path) -> int:
     if not openvino_builds_tokenizer(architecture, tokenizer):
         import openvino_genai
 
-        pipeline = openvino_genai.LLMPipeline(str(gguf), "CPU", enable_save_ov_model=True)
+        from engine.precision import EXACT
+
+        # Only the written IR is used; the compile is pinned anyway, so nothing here depends on
+        # the CPU's default precision.
+        pipeline = openvino_genai.LLMPipeline(
+            str(gguf), "CPU", enable_save_ov_model=True, **EXACT.properties()
+        )
         del pipeline
     if openvino_rebuilds(architecture):
         _rebuild(gguf, work, own_tokenizer=openvino_builds_tokenizer(architecture, tokenizer))

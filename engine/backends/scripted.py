@@ -38,6 +38,7 @@ class ScriptedBackend:
         self.params: list[GenerationParams] = []
         self.loaded: ModelInfo | None = None
         self.device = "CPU"
+        self.precision = ""
 
     @property
     def context_length(self) -> int:

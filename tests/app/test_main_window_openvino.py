@@ -61,6 +61,9 @@ def test_a_converted_model_chats_on_openvino_with_thinking_on_and_off(  # type: 
         window.show()
         with qtbot.waitSignal(services.client.model_loaded, timeout=120_000):
             services.client.load(converted, "openvino", LoadOptions(n_ctx=512, device="CPU"))
+        # The model's info says how OpenVINO computes: exact f32 by default, on every CPU.
+        assert window.status_model.text().endswith("openvino · CPU · f32, KV f16")
+        assert "f32" in window.status_model.toolTip()
         think = window.chat.composer.thinking
         assert think.isEnabled()  # the converted model's template knows enable_thinking
         edit = window.chat.composer.edit

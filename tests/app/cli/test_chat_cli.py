@@ -49,6 +49,25 @@ def test_chat_json_prints_one_object(_private_home: Path, starter_path: Path) ->
         assert key in stats
 
 
+@pytest.mark.slow
+def test_chat_precision_is_what_openvino_computed(_private_home: Path, starter_path: Path) -> None:
+    """bf16 where the CPU has it; elsewhere OpenVINO keeps f32 and the output says so."""
+    import openvino
+
+    from engine.precision import cpu_has_bf16
+
+    done = run_main(
+        *("chat", "--json", "--backend", "openvino", "--precision", "bf16"),
+        *("--temperature", "0", "--max-tokens", "8", FRANCE),
+        home=_private_home,
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    expected = "bf16" if cpu_has_bf16(openvino.Core()) else "f32"
+    assert payload["precision"].split(",")[0] == expected
+    assert payload["stats"]["generated_tokens"] > 0
+
+
 def test_broken_model_is_a_one_line_error(_private_home: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 40)

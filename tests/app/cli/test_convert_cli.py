@@ -44,9 +44,10 @@ def test_bench_runs_llama_cpp_on_the_gguf_and_openvino_on_its_conversion(
     folder = paths.models_dir() / "converted" / "tiny-ov"
     args = ["bench", "-m", str(source), "--openvino-model", str(folder), "--tokens", "4"]
     assert main.main([*args, "--json"]) == 0
-    runs = json.loads(capsys.readouterr().out)
-    assert [run["backend"] for run in runs] == ["llama", "openvino"]
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [run["backend"] for run in runs][:2] == ["llama", "openvino"]
     assert all(run["prefill_tokens"] > 100 for run in runs)
+    assert [run["precision"] for run in runs][:2] == ["", "f32, KV f16"]
 
 
 def test_a_full_disk_is_said_in_words_and_registers_nothing(

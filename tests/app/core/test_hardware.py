@@ -53,7 +53,7 @@ def test_cpuinfo_gives_model_and_flags_of_interest() -> None:
     )
     model, flags = parse_cpuinfo(text)
     assert model == "Intel(R) Xeon(R) Platinum 8480+"
-    assert flags == {"avx2", "avx512f", "amx_tile"}
+    assert flags == {"avx2", "avx512f", "amx_bf16", "amx_tile"}
 
 
 def test_nvidia_smi_lines_parse_and_junk_is_skipped() -> None:
@@ -201,3 +201,16 @@ def test_catalog_entries_get_advice() -> None:
         advice = recommend_for(entry, variant.file, CPU_ONLY)
         assert advice.fit in ("fits", "tight", "too large")
         assert advice.backend in variant.file.backends
+
+
+def test_bf16_comes_from_the_cpu_flags() -> None:
+    amx = replace(CPU_ONLY, cpu_flags=frozenset({"avx2", "avx512f", "amx_bf16", "amx_tile"}))
+    zen4 = replace(CPU_ONLY, cpu_flags=frozenset({"avx2", "avx512f", "avx512_bf16"}))
+    avx2 = replace(CPU_ONLY, cpu_flags=frozenset({"avx2"}))
+    unknown = replace(CPU_ONLY, cpu_flags=frozenset())
+    assert (amx.cpu_bf16, zen4.cpu_bf16, avx2.cpu_bf16, unknown.cpu_bf16) == (
+        True,
+        True,
+        False,
+        None,
+    )

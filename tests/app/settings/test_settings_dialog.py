@@ -89,6 +89,7 @@ def test_pages_load_and_apply_round_trip(qtbot, tmp_path: Path) -> None:  # type
         context_length=8192,
         cpu_threads=6,
         gpu_layers=12,
+        openvino_precision="bf16",
         temperature=0.35,
         top_p=0.8,
         top_k=20,
@@ -106,6 +107,21 @@ def test_pages_load_and_apply_round_trip(qtbot, tmp_path: Path) -> None:  # type
     assert dialog.model_page.model.currentData() == "Other"
     assert dialog.appearance_page.data_dir.text() == str(tmp_path)
     assert dialog.appearance_page.data_dir.isReadOnly()
+
+
+def test_fast_bf16_is_offered_only_where_the_cpu_has_it(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = ModelStore(tmp_path, tmp_path)
+    settings = Settings(backend="openvino", openvino_precision="bf16")
+    dialogs = [SettingsDialog(settings, store, tmp_path, cpu_bf16=bf16) for bf16 in (False, True)]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+    without, with_bf16 = (dialog.model_page for dialog in dialogs)
+    fast = without.precision.findData("bf16")
+    assert not without.precision.model().item(fast).isEnabled()  # type: ignore[attr-defined]
+    assert without.apply(settings).openvino_precision == "auto"  # a stale choice falls back
+    assert with_bf16.apply(settings).openvino_precision == "bf16"
+    with_bf16.backend.setCurrentIndex(with_bf16.backend.findData("llama"))
+    assert not with_bf16.precision.isEnabled()  # llama.cpp has no such switch
 
 
 def test_a_default_model_stays_the_default_unless_another_is_picked(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -201,6 +217,17 @@ def test_settings_that_do_not_touch_loading_do_not_reload(make_window, qtbot) ->
     qtbot.wait(100)
     assert started == []
     assert services.client.loaded_model is not None
+
+
+def test_changing_the_precision_reloads_the_model_with_it(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, services = make_window()
+    dialog = window.open_settings()
+    combo = dialog.model_page.precision
+    combo.setCurrentIndex(combo.findData("f32"))
+    with qtbot.waitSignal(services.client.model_loaded, timeout=5000):
+        ok(dialog, qtbot)
+    assert services.settings.current.openvino_precision == "f32"
+    assert services.settings.current.load_options().precision == "f32"
 
 
 def test_a_model_that_fails_to_load_brings_the_previous_one_back(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from engine.convert.gguf_to_openvino import (
 from engine.convert.job import VerificationFailedError, convert_gguf, estimate
 from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, openvino_logits
 from engine.model_info import inspect_model
+from engine.precision import EXACT
 from engine.session import Engine
 from engine.types import GenerationParams, LoadOptions, Message
 
@@ -97,7 +98,8 @@ def test_greedy_32_tokens_equal_llama_cpp(source: Path, converted: job.Conversio
         expected.append(token)
         llm.eval([token])
     llm.close()
-    pipe = openvino_genai.LLMPipeline(str(converted.folder), "CPU")
+    # The exact plan: the CPU plugin's own default is bf16 on CPUs that have it.
+    pipe = openvino_genai.LLMPipeline(str(converted.folder), "CPU", **EXACT.properties())
     config = openvino_genai.GenerationConfig()
     config.max_new_tokens = 32
     config.ignore_eos = True

@@ -38,6 +38,7 @@ __all__ = [
     "Verification",
     "compile_exact",
     "openvino_logits",
+    "overall",
     "precision_agreement",
     "run_openvino",
     "verify_conversion",
@@ -155,21 +156,27 @@ def llama_cpp_logits(
         llm.close()
 
 
-def compile_exact(core: Any, model: Any, plan: PrecisionPlan = EXACT) -> Any:
+def compile_exact(core: Any, model: Any, plan: PrecisionPlan = EXACT, threads: int = 0) -> Any:
     """`model` compiled on the CPU with the exact plan, so a verdict is the same on every CPU
     (the plugin's default is bf16 where the CPU has it: 95.7 % instead of 100 %). Another
-    `plan` is for measuring what it costs."""
-    return core.compile_model(model, "CPU", plan.properties())
+    `plan` is for measuring what it costs; `threads` 0 lets OpenVINO use every core."""
+    properties = plan.properties()
+    if threads:
+        properties["INFERENCE_NUM_THREADS"] = threads
+    return core.compile_model(model, "CPU", properties)
 
 
 def openvino_logits(
-    folder: Path, token_lists: Sequence[Sequence[int]], plan: PrecisionPlan = EXACT
+    folder: Path,
+    token_lists: Sequence[Sequence[int]],
+    plan: PrecisionPlan = EXACT,
+    threads: int = 0,
 ) -> list[np.ndarray]:
     """Teacher-forced logits from the converted stateful IR, compiled with openvino.Core."""
     import openvino
 
     try:
-        compiled = compile_exact(openvino.Core(), folder / "openvino_model.xml", plan)
+        compiled = compile_exact(openvino.Core(), folder / "openvino_model.xml", plan, threads)
         request = compiled.create_infer_request()
         results = []
         for tokens in token_lists:

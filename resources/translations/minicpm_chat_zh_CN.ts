@@ -4,43 +4,43 @@
 <context>
     <name>AppearancePage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="64"/>
-        <location filename="../../app/settings/pages.py" line="70"/>
+        <location filename="../../app/settings/pages.py" line="71"/>
+        <location filename="../../app/settings/pages.py" line="77"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="65"/>
+        <location filename="../../app/settings/pages.py" line="72"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="66"/>
+        <location filename="../../app/settings/pages.py" line="73"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="713"/>
+        <location filename="../../app/settings/pages.py" line="752"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="714"/>
+        <location filename="../../app/settings/pages.py" line="753"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="715"/>
+        <location filename="../../app/settings/pages.py" line="754"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="716"/>
+        <location filename="../../app/settings/pages.py" line="755"/>
         <source>Language changes apply after a restart.</source>
         <translation>语言更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="720"/>
+        <location filename="../../app/settings/pages.py" line="759"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -138,125 +138,125 @@
 <context>
     <name>ConversationPanel</name>
     <message>
-        <location filename="../../app/conversations/panel.py" line="68"/>
+        <location filename="../../app/conversations/panel.py" line="69"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="70"/>
+        <location filename="../../app/conversations/panel.py" line="71"/>
         <source>Start a new chat (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="75"/>
+        <location filename="../../app/conversations/panel.py" line="76"/>
         <source>Search chats</source>
         <translation>搜索对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="76"/>
+        <location filename="../../app/conversations/panel.py" line="77"/>
         <source>Search titles and messages (Ctrl+F)</source>
         <translation>搜索标题和消息（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="99"/>
-        <location filename="../../app/conversations/panel.py" line="379"/>
+        <location filename="../../app/conversations/panel.py" line="100"/>
+        <location filename="../../app/conversations/panel.py" line="380"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="105"/>
-        <location filename="../../app/conversations/panel.py" line="418"/>
+        <location filename="../../app/conversations/panel.py" line="106"/>
+        <location filename="../../app/conversations/panel.py" line="419"/>
         <source>No chats yet.</source>
         <translation>还没有对话。</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="114"/>
+        <location filename="../../app/conversations/panel.py" line="115"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="191"/>
+        <location filename="../../app/conversations/panel.py" line="192"/>
         <source>Deleted “{title}”.</source>
         <translation>已删除“{title}”。</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="202"/>
+        <location filename="../../app/conversations/panel.py" line="203"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="203"/>
+        <location filename="../../app/conversations/panel.py" line="204"/>
         <source>JSON, can be imported again (*.json)</source>
         <translation>JSON，可重新导入 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="211"/>
+        <location filename="../../app/conversations/panel.py" line="212"/>
         <source>Export chats</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="227"/>
+        <location filename="../../app/conversations/panel.py" line="228"/>
         <source>Could not export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="237"/>
+        <location filename="../../app/conversations/panel.py" line="238"/>
         <source>Import chats</source>
         <translation>导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="239"/>
+        <location filename="../../app/conversations/panel.py" line="240"/>
         <source>MiniCPM Chat export (*.json);;All files (*)</source>
         <translation>MiniCPM Chat 导出文件 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="247"/>
+        <location filename="../../app/conversations/panel.py" line="248"/>
         <source>Could not import chats</source>
         <translation>无法导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="346"/>
+        <location filename="../../app/conversations/panel.py" line="347"/>
         <source>Export all chats…</source>
         <translation>导出全部对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="348"/>
+        <location filename="../../app/conversations/panel.py" line="349"/>
         <source>Import chats…</source>
         <translation>导入对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="352"/>
+        <location filename="../../app/conversations/panel.py" line="353"/>
         <source>Include reasoning in Markdown</source>
         <translation>Markdown 中包含推理过程</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="362"/>
         <location filename="../../app/conversations/panel.py" line="363"/>
+        <location filename="../../app/conversations/panel.py" line="364"/>
         <source>Export and import chats</source>
         <translation>导出和导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="375"/>
+        <location filename="../../app/conversations/panel.py" line="376"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="376"/>
+        <location filename="../../app/conversations/panel.py" line="377"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="376"/>
+        <location filename="../../app/conversations/panel.py" line="377"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="377"/>
+        <location filename="../../app/conversations/panel.py" line="378"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="418"/>
+        <location filename="../../app/conversations/panel.py" line="419"/>
         <source>No chats match.</source>
         <translation>没有匹配的对话。</translation>
     </message>
@@ -563,82 +563,82 @@
 <context>
     <name>GenerationPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="610"/>
+        <location filename="../../app/settings/pages.py" line="649"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="617"/>
+        <location filename="../../app/settings/pages.py" line="656"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="619"/>
+        <location filename="../../app/settings/pages.py" line="658"/>
         <source>A whole number repeats the same answer; blank picks a new one</source>
         <translation>填整数可复现相同回答；留空则每次不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="625"/>
+        <location filename="../../app/settings/pages.py" line="664"/>
         <source>Think before answering in new chats</source>
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="630"/>
+        <location filename="../../app/settings/pages.py" line="669"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="632"/>
+        <location filename="../../app/settings/pages.py" line="671"/>
         <source>At most this many reasoning tokens; then the answer follows</source>
         <translation>最多思考这么多个词元，之后直接给出回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="635"/>
+        <location filename="../../app/settings/pages.py" line="674"/>
         <source>Use each model&apos;s recommended temperature and top p</source>
         <translation>使用各模型推荐的温度和 top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="639"/>
+        <location filename="../../app/settings/pages.py" line="678"/>
         <source>For catalog models, per thinking mode; other models use the values above</source>
         <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="642"/>
+        <location filename="../../app/settings/pages.py" line="681"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="643"/>
+        <location filename="../../app/settings/pages.py" line="682"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="644"/>
+        <location filename="../../app/settings/pages.py" line="683"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="645"/>
+        <location filename="../../app/settings/pages.py" line="684"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="646"/>
+        <location filename="../../app/settings/pages.py" line="685"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="647"/>
+        <location filename="../../app/settings/pages.py" line="686"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="648"/>
+        <location filename="../../app/settings/pages.py" line="687"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="650"/>
+        <location filename="../../app/settings/pages.py" line="689"/>
         <source>Thinking budget</source>
         <translation>思考预算</translation>
     </message>
@@ -646,134 +646,144 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="116"/>
+        <location filename="../../app/main_window.py" line="118"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="121"/>
-        <location filename="../../app/main_window.py" line="457"/>
+        <location filename="../../app/main_window.py" line="123"/>
+        <location filename="../../app/main_window.py" line="474"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="137"/>
+        <location filename="../../app/main_window.py" line="139"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="144"/>
+        <location filename="../../app/main_window.py" line="146"/>
         <source>0 always picks the likeliest word; higher is more varied</source>
         <translation>0 总是选择最可能的词；越高越多样</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="148"/>
+        <location filename="../../app/main_window.py" line="150"/>
         <source>Max tokens</source>
         <translation>最大词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="153"/>
+        <location filename="../../app/main_window.py" line="155"/>
         <source>The longest answer, in tokens</source>
         <translation>回答的最大长度（词元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="157"/>
+        <location filename="../../app/main_window.py" line="159"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="162"/>
+        <location filename="../../app/main_window.py" line="164"/>
         <source>Model, generation and appearance settings (Ctrl+,)</source>
         <translation>模型、生成和外观设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="174"/>
+        <location filename="../../app/main_window.py" line="176"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="176"/>
+        <location filename="../../app/main_window.py" line="178"/>
         <source>Download models</source>
         <translation>下载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="190"/>
+        <location filename="../../app/main_window.py" line="192"/>
         <source>Recommended model</source>
         <translation>推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="230"/>
+        <location filename="../../app/main_window.py" line="232"/>
         <source>Installed {name}. Choose it in Settings → Model.</source>
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="240"/>
+        <location filename="../../app/main_window.py" line="242"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="245"/>
+        <location filename="../../app/main_window.py" line="247"/>
         <source>Tokens the last answer used of the model&apos;s context</source>
         <translation>上一个回答占用的模型上下文词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="247"/>
+        <location filename="../../app/main_window.py" line="249"/>
         <source>Speed of the last answer</source>
         <translation>上一个回答的速度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="248"/>
+        <location filename="../../app/main_window.py" line="250"/>
         <source>Memory this app uses, the model included</source>
         <translation>本应用占用的内存（含模型）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="366"/>
+        <location filename="../../app/main_window.py" line="369"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="431"/>
         <location filename="../../app/main_window.py" line="434"/>
+        <location filename="../../app/main_window.py" line="437"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="458"/>
+        <location filename="../../app/main_window.py" line="466"/>
+        <source>This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.</source>
+        <translation>此 CPU 不支持 bf16 运算，OpenVINO 改用精确的 f32 计算。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="468"/>
+        <source>OpenVINO computes in {precision}.</source>
+        <translation>OpenVINO 以 {precision} 精度计算。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="475"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="460"/>
+        <location filename="../../app/main_window.py" line="477"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="472"/>
+        <location filename="../../app/main_window.py" line="489"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="480"/>
+        <location filename="../../app/main_window.py" line="497"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="491"/>
+        <location filename="../../app/main_window.py" line="508"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="500"/>
+        <location filename="../../app/main_window.py" line="517"/>
         <source>{gb:.2f} GB in use</source>
         <translation>已用 {gb:.2f} GB</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="515"/>
+        <location filename="../../app/main_window.py" line="532"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="520"/>
+        <location filename="../../app/main_window.py" line="537"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
@@ -931,211 +941,236 @@
 <context>
     <name>ModelPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="125"/>
+        <location filename="../../app/settings/pages.py" line="134"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="128"/>
+        <location filename="../../app/settings/pages.py" line="137"/>
         <source>Copy a .gguf file or an OpenVINO IR folder into the models folder</source>
         <translation>将 .gguf 文件或 OpenVINO IR 文件夹复制到模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="131"/>
+        <location filename="../../app/settings/pages.py" line="140"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="133"/>
+        <location filename="../../app/settings/pages.py" line="142"/>
         <source>Copy an OpenVINO IR folder in</source>
         <translation>复制一个 OpenVINO IR 文件夹进来</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="135"/>
+        <location filename="../../app/settings/pages.py" line="144"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="143"/>
+        <location filename="../../app/settings/pages.py" line="152"/>
         <source>Prepare for Intel CPU / GPU / NPU…</source>
         <translation>为 Intel CPU / GPU / NPU 准备…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="150"/>
+        <location filename="../../app/settings/pages.py" line="159"/>
         <source>int8 weights</source>
         <translation>int8 权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="149"/>
+        <location filename="../../app/settings/pages.py" line="158"/>
         <source>int4 weights (smallest)</source>
         <translation>int4 权重（最小）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="153"/>
+        <location filename="../../app/settings/pages.py" line="162"/>
         <source>How the prepared OpenVINO model stores its weights</source>
         <translation>准备好的 OpenVINO 模型如何存储权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="155"/>
+        <location filename="../../app/settings/pages.py" line="164"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="177"/>
+        <location filename="../../app/settings/pages.py" line="186"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="185"/>
+        <location filename="../../app/settings/pages.py" line="194"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="45"/>
-        <location filename="../../app/settings/pages.py" line="50"/>
-        <location filename="../../app/settings/pages.py" line="188"/>
+        <location filename="../../app/settings/pages.py" line="46"/>
+        <location filename="../../app/settings/pages.py" line="51"/>
+        <location filename="../../app/settings/pages.py" line="197"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="52"/>
+        <location filename="../../app/settings/pages.py" line="53"/>
         <source>GPU (OpenVINO)</source>
         <translation>GPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="53"/>
+        <location filename="../../app/settings/pages.py" line="54"/>
         <source>NPU (OpenVINO)</source>
         <translation>NPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="54"/>
+        <location filename="../../app/settings/pages.py" line="55"/>
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="148"/>
+        <location filename="../../app/settings/pages.py" line="66"/>
+        <source>Automatic (exact on CPU)</source>
+        <translation>自动（CPU 上精确计算）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="67"/>
+        <source>Exact (f32)</source>
+        <translation>精确（f32）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="68"/>
+        <source>Fast (bf16)</source>
+        <translation>快速（bf16）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="157"/>
         <source>Weights as in the file (exact)</source>
         <translation>与文件相同的权重（精确）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="151"/>
+        <location filename="../../app/settings/pages.py" line="160"/>
         <source>f16 weights (largest)</source>
         <translation>f16 权重（最大）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="191"/>
+        <location filename="../../app/settings/pages.py" line="200"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="192"/>
+        <location filename="../../app/settings/pages.py" line="207"/>
+        <source>OpenVINO only. Exact computes in f32: the same answers on every computer, and the fastest decoding. Fast computes in bf16 on CPUs that have it (AVX-512 BF16 or AMX): long prompts are read about twice as fast, answers differ slightly</source>
+        <translation>仅限 OpenVINO。精确模式以 f32 计算：在每台电脑上答案相同，解码最快。快速模式在支持的 CPU（AVX-512 BF16 或 AMX）上以 bf16 计算：长提示词的读取速度约快一倍，答案略有不同</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="213"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="196"/>
+        <location filename="../../app/settings/pages.py" line="217"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="197"/>
+        <location filename="../../app/settings/pages.py" line="218"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="198"/>
+        <location filename="../../app/settings/pages.py" line="219"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="199"/>
+        <location filename="../../app/settings/pages.py" line="220"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="200"/>
+        <location filename="../../app/settings/pages.py" line="221"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="201"/>
+        <location filename="../../app/settings/pages.py" line="222"/>
+        <source>OpenVINO precision</source>
+        <translation>OpenVINO 精度</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="223"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="266"/>
+        <location filename="../../app/settings/pages.py" line="291"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="267"/>
+        <location filename="../../app/settings/pages.py" line="292"/>
         <source>Delete {name}? Its files are removed from
 {path}</source>
         <translation>删除 {name}？其文件将从以下位置移除：
 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="279"/>
+        <location filename="../../app/settings/pages.py" line="304"/>
         <source>{name} could not be deleted: {error}</source>
         <translation>无法删除 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="286"/>
+        <location filename="../../app/settings/pages.py" line="310"/>
         <source>Deleted {name}.</source>
         <translation>已删除 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="291"/>
+        <location filename="../../app/settings/pages.py" line="315"/>
         <source>{name} comes with the app and cannot be deleted.</source>
         <translation>{name} 随应用附带，无法删除。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="296"/>
+        <location filename="../../app/settings/pages.py" line="320"/>
         <source>{name} is in use. Load another model first, then delete this one.</source>
         <translation>{name} 正在使用中。请先加载其他模型，再删除此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="303"/>
+        <location filename="../../app/settings/pages.py" line="327"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="305"/>
+        <location filename="../../app/settings/pages.py" line="329"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="358"/>
+        <location filename="../../app/settings/pages.py" line="382"/>
         <source>Delete the chosen model&apos;s files</source>
         <translation>删除所选模型的文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="364"/>
+        <location filename="../../app/settings/pages.py" line="391"/>
         <source>Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
         <translation>将此 MiniCPM GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出前会与 llama.cpp 进行比对校验</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="368"/>
+        <location filename="../../app/settings/pages.py" line="395"/>
         <source>Only an installed MiniCPM GGUF file can be prepared</source>
         <translation>只能准备已安装的 MiniCPM GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="385"/>
+        <location filename="../../app/settings/pages.py" line="412"/>
         <source>{name} cannot be prepared: {error}</source>
         <translation>无法准备 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="392"/>
+        <location filename="../../app/settings/pages.py" line="419"/>
         <source>Prepare for Intel CPU / GPU / NPU</source>
         <translation>为 Intel CPU / GPU / NPU 准备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="404"/>
+        <location filename="../../app/settings/pages.py" line="431"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="408"/>
+        <location filename="../../app/settings/pages.py" line="435"/>
         <source>Convert {name} into an OpenVINO model named {target}?
 {weights}.
 
@@ -1150,117 +1185,122 @@ The result is compared with llama.cpp on the original file and listed only if it
 结果会在原始文件上与 llama.cpp 比对，只有一致时才会列出；原始文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="424"/>
+        <location filename="../../app/settings/pages.py" line="451"/>
         <source>Warning: only {free} of disk space is free.</source>
         <translation>警告：磁盘可用空间仅剩 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="429"/>
+        <location filename="../../app/settings/pages.py" line="456"/>
         <source>Warning: only {free} of memory is available; the conversion may be slow or fail.</source>
         <translation>警告：可用内存仅剩 {free}；转换可能很慢或失败。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="439"/>
+        <location filename="../../app/settings/pages.py" line="466"/>
         <source>Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} (needed {needed:.0%}), max logit difference {max_diff:.3f}, mean {mean_diff:.4f}, tokenizer {tokenizer}</source>
         <translation>已与 llama.cpp 比对校验（{weights}）：top-1 一致率 {top1:.1%}（要求 {needed:.0%}），最大 logit 差 {max_diff:.3f}，平均 {mean_diff:.4f}，分词器{tokenizer}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="448"/>
+        <location filename="../../app/settings/pages.py" line="475"/>
         <source>identical</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="448"/>
+        <location filename="../../app/settings/pages.py" line="475"/>
         <source>differs</source>
         <translation>不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="460"/>
+        <location filename="../../app/settings/pages.py" line="487"/>
         <source>requantizing with llama.cpp</source>
         <translation>用 llama.cpp 重新量化</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="461"/>
+        <location filename="../../app/settings/pages.py" line="488"/>
         <source>building the OpenVINO model</source>
         <translation>构建 OpenVINO 模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="462"/>
+        <location filename="../../app/settings/pages.py" line="489"/>
         <source>saving</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="463"/>
+        <location filename="../../app/settings/pages.py" line="490"/>
         <source>checking against llama.cpp</source>
         <translation>与 llama.cpp 比对</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="464"/>
+        <location filename="../../app/settings/pages.py" line="491"/>
         <source>registering</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="491"/>
+        <location filename="../../app/settings/pages.py" line="512"/>
+        <source>This CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)</source>
+        <translation>此 CPU 不支持 bf16 运算（AVX-512 BF16 或 AMX）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/pages.py" line="530"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="493"/>
+        <location filename="../../app/settings/pages.py" line="532"/>
         <source>Models (*.gguf {marker});;All files (*)</source>
         <translation>模型 (*.gguf {marker});;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="500"/>
+        <location filename="../../app/settings/pages.py" line="539"/>
         <source>Import an OpenVINO IR folder</source>
         <translation>导入 OpenVINO IR 文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="510"/>
+        <location filename="../../app/settings/pages.py" line="549"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="525"/>
+        <location filename="../../app/settings/pages.py" line="564"/>
         <source>Preparing {name} for OpenVINO…</source>
         <translation>正在为 OpenVINO 准备 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="534"/>
+        <location filename="../../app/settings/pages.py" line="573"/>
         <source>Preparing {name} for OpenVINO: {stage}…</source>
         <translation>正在为 OpenVINO 准备 {name}：{stage}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="546"/>
+        <location filename="../../app/settings/pages.py" line="585"/>
         <source>Prepared {name}. {details}. Press OK to use it.</source>
         <translation>已准备好 {name}。{details}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="557"/>
+        <location filename="../../app/settings/pages.py" line="596"/>
         <source>Preparing {name} was cancelled; nothing was added.</source>
         <translation>已取消准备 {name}；未添加任何内容。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="560"/>
+        <location filename="../../app/settings/pages.py" line="599"/>
         <source>{name} was converted, but the result disagrees with llama.cpp too often, so it was not added. {error}</source>
         <translation>{name} 已转换，但结果与 llama.cpp 不一致的次数过多，因此未添加。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="565"/>
+        <location filename="../../app/settings/pages.py" line="604"/>
         <source>Preparing {name} ran out of disk space; nothing was added. {error}</source>
         <translation>准备 {name} 时磁盘空间不足；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="568"/>
+        <location filename="../../app/settings/pages.py" line="607"/>
         <source>{name} could not be prepared; nothing was added. {error}</source>
         <translation>无法准备 {name}；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="577"/>
+        <location filename="../../app/settings/pages.py" line="616"/>
         <source>Imported {name}. Press OK to use it.</source>
         <translation>已导入 {name}。按“确定”即可使用。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="584"/>
+        <location filename="../../app/settings/pages.py" line="623"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
@@ -1268,27 +1308,27 @@ The result is compared with llama.cpp on the original file and listed only if it
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/settings/dialog.py" line="38"/>
+        <location filename="../../app/settings/dialog.py" line="39"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="47"/>
+        <location filename="../../app/settings/dialog.py" line="48"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="48"/>
+        <location filename="../../app/settings/dialog.py" line="49"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="49"/>
+        <location filename="../../app/settings/dialog.py" line="50"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="50"/>
+        <location filename="../../app/settings/dialog.py" line="51"/>
         <source>Appearance</source>
         <translation>外观</translation>
     </message>

@@ -73,3 +73,36 @@ def test_prompt_longer_than_the_context(starter_path: Path) -> None:
 def test_context_too_large_for_memory_is_a_clear_error(starter_path: Path) -> None:
     with pytest.raises(OutOfMemoryError, match="Not enough memory"):
         Engine().load(starter_path, "llama", LoadOptions(n_ctx=2**24))
+
+
+def test_the_portable_build_computes_the_same_on_every_x86_64_cpu(starter_path: Path) -> None:
+    """The Makefile builds llama.cpp for AVX2 with no runtime kernel choice: no AVX-512 or
+    AMX kernels that a newer CPU would pick, so every AVX2 CPU runs the same code. And ggml
+    gives each output to one thread, summing in a fixed order: the thread count (the CPU's
+    core count by default) does not change a logit either, in prefill or in decode."""
+    import numpy as np
+    from llama_cpp import Llama, llama_print_system_info
+
+    features = llama_print_system_info().decode()
+    assert "AVX2 = 1" in features
+    assert "AVX512" not in features and "AMX" not in features
+    prompt = "The capital of France is Paris. 你好，世界！def f(n): return n"
+
+    def logits(threads: int) -> np.ndarray:
+        llm = Llama(
+            str(starter_path),
+            n_ctx=256,
+            logits_all=True,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+        )
+        tokens = llm.tokenize(prompt.encode("utf-8"))
+        llm.eval(tokens[:-4])
+        for token in tokens[-4:]:  # decode steps too
+            llm.eval([token])
+        scores = np.array(llm.scores[: len(tokens)])
+        llm.close()  # type: ignore[no-untyped-call]
+        return scores
+
+    np.testing.assert_array_equal(logits(1), logits(2))

@@ -27,18 +27,20 @@ def test_starter_on_openvino_computes_what_llama_cpp_computes(
     """The starter is Q4_1, which GenAI's own GGUF model gets wrong (63 % top-1, teacher-forced,
     measured); the rebuilt graph keeps its blocks exactly. GenAI's model is rebuilt here too,
     so the test shows both."""
+    import numpy as np
+
     from engine.convert.verify import (
         PROMPTS,
         compare_logits,
         llama_cpp_logits,
         llama_cpp_tokens,
         openvino_logits,
+        overall,
     )
 
-    def top1(reference: list[object], candidate: list[object]) -> float:
-        agreements = [compare_logits(r, c) for r, c in zip(reference, candidate, strict=True)]  # type: ignore[arg-type]
-        total = sum(a.positions for a in agreements)
-        return sum(a.top1_agreement * a.positions for a in agreements) / total
+    def top1(reference: list[np.ndarray], candidate: list[np.ndarray]) -> float:
+        pairs = zip(reference, candidate, strict=True)
+        return overall([compare_logits(r, c) for r, c in pairs]).top1_agreement
 
     folder = openvino_export.export_gguf(starter_path, openvino_cache)  # cached by the fixture
     tokens = llama_cpp_tokens(starter_path, list(PROMPTS.values()))
@@ -246,3 +248,19 @@ def test_fast_bf16_stays_close_to_exact_f32_where_the_cpu_has_it(
         assert engine.generate([SYSTEM, Message("user", FRANCE)], GREEDY).stats.generated_tokens
     finally:
         engine.unload()
+
+
+def test_exact_logits_do_not_depend_on_the_thread_count(
+    starter_path: Path, openvino_cache: Path
+) -> None:
+    """The CPU's core count sets OpenVINO's default thread count; in the exact plan it does
+    not change a logit (1 and 2 threads, teacher-forced over the verification prompts)."""
+    import numpy as np
+
+    from engine.convert.verify import PROMPTS, openvino_logits, openvino_tokens
+
+    folder = openvino_export.export_gguf(starter_path, openvino_cache)
+    tokens = openvino_tokens(folder, list(PROMPTS.values()))
+    one, two = (openvino_logits(folder, tokens, threads=threads) for threads in (1, 2))
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -55,28 +55,43 @@ EXACT = PrecisionPlan("f32", "f16", 0)
 FAST_CPU = PrecisionPlan("bf16", "f16", 32)
 # Intel GPUs and NPUs compute natively in f16 (all of them: not a per-machine default).
 NATIVE_F16 = PrecisionPlan("f16", "f16", None)
+# OpenVINO's devices that choose among the real ones.
+VIRTUAL_DEVICES = ("AUTO", "MULTI", "HETERO")
 
 
 def plan_for(device: str, choice: str) -> PrecisionPlan:
     """The plan for a compile on `device` ("CPU", "GPU.1", "NPU") for the person's `choice`."""
     if choice not in PRECISIONS:
         raise ValueError(f"Unknown OpenVINO precision {choice!r} (use auto, f32 or bf16).")
-    kind = device.upper().split(".")[0]
-    if kind == "CPU":
+    if _kind(device) == "CPU":
         return FAST_CPU if choice == "bf16" else EXACT
     return EXACT if choice == "f32" else NATIVE_F16
 
 
-def properties_for(core: Any, device: str, plan: PrecisionPlan) -> dict[str, Any]:
-    """The plan's properties that `device` accepts (an NPU plugin rejects unknown keys)."""
-    properties = plan.properties()
-    if device.upper().split(".")[0] == "CPU":
+def properties_for(core: Any, device: str, choice: str) -> dict[str, Any]:
+    """The compile properties for the person's `choice` on `device`: the plan's properties that
+    the device accepts (an NPU plugin rejects unknown keys). AUTO / MULTI / HETERO pick among
+    real devices themselves, so each real device gets its own plan through DEVICE_PROPERTIES
+    (left to itself, AUTO's CPU would compute in its default bf16)."""
+    if _kind(device) in VIRTUAL_DEVICES:
+        return {
+            "DEVICE_PROPERTIES": {
+                real: properties_for(core, real, choice) for real in core.available_devices
+            }
+        }
+    properties = plan_for(device, choice).properties()
+    if _kind(device) == "CPU":
         return properties
     try:
         supported = set(core.get_property(device, "SUPPORTED_PROPERTIES"))
     except RuntimeError:  # the device is missing: the compile itself will say so
         return properties
     return {key: value for key, value in properties.items() if key in supported}
+
+
+def _kind(device: str) -> str:
+    """ "GPU" for "GPU.1", "AUTO" for "AUTO:GPU,CPU"."""
+    return device.upper().split(":")[0].split(".")[0]
 
 
 def cpu_has_bf16(core: Any) -> bool:
@@ -117,11 +132,16 @@ def read_back(compiled: Any) -> AppliedPrecision:
 def applied_precision(core: Any, device: str, properties: dict[str, Any]) -> AppliedPrecision:
     """Compiles a one-MatMul model with `properties` and reads back what the plugin chose.
     LLMPipeline hides its compiled model; the plugin resolves hints per device, not per model,
-    so a probe tells the truth (a bf16 hint on a CPU without bf16 reads back f32)."""
+    so a probe tells the truth (a bf16 hint on a CPU without bf16 reads back f32). For AUTO,
+    the precision of the device the probe ran on."""
     import openvino
     from openvino import opset13 as ops
 
     parameter = ops.parameter([1, 8], openvino.Type.f32)
     weights = ops.constant(np.eye(8, dtype=np.float32))
     probe = openvino.Model([ops.matmul(parameter, weights, False, True)], [parameter])
-    return read_back(core.compile_model(probe, device, properties))
+    compiled = core.compile_model(probe, device, properties)
+    if _kind(device) not in VIRTUAL_DEVICES:
+        return read_back(compiled)
+    real = str(compiled.get_property("EXECUTION_DEVICES")[0]).strip("()")
+    return applied_precision(core, real, properties["DEVICE_PROPERTIES"].get(real, {}))

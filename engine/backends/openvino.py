@@ -17,7 +17,7 @@ from engine.errors import (
     OutOfMemoryError,
 )
 from engine.model_info import ModelInfo
-from engine.precision import AppliedPrecision, applied_precision, plan_for, properties_for
+from engine.precision import AppliedPrecision, applied_precision, properties_for
 from engine.privacy import block_telemetry
 from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
 
@@ -99,10 +99,9 @@ class OpenVinoBackend:
         import openvino
 
         try:
-            plan = plan_for(device, choice)
+            return properties_for(openvino.Core(), device, choice)
         except ValueError as exc:
             raise ModelLoadError(str(exc)) from exc
-        return properties_for(openvino.Core(), device, plan)
 
     @staticmethod
     def _applied(device: str, properties: dict[str, Any]) -> AppliedPrecision:

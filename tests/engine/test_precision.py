@@ -89,7 +89,14 @@ def test_other_devices_get_only_the_properties_they_know() -> None:
             assert (device, name) == ("NPU", "SUPPORTED_PROPERTIES")
             return {"INFERENCE_PRECISION_HINT": "RW", "PERFORMANCE_HINT": "RW"}
 
-    assert properties_for(NpuCore(), "NPU", NATIVE_F16) == {"INFERENCE_PRECISION_HINT": "f16"}
+    assert properties_for(NpuCore(), "NPU", "auto") == {"INFERENCE_PRECISION_HINT": "f16"}
+
+
+def test_auto_gives_each_real_device_its_own_plan(core: Any) -> None:
+    """AUTO picks the device itself; its CPU must still be exact, not the CPU's default."""
+    properties = properties_for(core, "AUTO", "auto")
+    assert properties["DEVICE_PROPERTIES"]["CPU"] == EXACT.properties()
+    assert applied_precision(core, "AUTO", properties) == AppliedPrecision("f32", "f16")
 
 
 def test_type_names_are_openvinos_short_names(core: Any) -> None:

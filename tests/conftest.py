@@ -5,10 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 STARTER = REPO / "resources" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 FRANCE = "What is the capital of France?"
+
+# Fuzzing (Hypothesis) is deterministic here: the same examples on every run and machine, no
+# example database written into the checkout, no per-example deadline on a busy 2-core CI.
+settings.register_profile("minicpm", derandomize=True, database=None, deadline=None)
+settings.load_profile("minicpm")
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,11 @@ import argparse
 import importlib
 import sys
 
+from engine.privacy import block_telemetry
+
+# Before anything can import openvino: OpenVINO's telemetry would phone home (engine.privacy).
+block_telemetry()
+
 # command -> (module with add_arguments/main, help); modules load only when used, so the
 # window opens without importing any CLI or inference code.
 COMMANDS = {
@@ -37,8 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         from app.application import run_app
 
         return run_app()
+    from app.cli.encoding import clean_arguments, tolerant_stdout
+
+    tolerant_stdout()
     selected = argv[0] if argv[0] in COMMANDS else None
-    args = build_parser(selected).parse_args(argv)
+    # Once for every command: text that was not UTF-8 would raise deep inside a tokenizer or
+    # SQLite; as U+FFFD it is just a character.
+    args = clean_arguments(build_parser(selected).parse_args(argv))
     return int(importlib.import_module(COMMANDS[args.command][0]).main(args))
 
 

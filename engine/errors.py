@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class EngineError(Exception):
     """Base of every error the engine raises on purpose."""
@@ -23,6 +25,15 @@ class UnsupportedModelError(EngineError):
     """A valid model this backend cannot run (architecture, tokenizer or tensor type)."""
 
 
+class ChatTemplateError(UnsupportedModelError):
+    """The model's chat template is broken, fails, runs too long, grows too large or reaches
+    outside its sandbox: no backend can run the model with it."""
+
+
+class RenderStopped(EngineError):
+    """`Engine.stop()` (or the caller's stop condition) ended the rendering of a prompt."""
+
+
 class BackendUnavailableError(EngineError):
     """The requested backend's library is missing or failed to import."""
 
@@ -41,3 +52,40 @@ class ContextOverflowError(EngineError):
 
 class GenerationError(EngineError):
     """Generation failed after the model was loaded."""
+
+
+def context_overflow(
+    prompt_tokens: int, context: int, *, at_least: bool = False
+) -> ContextOverflowError:
+    """The error for a prompt of `prompt_tokens` tokens in a `context`-token window.
+
+    `at_least`: the tokenizer stopped counting (OpenVINO's cuts a prompt at a fixed length), so
+    the conversation is longer still. The context in use comes first: a lone number after
+    "conversation" was read as the context size.
+    """
+    size = f"at least {prompt_tokens:,}" if at_least else f"{prompt_tokens:,}"
+    return ContextOverflowError(
+        f"The conversation does not fit the {context:,}-token context the model was loaded "
+        f"with: it is {size} tokens long. Send a shorter message, start a new chat or raise "
+        "the context size."
+    )
+
+
+# A source location ("Exception from src/core.cpp:84:", "Check 'x' failed at src/a.cpp:9:") or
+# a class path ("engine.errors.UnsupportedModelError: ", "RuntimeError: ") before the words.
+_NOT_WORDS = re.compile(
+    r"^(?:Exception from \S+:\d+:|Check '.*' failed at \S+:\d+:"
+    r"|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt):)\s*"
+)
+
+
+def plain_reason(text: str, default: str = "no reason given") -> str:
+    """The sentence in a library's error text or a traceback: its last line that says more than
+    where the error came from, without the source location or class path in front."""
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        while match := _NOT_WORDS.match(line):
+            line = line[match.end() :]
+        if line:
+            return line
+    return default

@@ -42,7 +42,7 @@ MAX_DIMS = 4
 # An array of arrays is legal GGUF; anything deeper is a damaged file, not a real model.
 MAX_ARRAY_DEPTH = 2
 # Arrays longer than this are skipped (bounds-checked) and kept only as a summary; the tokens
-# array is always kept because the app needs token text (BOS / EOS, special tokens).
+# array is always kept, when it holds text, because the app needs it (BOS / EOS, special tokens).
 KEEP_ARRAY_ITEMS = 1024
 # llama.cpp limits it asserts on (llama-hparams.h, llama-model.cpp) rather than reporting.
 MAX_LAYERS = 512
@@ -396,13 +396,18 @@ def _read_array(reader: _Reader, key: str, depth: int) -> object:
         PLAUSIBLE_COUNT,
         f"the metadata array '{key}' claims {length:,} items",
     )
-    keep = length <= KEEP_ARRAY_ITEMS or key in ALWAYS_KEEP_ARRAYS
+    # Only text is kept past the limit: a tokens array of numbers holds no token text, and
+    # decoding one costs eight times its bytes (a crafted 5 GB file: 40 GB).
+    keep = length <= KEEP_ARRAY_ITEMS or (key in ALWAYS_KEEP_ARRAYS and item_type == _STRING)
     if item_size is not None:
         return _read_scalar_array(reader, item_type, length, keep)
     if item_type == _STRING:
         return _read_string_array(reader, key, length, keep)
-    items = tuple(_read_array(reader, key, depth + 1) for _ in range(length))
-    return items if keep else GGUFArraySummary(item_type, length)
+    if not keep:  # walked for the bounds checks only: nothing is held
+        for _ in range(length):
+            _read_array(reader, key, depth + 1)
+        return GGUFArraySummary(item_type, length)
+    return tuple(_read_array(reader, key, depth + 1) for _ in range(length))
 
 
 def _read_scalar_array(reader: _Reader, item_type: int, length: int, keep: bool) -> object:
@@ -538,9 +543,12 @@ def _place_tensors(
             f"{format_size(data_end)}, far more than any model holds."
         )
     if data_end > file_size:
+        have, need = format_size(file_size), format_size(data_end)
+        if have == need:  # rounding would hide the difference: "ends at 98 MB ... need 98 MB"
+            have, need = f"{file_size:,} bytes", f"{data_end:,} bytes"
         raise CorruptModelError(
-            f"The model file {path.name} is truncated: it ends at {format_size(file_size)} "
-            f"but its tensors need {format_size(data_end)}. The download may be incomplete."
+            f"The model file {path.name} is truncated: it ends at {have} "
+            f"but its tensors need {need}. The download may be incomplete."
         )
     _check_overlaps(tensors, path)
     return tensors

@@ -70,8 +70,10 @@ IR_TOKENIZER_FILES = ("openvino_tokenizer.xml", "openvino_detokenizer.xml")
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 # "MiniCPM4.1-8B" -> 4.1, "MiniCPM5-1B" -> 5, "minicpm-4" -> 4; "MiniCPM-2B" is a size, not a
-# version, hence the look-ahead refusing a size suffix.
-_MINICPM_VERSION = re.compile(r"minicpm[-_ ]?v?(\d+(?:\.\d+)?)(?![\d.]*[bm]\b)", re.IGNORECASE)
+# version, hence the look-ahead refusing a size suffix. Possessive quantifiers: giving digits
+# back never helps the look-ahead, and backtracking made a long name (a file's general.name)
+# take quadratic time (40 s for a 100 KB name).
+_MINICPM_VERSION = re.compile(r"minicpm[-_ ]?v?(\d++(?:\.\d++)?+)(?![\d.]*+[bm]\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -477,7 +479,10 @@ def _int_or_none(*values: object) -> int | None:
         if isinstance(value, int):
             return value
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
+            try:
+                return int(value)
+            except ValueError:  # "²" is a digit int() refuses, "--5", 5,000 digits and more
+                continue
     return None
 
 

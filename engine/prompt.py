@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from engine.errors import UnsupportedModelError
+from engine.model_info import ModelInfo
+from engine.template_sandbox import RenderLimits, TemplateSandbox, raise_exception
 from engine.types import Message
 
 # Used when a model ships no template at all; ChatML is what most small instruct models expect.
@@ -34,14 +32,6 @@ KNOWN_END_MARKERS = (
 )
 
 
-class _TemplateRaised(Exception):
-    pass
-
-
-def _raise_exception(message: str) -> None:
-    raise _TemplateRaised(message)
-
-
 def _strftime_now(fmt: str) -> str:
     return datetime.now().strftime(fmt)
 
@@ -50,13 +40,23 @@ def _tojson(value: Any, indent: int | None = None, ensure_ascii: bool = False) -
     return json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    # The same options transformers uses, so templates render as their authors tested them.
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
+# What `check_chat_template` renders: the shape every chat template must take (no system
+# message, which some templates refuse, e.g. Gemma's).
+SAMPLE_CONVERSATION = (
+    Message("user", "What is the capital of France?"),
+    Message("assistant", "Paris."),
+    Message("user", "And of Italy?"),
+)
+
+
+def _environment(limits: RenderLimits) -> TemplateSandbox:
+    # The same options transformers uses, so templates render as their authors tested them;
+    # the sandbox adds limits on time and size, and the caller's stop.
+    env = TemplateSandbox(
+        limits, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
     )
     env.filters["tojson"] = _tojson
-    env.globals["raise_exception"] = _raise_exception
+    env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = _strftime_now
     return env
 
@@ -84,15 +84,15 @@ class ChatTemplate:
         bos_token: str = "",
         eos_token: str = "",
         add_bos_token: bool = False,
+        limits: RenderLimits | None = None,
     ) -> None:
+        """Compiles the template; `ChatTemplateError` when it is not valid or too big."""
         self.source = source or CHATML_TEMPLATE
         self.bos_token = bos_token
         self.eos_token = eos_token
         self.add_bos_token = add_bos_token
-        try:
-            self._template = _environment().from_string(self.source)
-        except TemplateError as exc:
-            raise UnsupportedModelError(f"The model's chat template is not valid: {exc}") from exc
+        self._sandbox = _environment(limits or RenderLimits())
+        self._template = self._sandbox.compile_template(self.source)
 
     @property
     def has_enable_thinking(self) -> bool:
@@ -117,7 +117,11 @@ class ChatTemplate:
         *,
         enable_thinking: bool | None = None,
         add_generation_prompt: bool = True,
+        should_stop: Callable[[], bool] | None = None,
     ) -> RenderedPrompt:
+        """The prompt for `messages`. Raises `RenderStopped` once `should_stop()` is true
+        (polled while the template runs) and `ChatTemplateError` when the template fails,
+        reaches outside its sandbox or exceeds its limits (`RenderLimits`)."""
         thinking = self._effective_thinking(messages, enable_thinking)
         payload = [{"role": m.role, "content": m.content} for m in messages]
         if thinking is not None and not self.has_enable_thinking and self.has_think_commands:
@@ -130,10 +134,9 @@ class ChatTemplate:
         }
         if thinking is not None:
             variables["enable_thinking"] = thinking
-        try:
-            text = self._template.render(**variables)
-        except (TemplateError, _TemplateRaised) as exc:
-            raise UnsupportedModelError(f"The chat template could not render: {exc}") from exc
+        input_chars = sum(len(m["role"]) + len(m["content"]) for m in payload)
+        input_chars += len(self.bos_token) + len(self.eos_token)
+        text = self._sandbox.render_template(self._template, variables, input_chars, should_stop)
         if self.add_bos_token and self.bos_token and not text.startswith(self.bos_token):
             text = self.bos_token + text
         return RenderedPrompt(text, _opens_think_block(text), thinking)
@@ -155,6 +158,24 @@ class ChatTemplate:
                     message["content"] = f"{message['content']} {command}"
                 break
         return payload
+
+
+def check_chat_template(info: ModelInfo, limits: RenderLimits | None = None) -> ChatTemplate:
+    """The model's chat template, rendered once on `SAMPLE_CONVERSATION` to prove it works.
+
+    The one check every way a model comes in goes through (`Engine.load`, importing, finished
+    downloads): `ChatTemplateError` when the template is not valid, fails, runs too long,
+    grows too large or reaches outside its sandbox.
+    """
+    template = ChatTemplate(
+        info.chat_template,
+        bos_token=info.bos_token or "",
+        eos_token=info.eos_token or "",
+        add_bos_token=info.add_bos_token,
+        limits=limits,
+    )
+    template.render(SAMPLE_CONVERSATION)
+    return template
 
 
 def _opens_think_block(prompt: str) -> bool:

@@ -25,7 +25,8 @@ def _held_back(buffer: str, tag: str) -> int:
 
 
 class ReasoningParser:
-    """Incremental: tags may arrive split across any chunk boundary.
+    """Incremental: tags may arrive split across any chunk boundary, and how the text is
+    chunked never changes the result (tests/engine/test_reasoning_fuzz.py).
 
     A think block only opens before the answer has any visible text, so an answer that talks
     about the tag itself is left alone. Templates that open the block in the prompt start the
@@ -56,6 +57,11 @@ class ReasoningParser:
                 self._buffer = self._buffer[len(self._buffer) - keep :]
                 return pieces
             self._emit(self._buffer[:index], pieces)
+            if self._watched_tag() != tag:
+                # The text before the open tag started the answer, so the tag is answer text,
+                # as it would be had the tag arrived in a later chunk.
+                self._buffer = self._buffer[index:]
+                continue
             self._buffer = self._buffer[index + len(tag) :]
             self._switch()
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from engine.backends.base import Backend
 from engine.backends.registry import OPENVINO, choose_backend, create_backend
-from engine.errors import GenerationError, UnsupportedModelError
+from engine.errors import GenerationError, RenderStopped, UnsupportedModelError
 from engine.model_info import ModelInfo, inspect_model, openvino_can_run
-from engine.prompt import ChatTemplate, RenderedPrompt
+from engine.prompt import ChatTemplate, RenderedPrompt, check_chat_template
 from engine.reasoning import ReasoningParser, TextPiece
 from engine.stops import StopMatcher
+from engine.template_sandbox import RenderLimits
 from engine.types import (
     GenerationParams,
     GenerationResult,
@@ -44,10 +45,16 @@ class Engine:
     """Owns one backend with one loaded model.
 
     Call everything from one thread except `stop()`, which any thread may call.
+    `render_limits` bound the chat template's time and sizes (tests shorten or lengthen them).
     """
 
-    def __init__(self, backend_factory: Callable[[str], Backend] = create_backend) -> None:
+    def __init__(
+        self,
+        backend_factory: Callable[[str], Backend] = create_backend,
+        render_limits: RenderLimits | None = None,
+    ) -> None:
         self._backend_factory = backend_factory
+        self._render_limits = render_limits or RenderLimits()
         self._backend: Backend | None = None
         self._template: ChatTemplate | None = None
         self._stop_requested = threading.Event()
@@ -62,12 +69,9 @@ class Engine:
         info = model if isinstance(model, ModelInfo) else inspect_model(Path(model))
         name = choose_backend(info, backend)
         warnings = _openvino_warnings(info) if name == OPENVINO else ()
-        template = ChatTemplate(
-            info.chat_template,
-            bos_token=info.bos_token or "",
-            eos_token=info.eos_token or "",
-            add_bos_token=info.add_bos_token,
-        )
+        # Before the backend reads a byte: a template that fails, hangs or grows without end
+        # refuses the model (ChatTemplateError) in at most its time limit.
+        template = check_chat_template(info, self._render_limits)
         candidate = self._backend_factory(name)
         candidate.load(info, options or LoadOptions())
         self.unload()
@@ -83,10 +87,19 @@ class Engine:
         )
         return self.loaded
 
-    def render(self, messages: Sequence[Message], params: GenerationParams) -> RenderedPrompt:
+    def render(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> RenderedPrompt:
+        """The prompt; `RenderStopped` when `should_stop()` turns true while the template runs
+        (`ChatTemplateError` when it fails or exceeds its limits)."""
         if self._template is None:
             raise GenerationError("No model is loaded.")
-        return self._template.render(messages, enable_thinking=params.enable_thinking)
+        return self._template.render(
+            messages, enable_thinking=params.enable_thinking, should_stop=should_stop
+        )
 
     def count_tokens(self, text: str) -> int:
         if self._backend is None:
@@ -98,22 +111,46 @@ class Engine:
         messages: Sequence[Message],
         params: GenerationParams,
         on_piece: OnPiece | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> GenerationResult:
+        """Renders, then streams the answer. `stop()` ends it, as does `should_stop()` turning
+        true: the caller's own flag, which it may have set before this call began (this clears
+        the engine's). Stopped while the prompt renders, it ends "stopped" with no text."""
         if self._backend is None or self._template is None:
             raise GenerationError("No model is loaded.")
         self._stop_requested.clear()
-        prompt = self.render(messages, params)
+
+        def stopped() -> bool:
+            return self._stop_requested.is_set() or (should_stop is not None and should_stop())
+
+        try:
+            prompt = self.render(messages, params, stopped)
+        except RenderStopped:
+            return self._stopped_before_generating()
         stop_strings = self._template.stop_strings() + params.stop
         stream = _Stream(prompt, stop_strings, params.thinking_budget, on_piece)
 
-        def should_stop() -> bool:
-            return stream.should_stop() or self._stop_requested.is_set()
+        def backend_should_stop() -> bool:
+            return stream.should_stop() or stopped()
 
         backend = self._backend
-        stats = backend.generate(prompt.text, params, stop_strings, stream.on_text, should_stop)
-        if stream.budget_reached and not self._stop_requested.is_set():
-            stats = self._answer_after_budget(stream, params, stop_strings, stats, should_stop)
+        stats = backend.generate(
+            prompt.text, params, stop_strings, stream.on_text, backend_should_stop
+        )
+        if stream.budget_reached and not stopped():
+            stats = self._answer_after_budget(
+                stream, params, stop_strings, stats, backend_should_stop
+            )
         return stream.finish(stats)
+
+    def _stopped_before_generating(self) -> GenerationResult:
+        loaded = self.loaded
+        stats = GenerationStats(
+            backend=loaded.backend if loaded else "",
+            device=loaded.device if loaded else "",
+            finish_reason="stopped",
+        )
+        return GenerationResult(text="", reasoning="", stats=stats)
 
     def _answer_after_budget(
         self,
@@ -145,7 +182,8 @@ class Engine:
         )
 
     def stop(self) -> None:
-        """Thread-safe: the running generation ends after the token being decoded."""
+        """Thread-safe: the running generation ends after the token being decoded, or at
+        once while its prompt is still rendering."""
         self._stop_requested.set()
 
     def unload(self) -> None:

@@ -7,7 +7,8 @@ class StopMatcher:
     """Holds back the tail that could be the start of a stop string.
 
     `feed` returns the text that is safe to show; once a stop string is seen, `stopped`
-    becomes true and everything from it on is dropped.
+    becomes true and everything from it on is dropped. Where the text is cut does not depend
+    on how it was chunked (tests/engine/test_stops_fuzz.py).
     """
 
     def __init__(self, stop_strings: tuple[str, ...]) -> None:
@@ -34,8 +35,15 @@ class StopMatcher:
         return rest
 
     def _first_stop(self) -> int | None:
-        hits = [i for i in (self._pending.find(s) for s in self._stops) if i >= 0]
-        return min(hits) if hits else None
+        """Where the first stop string to be complete begins (of two ending together, the
+        longer). Not the earliest start: a streamed answer stops as soon as any stop string is
+        complete, so "abcd" and "c" must cut "abcd" at "c" however the text was chunked."""
+        first: tuple[int, int] | None = None
+        for stop in self._stops:
+            start = self._pending.find(stop)
+            if start >= 0 and (first is None or (start + len(stop), start) < first):
+                first = (start + len(stop), start)
+        return None if first is None else first[1]
 
     def _partial_tail(self) -> int:
         longest = 0

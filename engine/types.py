@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "stopped", "error"]
+SEED_RANGE = 2**32
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,15 @@ class GenerationParams:
     @property
     def greedy(self) -> bool:
         return self.temperature <= 0.0
+
+    @property
+    def engine_seed(self) -> int:
+        """The seed as both engines take it: an unsigned 32-bit number (OpenVINO refused a
+        negative one or one of 2**64 with a TypeError). Any whole number a person types maps
+        into that range; no seed gives a fresh random one, as the Settings page promises."""
+        if self.seed is None:
+            return random.randrange(SEED_RANGE)
+        return self.seed % SEED_RANGE
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,17 @@ class MessageView:
 
     @property
     def interrupted(self) -> bool:
-        """Left incomplete by a crash (or a failed answer): offer to regenerate it."""
+        """Left incomplete by a crash or a failed answer: offer to regenerate it."""
         return not self.message.complete and not self.streaming
+
+    @property
+    def failure(self) -> str:
+        """Why an incomplete answer failed, in the engine's words; "" when it was cut off by
+        a crash (nothing was recorded then)."""
+        if not self.interrupted or not self.message.stats:
+            return ""
+        error = self.message.stats.get("error")
+        return error if isinstance(error, str) else ""
 
 
 @dataclass
@@ -345,8 +354,9 @@ class ChatController(QObject):
         run = self._runs.pop(request_id, None)
         if run is None:
             return
-        # Left incomplete on purpose: the transcript offers Regenerate for it.
-        self._save(run)
+        # Left incomplete on purpose: the transcript offers Regenerate for it, and says why it
+        # failed (an answer that never started would otherwise read as interrupted).
+        self._save(run, stats={"finish_reason": "error", "error": message})
         self._after_run(run)
         self.error_occurred.emit(message)
 

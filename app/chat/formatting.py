@@ -10,6 +10,26 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication
 
+# A longer message shows only its start. Qt draws nothing in a label some million pixels tall
+# (a 1 MB question was a blank box) and lays all of its text out again on every resize.
+PREVIEW_CHARS = 10_000
+PREVIEW_LINES = 200
+
+
+def preview(text: str, max_chars: int = PREVIEW_CHARS, max_lines: int = PREVIEW_LINES) -> str:
+    """`text` itself when it is short enough to show, else its start: at most `max_chars`
+    characters and `max_lines` lines, cut at a word break when one is near the end."""
+    cut = text[:max_chars]
+    lines = cut.split("\n")
+    if len(lines) > max_lines:
+        return "\n".join(lines[:max_lines]).rstrip()
+    if len(cut) == len(text):
+        return text
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= len(cut) * 3 // 4:
+        cut = cut[:space]
+    return cut.rstrip()
+
 
 def _finish_note(reason: str) -> str:
     # Literal strings in each call, so pyside6-lupdate can extract them.

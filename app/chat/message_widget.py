@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
@@ -19,16 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.chat.controller import MessageView
-from app.chat.formatting import describe_stats, thinking_title
+from app.chat.formatting import describe_stats, preview, thinking_title
 from app.chat.markdown import MarkdownRenderer
 from app.chat.markdown_view import MarkdownView
 
 # A growing answer is re-rendered at most this often (20 times a second).
 RENDER_INTERVAL_MS = 50
 COPIED_FEEDBACK_MS = 1500
+LONG_RUN = re.compile(r"\S{40}")
 # User messages sit on the right, never closer than this to the left edge.
 USER_BUBBLE_INDENT = 120
-BUBBLE_PADDING = 32  # the style's horizontal padding and border, with a little to spare
+# The style's horizontal padding and border (26 px), the 7-8 px more QLabel's word wrap needed
+# in measurements, and a little to spare: any less and every line wraps, doubling the height.
+BUBBLE_PADDING = 40
 
 
 def _small_button(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -158,8 +162,13 @@ class MessageWidget(QFrame):
         self._bubble.setObjectName("userBubble")
         self._bubble.setWordWrap(True)
         self._bubble.setTextFormat(Qt.TextFormat.PlainText)
+        self._bubble.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._bubble.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._bubble.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
+        # Under a long message's bubble: that only its start is shown.
+        self._preview_note = QLabel(self)
+        self._preview_note.setObjectName("previewNote")
+        self._preview_note.setVisible(False)
         self._editor = QPlainTextEdit(self)
         self._editor.setObjectName("messageEditor")
         self._editor.setVisible(False)
@@ -169,6 +178,7 @@ class MessageWidget(QFrame):
             row.addStretch(1)
             row.addWidget(self._bubble)
             layout.addLayout(row)
+            layout.addWidget(self._preview_note, 0, Qt.AlignmentFlag.AlignRight)
             layout.addWidget(self._editor)
             self._thinking.setVisible(False)
             self._answer.setVisible(False)
@@ -182,7 +192,8 @@ class MessageWidget(QFrame):
         self._interrupted.setObjectName("interruptedBanner")
         banner = QHBoxLayout(self._interrupted)
         banner.setContentsMargins(8, 4, 8, 4)
-        self._interrupted_label = QLabel(self.tr("This answer was interrupted before it finished."))
+        self._interrupted_label = QLabel(self._interrupted)
+        self._interrupted_label.setWordWrap(True)
         banner.addWidget(self._interrupted_label, 1)
         self._interrupted_regenerate = QPushButton(self.tr("Regenerate"), self._interrupted)
         self._interrupted_regenerate.clicked.connect(self._on_regenerate_clicked)
@@ -285,7 +296,7 @@ class MessageWidget(QFrame):
             self.tr("You") if self._is_user else (message.model or self.tr("Assistant"))
         )
         if self._is_user:
-            self._bubble.setText(message.content)
+            self._show_question(message.content)
         else:
             if force or self._answer.markdown != message.content:
                 self._render_answer(message.content)
@@ -293,6 +304,14 @@ class MessageWidget(QFrame):
         self._stats.setText("" if view.streaming else describe_stats(message.stats))
         self._stats.setVisible(bool(self._stats.text()))
         self._interrupted.setVisible(not self._is_user and view.interrupted)
+        if view.failure:
+            self._interrupted_label.setText(
+                self.tr("This answer failed: {reason}").format(reason=view.failure)
+            )
+        else:
+            self._interrupted_label.setText(
+                self.tr("This answer was interrupted before it finished.")
+            )
         has_versions = view.versions > 1
         for widget in (self._previous, self._version, self._next):
             widget.setVisible(has_versions)
@@ -304,6 +323,21 @@ class MessageWidget(QFrame):
         self._show_waiting(message.reasoning, message.content)
         self._regenerate.setVisible(not self._is_user and not view.streaming)
         self._regenerate.setEnabled(not view.interrupted)
+
+    def _show_question(self, text: str) -> None:
+        """The person's message as plain text; a long one shows its start (Copy and Edit still
+        take all of it)."""
+        shown = preview(text)
+        cut = shown != text
+        self._preview_note.setVisible(cut)
+        if not cut:
+            self._bubble.setText(text)
+            return
+        # The start may be one long run without spaces, which a label does not wrap: let it
+        # break every 40 characters (a zero-width space; Copy copies the text as it was).
+        self._bubble.setText(LONG_RUN.sub("\\g<0>\u200b", shown) + " …")
+        note = self.tr("Showing the first {shown} of {total} characters. Copy takes them all.")
+        self._preview_note.setText(note.format(shown=f"{len(shown):,}", total=f"{len(text):,}"))
 
     def _show_reasoning(self, reasoning: str, thinking_now: bool) -> None:
         seconds = self._view.message.thinking_s

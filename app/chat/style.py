@@ -34,6 +34,7 @@ QToolButton#thinkingToggle { color: palette(placeholder-text); border: none; fon
     color: palette(text);
 }
 #waitingLabel { color: palette(placeholder-text); font-style: italic; padding: 2px; }
+#previewNote { color: palette(placeholder-text); font-size: 8.5pt; }
 #emptyState { color: palette(placeholder-text); }
 #composer {
     background: palette(base);

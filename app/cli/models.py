@@ -27,12 +27,12 @@ from app.core.model_store import (
     InstalledModel,
     ModelStore,
     ModelStoreError,
+    check_download,
     model_name,
 )
 from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
 from engine.backends.registry import backends_for
 from engine.errors import EngineError
-from engine.model_info import inspect_model
 from resources import bundled_models_dir
 
 DEFAULT_SEARCH_CONTEXT = 8192
@@ -294,11 +294,8 @@ def _choose_file(repo: str, remotes: list[RemoteFile]) -> str | None:
 
 
 def _report_installed(path: Path) -> int:
-    try:
-        info = inspect_model(path)
-    except EngineError as exc:
-        print(f"Downloaded {path}, but it is not a usable model: {exc}", file=sys.stderr)
-        return 1
+    # Checked like an import: a download that is no usable model is deleted (ModelStoreError).
+    info = check_download(path, paths.models_dir())
     name = model_name(path)
     print(f"Installed {name} ({info.format}, {_size(info.size_bytes)}) at {path}")
     print(f'Chat with it: python main.py chat -m {name} "Hello"')

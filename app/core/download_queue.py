@@ -12,8 +12,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.downloads import meta_path, part_path, repo_folder, staging_folder
+from app.core.downloads import (
+    DownloadError,
+    check_relative,
+    meta_path,
+    repo_folder,
+    staging_folder,
+)
 from app.core.files import write_text_atomically
+from app.core.model_store import part_path
 
 QUEUE_FILE = "downloads.json"
 FIRST_RUN_FILE = "first_run.json"
@@ -89,11 +96,12 @@ def partial_files(models_dir: Path, item: QueuedDownload) -> list[Path]:
 
 
 def load_queue(data_dir: Path, models_dir: Path) -> list[QueuedDownload]:
-    """The saved queue, with in-flight items paused; a missing or broken file is empty."""
+    """The saved queue, with in-flight items paused; a missing or broken file is empty, and a
+    row that is not one `save_queue` could have written is left out."""
     try:
         raw = json.loads((data_dir / QUEUE_FILE).read_text(encoding="utf-8"))
         rows = raw["items"] if isinstance(raw, dict) else []
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return []
     names = {f.name for f in fields(QueuedDownload)}
     items = []
@@ -104,11 +112,38 @@ def load_queue(data_dir: Path, models_dir: Path) -> list[QueuedDownload]:
             item = QueuedDownload(**{k: v for k, v in row.items() if k in names and k in _SAVED})
         except TypeError:
             continue  # a hand-edited row without its required fields
-        if not item.id or item.state not in STATES:
+        if not _is_valid(item):
             continue
         item = replace(item, state=_RESTORED_AS.get(item.state, item.state))
         items.append(replace(item, done_bytes=bytes_on_disk(models_dir, item)))
     return items
+
+
+def _is_valid(item: QueuedDownload) -> bool:
+    """Each saved field has the type `save_queue` writes, and the names stay inside the models
+    folder: cancelling an item deletes files under them."""
+    texts = (item.id, item.title, item.repo, item.state, item.error, item.path)
+    if not all(isinstance(t, str) for t in texts) or not item.id or item.state not in STATES:
+        return False
+    size = item.size_bytes
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return False
+    if not isinstance(item.repo_ids, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in item.repo_ids.items()
+    ):
+        return False
+    if item.file is not None and not isinstance(item.file, str):
+        return False
+    try:
+        for repo in (item.repo, *item.repo_ids.values()):
+            repo_folder(Path(), repo)  # refuses anything but owner/name
+        if item.file is not None:
+            check_relative(item.file)
+        for text in (*texts, *item.repo_ids, *item.repo_ids.values(), item.file or ""):
+            text.encode("utf-8")  # a lone surrogate could be neither shown nor saved again
+    except (DownloadError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def save_queue(data_dir: Path, items: list[QueuedDownload]) -> None:
@@ -119,7 +154,7 @@ def save_queue(data_dir: Path, items: list[QueuedDownload]) -> None:
 def first_run_dismissed(data_dir: Path) -> bool:
     try:
         raw = json.loads((data_dir / FIRST_RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(raw, dict) and bool(raw.get("dismissed"))
 

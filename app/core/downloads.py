@@ -27,32 +27,39 @@ Failure policy, per case:
 - 401 / 403 / 404, or a failed listing: the next source at once; raised when none is left.
 - a new source resumes the `.part` only when it describes the same file (size and hash); if the
   hashes disagree the file starts over from byte 0 and a progress note says so.
-- disk full while writing: `DiskFullError`, the `.part` is kept so it resumes once space is freed.
-- hash mismatch: the `.part` is deleted (its bytes are wrong); the next source, else
-  `HashMismatchError`.
+- disk full while writing, closing, fsyncing or recording (every ENOSPC / EDQUOT of a transfer):
+  `DiskFullError`, the `.part` is kept so it resumes once space is freed.
+- hash mismatch: the `.part` and its `.meta` are deleted (its bytes are wrong); the next source,
+  else `HashMismatchError`.
+- a listing that is not what the site's API promises (wrong types, negative sizes, a checksum
+  that is not hex, an unsafe file name): `DownloadError`, the next source; a `.meta` that cannot
+  be read is ignored (the hash check still guards the bytes).
 - offline (`offline=True` or `MINICPM_CHAT_OFFLINE=1`): `OfflineError` before any connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 import httpx2
 from huggingface_hub import HfApi, hf_hub_url
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
 from app.core.model_store import STAGING_DIR, part_path
+from engine.gguf_file import format_size
 
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore"})
 CHUNK_BYTES = 1024 * 1024
@@ -63,6 +70,13 @@ PROGRESS_INTERVAL_S = 0.1
 OFFLINE_ENV = "MINICPM_CHAT_OFFLINE"
 MODELSCOPE_ENDPOINT = "https://www.modelscope.cn"
 API_TIMEOUT_S = 30.0
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_SHA1 = re.compile(r"[0-9a-fA-F]{40}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+DISK_FULL_MESSAGE = (
+    "The disk filled up during the download. The partial file is kept: free some space and run "
+    "the download again to resume."
+)
 
 
 class DownloadError(Exception):
@@ -170,29 +184,38 @@ class HuggingFaceSource:
     def list_files(self, repo_id: str) -> list[RemoteFile]:
         # token=False: never fall back to a token huggingface_hub finds on disk or in env.
         api = HfApi(endpoint=self._endpoint, token=self.token or False)
+        what = f"the repository {repo_id}"
         try:
             info = api.model_info(repo_id, revision=self.revision, files_metadata=True)
+        except HFValidationError as exc:  # before any connection: the id has a bad character
+            raise DownloadError(f"'{repo_id}' is not a valid Hugging Face repository id.") from exc
         except HfHubHTTPError as exc:
             status = exc.response.status_code
-            what = f"the repository {repo_id}"
             raise _http_error(status, what, self._host(), self._auth(status)) from exc
-        except httpx2.TransportError as exc:
+        except (httpx2.TransportError, httpx2.InvalidURL) as exc:
             raise DownloadError(f"Cannot reach {self._host()}: {exc}") from exc
-        return [self._remote(repo_id, s) for s in info.siblings or [] if s.rfilename]
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # huggingface_hub builds its ModelInfo from whatever JSON came back.
+            raise _unexpected_listing(self._host(), what) from exc
+        try:
+            return [self._remote(repo_id, s) for s in info.siblings or [] if s.rfilename]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise _unexpected_listing(self._host(), what) from exc
 
     def url_for(self, repo_id: str, path: str) -> tuple[str, dict[str, str]]:
         url = hf_hub_url(repo_id, path, revision=self.revision, endpoint=self._endpoint)
         return url, _bearer(self.token)
 
     def _remote(self, repo_id: str, sibling: Any) -> RemoteFile:
-        _check_relative(sibling.rfilename)
+        """One listed file; ValueError / TypeError when the listing says something impossible."""
+        path = _listed_path(sibling.rfilename)
         lfs = sibling.lfs
         return RemoteFile(
-            path=sibling.rfilename,
-            size=int(lfs.size if lfs else sibling.size or 0),
-            sha256=lfs.sha256 if lfs else None,
-            git_sha1=None if lfs else sibling.blob_id,
-            url=self.url_for(repo_id, sibling.rfilename)[0],
+            path=path,
+            size=_listed_size(lfs.size if lfs else sibling.size or 0),
+            sha256=_listed_digest(lfs.sha256, _SHA256) if lfs else None,
+            git_sha1=None if lfs else _listed_digest(sibling.blob_id, _SHA1),
+            url=self.url_for(repo_id, path)[0],
             source=self.name,
         )
 
@@ -248,31 +271,46 @@ class ModelScopeSource:
         try:
             with httpx2.Client(timeout=timeout, follow_redirects=True) as client:
                 response = client.get(url, params=params, headers=self._headers())
-        except httpx2.TransportError as exc:
+        except (httpx2.TransportError, httpx2.InvalidURL) as exc:
             raise DownloadError(f"Cannot reach {self._endpoint}: {exc}") from exc
         what = f"the repository {repo_id}"
         if response.status_code != 200:
             raise _http_error(response.status_code, what, self._endpoint, self._auth())
         try:
             body = response.json()
-            files = body["Data"]["Files"] if body.get("Code", 200) == 200 else None
-        except (ValueError, KeyError, TypeError, AttributeError):
+        # Not JSON, absurdly nested JSON, or a body compressed in a way that cannot be undone.
+        except (ValueError, RecursionError, httpx2.DecodingError) as exc:
+            raise _unexpected_listing(self._endpoint, what) from exc
+        return self.parse_listing(repo_id, body)
+
+    def parse_listing(self, repo_id: str, body: object) -> list[RemoteFile]:
+        """The files of a listing's JSON body; `DownloadError` for anything but the documented
+        shape (any other value, of any type, is refused rather than guessed at)."""
+        what = f"the repository {repo_id}"
+        try:
+            code = body.get("Code", 200) if isinstance(body, dict) else None
+            files = body["Data"]["Files"] if code == 200 else None  # type: ignore[index]
+        except (KeyError, TypeError):
             files = None
         if not isinstance(files, list):
-            raise DownloadError(f"{self._endpoint} sent an unexpected file list for {what}.")
-        return [self._remote(repo_id, f) for f in files if f.get("Type", "blob") == "blob"]
+            raise _unexpected_listing(self._endpoint, what)
+        try:
+            return [self._remote(repo_id, f) for f in files if f.get("Type", "blob") == "blob"]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise _unexpected_listing(self._endpoint, what) from exc
 
     def url_for(self, repo_id: str, path: str) -> tuple[str, dict[str, str]]:
         query = f"Revision={quote(self.revision, safe='')}&FilePath={quote(path, safe='')}"
         return f"{self._endpoint}/api/v1/models/{quote(repo_id)}/repo?{query}", self._headers()
 
     def _remote(self, repo_id: str, entry: dict[str, Any]) -> RemoteFile:
-        path = str(entry.get("Path") or entry.get("Name") or "")
-        _check_relative(path)
+        """One listed file; ValueError / TypeError when the listing says something impossible."""
+        path = _listed_path(entry.get("Path") or entry.get("Name") or "")
+        sha256 = _listed_digest(entry.get("Sha256") or None, _SHA256)
         return RemoteFile(
             path=path,
-            size=int(entry.get("Size") or 0),
-            sha256=str(entry["Sha256"]).lower() if entry.get("Sha256") else None,
+            size=_listed_size(entry.get("Size") or 0),
+            sha256=sha256.lower() if sha256 else None,
             git_sha1=None,
             url=self.url_for(repo_id, path)[0],
             source=self.name,
@@ -476,6 +514,17 @@ class Downloader:
         failover: _Failover,
         on_cancel: list[Path],
     ) -> None:
+        with _disk_full_as_error():
+            self._fetch_verified_once(first, target, job, failover, on_cancel)
+
+    def _fetch_verified_once(
+        self,
+        first: RemoteFile,
+        target: Path,
+        job: _Job,
+        failover: _Failover,
+        on_cancel: list[Path],
+    ) -> None:
         part = part_path(target)
         part.parent.mkdir(parents=True, exist_ok=True)
         job.current = first.path
@@ -587,6 +636,12 @@ class Downloader:
             raise _Retryable(f"no data for {self.stall_timeout_s:g} s") from exc
         except httpx2.TransportError as exc:
             raise _Retryable(f"connection lost: {exc}") from exc
+        except (
+            httpx2.InvalidURL,
+            httpx2.DecodingError,
+        ) as exc:  # an address or a body no retry mends
+            where = remote.source or "the server"
+            raise DownloadError(f"Cannot download {remote.path} from {where}: {exc}") from exc
 
     def _stream(self, chunks: Iterable[bytes], fh: IO[bytes], job: _Job) -> None:
         for chunk in chunks:
@@ -600,9 +655,12 @@ class Downloader:
         needed = job.total - job.done
         free = shutil.disk_usage(self.models_dir).free
         if needed + DISK_RESERVE_BYTES > free:
+            short = needed + DISK_RESERVE_BYTES - free
             raise DiskFullError(
                 f"Not enough disk space in {self.models_dir}: the download needs "
-                f"{needed / 1e9:.2f} GB more and {free / 1e9:.2f} GB is free."
+                f"{format_size(needed)} more and {format_size(free)} is free, and the app keeps "
+                f"{format_size(DISK_RESERVE_BYTES)} free for your chats and settings. Free at "
+                f"least {format_size(short)} and try again."
             )
 
 
@@ -740,13 +798,34 @@ class _Held:
 
 
 def _read_meta(part: Path) -> _Held | None:
+    """What the `.meta` beside `part` records, or None when there is no record or it is not
+    one this app wrote (damaged, edited, truncated by a crash): then the size check and the
+    hash check decide, as for a `.part` from before records existed."""
     try:
-        raw = json.loads(meta_path(part).read_text(encoding="utf-8"))
-        return _Held(
-            int(raw["size"]), raw.get("sha256"), raw.get("git_sha1"), raw.get("source", "")
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no record (a `.part` from before records existed): trust the size check
+        raw = json.loads(meta_path(part).read_bytes())
+    except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8 or not JSON
+        return None
+    return _parse_meta(raw)
+
+
+def _parse_meta(raw: object) -> _Held | None:
+    """A `.meta` record's JSON value; None unless every field has the type `_write_meta` gives
+    it (a size that is a non-negative integer, hex digests or null, a source name)."""
+    if not isinstance(raw, dict):
+        return None
+    size, sha256, git_sha1 = raw.get("size"), raw.get("sha256"), raw.get("git_sha1")
+    source = raw.get("source", "")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return None
+    if not (_digest_or_none(sha256, _SHA256) and _digest_or_none(git_sha1, _SHA1)):
+        return None
+    if not isinstance(source, str):
+        return None
+    return _Held(size, sha256, git_sha1, source)
+
+
+def _digest_or_none(value: object, pattern: re.Pattern[str]) -> bool:
+    return value is None or (isinstance(value, str) and pattern.fullmatch(value) is not None)
 
 
 def _write_meta(part: Path, remote: RemoteFile) -> None:
@@ -804,14 +883,22 @@ def _already(remote: RemoteFile, target: Path) -> int:
 
 
 def _write_chunk(fh: IO[bytes], chunk: bytes) -> None:
-    try:
+    with _disk_full_as_error():
         fh.write(chunk)
+
+
+@contextlib.contextmanager
+def _disk_full_as_error() -> Iterator[None]:
+    """ENOSPC / EDQUOT from anything inside become `DiskFullError`. Not only the write: closing
+    the file flushes its buffer and fails the same way (that second OSError used to replace the
+    first one's message), and so can fsync and the `.meta` write."""
+    try:
+        yield
+    except DiskFullError:
+        raise
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFullError(
-                "The disk filled up during the download. The partial file is kept: free "
-                "some space and run the download again to resume."
-            ) from exc
+            raise DiskFullError(DISK_FULL_MESSAGE) from exc
         raise
 
 
@@ -829,6 +916,7 @@ def _verify(remote: RemoteFile, part: Path) -> None:
             digest.update(block)
     if digest.hexdigest() != expected:
         part.unlink()
+        meta_path(part).unlink(missing_ok=True)  # it describes bytes that are gone
         raise HashMismatchError(
             f"{remote.path} is corrupt: its checksum does not match the Hub's "
             f"({digest.hexdigest()[:12]}… instead of {expected[:12]}…). "
@@ -868,11 +956,55 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _check_relative(path: str) -> None:
-    # A file list comes from a server (maybe a mirror): never let it write outside the folder.
+def check_relative(path: str) -> None:
+    """`DownloadError` unless `path` names a file inside the folder it is joined to.
+
+    A file list comes from a server (maybe a mirror), a queue file from disk: never let either
+    write outside the folder, nor name a file no file system can hold (a NUL, a lone surrogate).
+    """
     parts = path.replace("\\", "/").split("/")
-    if path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    unsafe = (
+        path.startswith("/")
+        or any(p in ("", ".", "..") for p in parts)
+        or bool(PureWindowsPath(path).drive)  # "C:x" would leave the folder on Windows
+        or "\0" in path
+        or _SURROGATE.search(path) is not None
+    )
+    if unsafe:
         raise DownloadError(f"The repository lists an unsafe file name: {path!r}.")
+
+
+def _listed_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a file name must be text, not {type(value).__name__}")
+    check_relative(value)
+    return value
+
+
+def _listed_size(value: object) -> int:
+    # An integer, a float that is one (1e3) or a string of digits; never a bool or NaN.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)  # ValueError past 4300 digits
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"a size must be a number, not {type(value).__name__}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"a size must be a whole number of bytes, not {value!r}")
+    size = int(value)
+    if size < 0:
+        raise ValueError(f"a size cannot be negative ({size})")
+    return size
+
+
+def _listed_digest(value: object, pattern: re.Pattern[str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"{value!r} is not a checksum")
+    return value
+
+
+def _unexpected_listing(host: str, what: str) -> DownloadError:
+    return DownloadError(f"{host} sent an unexpected file list for {what}.")
 
 
 def _split_repo(repo_id: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ VERSION = 1
 ROLES = ("system", "user", "assistant")
 _ROLE_HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant"}
 _REQUIRED = object()
+# An export nests five levels (file, chat list, chat, message list, message) and stats a few
+# more. Far deeper input is refused before parsing: Python's JSON parser recurses per level.
+MAX_DEPTH = 64
+# A JSON string (its escapes included) or one bracket: brackets inside strings do not nest.
+_JSON_NESTING = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|[\[\]{}]')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class HistoryFormatError(ValueError):
@@ -166,16 +173,40 @@ def _get(raw: dict[str, Any], key: str, kind: type, where: str, default: Any = _
     # bool is an int in Python, but `true` is never a valid id.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise HistoryFormatError(f"{where}: '{key}' must be of type {kind.__name__}")
+    if kind in (str, dict):
+        _check_unicode(value, f"{where}: '{key}'")
     return value
+
+
+def _check_unicode(value: object, where: str) -> None:
+    """Refuses a lone surrogate (a JSON escape like \\ud800 without its pair) in any string,
+    also inside stats: SQLite cannot store one and no export could write it back."""
+    pending = [value]
+    while pending:  # not recursive: stats are nested as deep as the file says
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            raise HistoryFormatError(
+                f"{where} is not valid Unicode text (it holds a lone surrogate, a broken "
+                "\\uXXXX escape)"
+            )
 
 
 def _number(raw: dict[str, Any], key: str, where: str, default: float | None) -> Any:
     value = raw.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:
+        number = float(value) if isinstance(value, int | float) else math.nan
+    except OverflowError:  # an integer with hundreds of digits
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
         raise HistoryFormatError(f"{where}: '{key}' must be a number")
-    return float(value)
+    return number
 
 
 def _parents_first(messages: list[ImportedMessage], where: str) -> tuple[ImportedMessage, ...]:
@@ -238,8 +269,35 @@ def read_history_file(path: Path) -> Any:
     """The parsed JSON of an export file; HistoryFormatError if it is not UTF-8 JSON, OSError if
     it cannot be read. Read before the database is touched, so a bad file changes nothing."""
     try:
-        return json.loads(path.expanduser().read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark, as Windows editors write, is not part of the JSON.
+        text = path.expanduser().read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise HistoryFormatError(f"{path} is not a UTF-8 text file") from exc
-    except json.JSONDecodeError as exc:
-        raise HistoryFormatError(f"{path} is not valid JSON ({exc})") from exc
+    return _parse_json(text, str(path))
+
+
+def _parse_json(text: str, name: str) -> Any:
+    """`text` as JSON, or HistoryFormatError naming `name`: never Python's own parse errors."""
+    if _nesting_depth(text) > MAX_DEPTH:
+        raise HistoryFormatError(
+            f"{name} nests lists or objects more than {MAX_DEPTH} levels deep; "
+            "a chat history export never does"
+        )
+    try:
+        return json.loads(text)
+    # ValueError: JSONDecodeError, and also an integer of more than 4300 digits.
+    except (ValueError, RecursionError) as exc:
+        raise HistoryFormatError(f"{name} is not valid JSON ({exc})") from exc
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest [ / { nesting outside strings, in one pass that does not recurse."""
+    depth = deepest = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth -= 1
+    return deepest

@@ -23,6 +23,7 @@ from typing import Any
 import psutil
 
 from app.core.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
+from engine.privacy import block_telemetry
 
 CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
 # Either gives OpenVINO's CPU plugin bf16 arithmetic (its OPTIMIZATION_CAPABILITIES has BF16).
@@ -141,6 +142,7 @@ def probe_hardware(*, accelerators: bool = False) -> Hardware:
 def probe_openvino_devices() -> tuple[OpenVinoDevice, ...]:
     """OpenVINO's devices with their full names. Heavy (imports openvino): not on the GUI
     thread. Never raises: a broken runtime means no devices."""
+    block_telemetry()  # importing openvino would phone home otherwise (engine.privacy)
     try:
         import openvino
 

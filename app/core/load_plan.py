@@ -21,6 +21,7 @@ from app.core.paths import data_dir
 from app.core.settings import Settings
 from engine.errors import (
     BackendUnavailableError,
+    ChatTemplateError,
     CorruptModelError,
     EngineError,
     ModelNotFoundError,
@@ -37,7 +38,8 @@ OPENVINO = "openvino"
 MIN_CONTEXT = 2048
 ALL_LAYERS = -1  # llama.cpp: offload every layer
 # Failures that no other device, context or backend can fix: the file itself is the problem.
-_MODEL_ERRORS = (CorruptModelError, ModelNotFoundError, NotAModelError)
+# (A chat template that hangs would otherwise be waited for once per backend.)
+_MODEL_ERRORS = (CorruptModelError, ModelNotFoundError, NotAModelError, ChatTemplateError)
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.errors import EngineError, ModelNotFoundError
 from engine.model_info import ModelInfo, inspect_model
+from engine.prompt import check_chat_template
 
 IR_MARKER = "openvino_model.xml"
 STARTER_NAME = "SmolLM2-135M-Instruct.Q4_1"
@@ -145,11 +146,12 @@ def import_target(source: Path, models_dir: Path) -> Path:
 def import_model(source: Path, models_dir: Path) -> tuple[Path, ModelInfo]:
     """Validates, then copies a model into `models_dir/imported`; returns where and what it is.
 
-    Raises `EngineError` (from `inspect_model`) for a broken or unknown file, before anything is
-    copied, and `ModelStoreError` when a model of that name was imported already.
+    Raises `EngineError` (from `usable_model`) for a broken or unknown file, or a chat template
+    that fails, hangs or reaches outside its sandbox, before anything is copied, and
+    `ModelStoreError` when a model of that name was imported already.
     """
     source = _import_source(source)
-    info = inspect_model(source)  # refuses broken files before anything is copied
+    info = usable_model(source)  # refuses broken files before anything is copied
     target = import_target(source, models_dir)
     if target.exists():
         raise ModelStoreError(f"{target} already exists; remove it first.")
@@ -159,6 +161,34 @@ def import_model(source: Path, models_dir: Path) -> tuple[Path, ModelInfo]:
     else:
         _copy_file(source, target)
     return target, info
+
+
+def usable_model(path: Path) -> ModelInfo:
+    """What an import or a finished download must pass: the file is a valid model, and its chat
+    template renders a sample conversation within its limits (`check_chat_template`, the same
+    check loading it does). Raises `EngineError` saying why not."""
+    info = inspect_model(path)
+    check_chat_template(info)
+    return info
+
+
+def check_download(path: Path, models_dir: Path) -> ModelInfo:
+    """A finished download passes the same check as an import, or is deleted.
+
+    The checksum only proves the bytes are the ones the site serves; a file can match it and
+    still be no model this app can run (not a GGUF, a damaged header, a chat template that
+    fails or hangs). Such a download is removed, with the folders it leaves empty, so it is
+    never listed as unusable, and `ModelStoreError` says why.
+    """
+    try:
+        return usable_model(path)
+    except EngineError as exc:
+        if path.exists():
+            remove_model(InstalledModel(model_name(path), path, bundled=False), models_dir)
+        raise ModelStoreError(
+            f"{path.name} was downloaded and matches the source's checksum, but it is not a "
+            f"usable model, so it was deleted: {exc}"
+        ) from exc
 
 
 def remove_model(model: InstalledModel, models_dir: Path) -> None:

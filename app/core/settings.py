@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import typing
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -83,9 +85,28 @@ class Settings:
 
 _UPGRADES: dict[int, Any] = {}  # version -> function(dict) -> dict, for the next schema change
 
+# Numbers a settings file may hold. Outside them the app cannot use the value (a negative
+# context, a seed OpenVINO refuses), so the default is used instead. The settings pages' ranges
+# lie within these, except the seed field, which takes any whole number.
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "context_length": (1, 1 << 24),
+    "cpu_threads": (0, 4096),
+    "gpu_layers": (-1, 1 << 16),  # -1: every layer, as llama.cpp counts them
+    "temperature": (0.0, 100.0),
+    "top_p": (0.0, 1.0),
+    "top_k": (0, (1 << 31) - 1),
+    "repetition_penalty": (0.01, 100.0),
+    "max_new_tokens": (1, 1 << 24),
+    "seed": (0, (1 << 32) - 1),  # llama.cpp's seed is a uint32
+    "thinking_budget": (0, 1 << 24),
+}
+_TYPES = typing.get_type_hints(Settings)
+
 
 def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
-    version = int(raw.get("version", 1))
+    version = raw.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        version = 1  # a hand edit: read it as the oldest schema, whose keys are all still known
     while version < SCHEMA_VERSION:
         raw = _UPGRADES[version](raw)
         version += 1
@@ -98,25 +119,32 @@ def load_settings(path: Path) -> Settings:
     locks anyone out of the app."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # deeply nested JSON overflows the parser
         return Settings()
     if not isinstance(raw, dict):
         return Settings()
     raw = _upgrade(raw)
-    defaults = Settings()
     values: dict[str, Any] = {}
     for f in fields(Settings):
-        if f.name in raw and _same_kind(raw[f.name], getattr(defaults, f.name)):
-            values[f.name] = raw[f.name]
-    return replace(defaults, **values)
+        if f.name in raw and _usable(f.name, raw[f.name]):
+            values[f.name] = float(raw[f.name]) if _TYPES[f.name] is float else raw[f.name]
+    return replace(Settings(), **values)
 
 
-def _same_kind(value: Any, default: Any) -> bool:
-    if default is None or value is None:
-        return True
-    if isinstance(default, float):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return type(value) is type(default)
+def _usable(name: str, value: Any) -> bool:
+    kinds = typing.get_args(_TYPES[name]) or (_TYPES[name],)
+    # type(), not isinstance(): true is not a number; an int is fine where a float is due.
+    if type(value) not in kinds and not (float in kinds and type(value) is int):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")  # JSON can spell lone surrogates, which no model can read
+        except UnicodeEncodeError:
+            return False
+    low, high = _BOUNDS.get(name, (-math.inf, math.inf))
+    return value is None or isinstance(value, str | bool) or low <= value <= high
 
 
 def save_settings(settings: Settings, path: Path) -> None:

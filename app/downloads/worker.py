@@ -19,6 +19,7 @@ from app.core.downloads import (
     DownloadError,
     Progress,
 )
+from app.core.model_store import ModelStoreError, check_download
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class DownloadJob:
 class DownloadWorker(QObject):
     """Signals:
     progressed(str item_id, Progress)
-    finished(str item_id, str path)       # verified and renamed into the models folder
+    finished(str item_id, str path)       # verified, renamed into the models folder, usable
     stopped(str item_id, bool kept_partial)  # paused (True) or cancelled (False)
     failed(str item_id, str message)      # the message is meant for the user
     """
@@ -61,9 +62,11 @@ class DownloadWorker(QObject):
                 path = downloader.download_file(
                     job.repo, job.file, repo_ids=repo_ids, on_progress=report, control=job.control
                 )
+            # As `models pull` does: a download that is no usable model is deleted, not listed.
+            check_download(path, downloader.models_dir)
         except DownloadCancelled as exc:
             self.stopped.emit(job.item_id, exc.kept_partial)
-        except DownloadError as exc:
+        except (DownloadError, ModelStoreError) as exc:
             self.failed.emit(job.item_id, str(exc))
         except OSError as exc:
             self.failed.emit(job.item_id, f"{exc.strerror or exc} ({exc.filename or ''})")

@@ -202,16 +202,13 @@ class EngineWorker(QObject):
             self.text_generated.emit(request_id, channel, text)
 
         coalescer = TextCoalescer(emit_text, self._flush_interval_s)
-
-        def on_piece(piece: TextPiece) -> None:
-            # `Engine.generate` clears its stop flag when it starts; a stop that raced with that
-            # is repeated here so it is never lost.
-            if self._running_stop.is_set():
-                self._engine.stop()
-            coalescer.add(piece)
-
         try:
-            result = self._engine.generate(messages, params, on_piece)
+            # `Engine.generate` clears its own stop flag when it starts; this one, set by
+            # `stop()` from any thread since `_running_id` was set, reaches the template's
+            # render and the backend all the same.
+            result = self._engine.generate(
+                messages, params, coalescer.add, should_stop=self._running_stop.is_set
+            )
         except EngineError as exc:
             coalescer.flush()
             self.generation_failed.emit(request_id, str(exc))

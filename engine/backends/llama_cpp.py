@@ -10,10 +10,10 @@ from typing import Any
 from engine.backends.base import OnText, ShouldStop
 from engine.errors import (
     BackendUnavailableError,
-    ContextOverflowError,
     GenerationError,
     ModelLoadError,
     OutOfMemoryError,
+    context_overflow,
 )
 from engine.model_info import ModelInfo
 from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
@@ -87,14 +87,11 @@ class LlamaCppBackend:
         tokens = self._tokenize(prompt)
         room = self.context_length - len(tokens)
         if room <= 0:
-            raise ContextOverflowError(
-                f"The conversation ({len(tokens)} tokens) does not fit the context window "
-                f"({self.context_length} tokens). Start a new chat or raise the context size."
-            )
+            raise context_overflow(len(tokens), self.context_length)
         cached = self._reusable_prefix(tokens)
         budget = min(params.max_new_tokens, room)
         if params.seed is not None:
-            self._llm.set_seed(params.seed)
+            self._llm.set_seed(params.engine_seed)
         try:
             return self._decode(tokens, cached, budget, params, on_text, should_stop)
         except (ValueError, RuntimeError) as exc:

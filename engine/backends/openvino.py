@@ -11,10 +11,11 @@ from engine.backends.base import OnText, ShouldStop
 from engine.backends.openvino_export import export_gguf
 from engine.errors import (
     BackendUnavailableError,
-    ContextOverflowError,
     GenerationError,
     ModelLoadError,
     OutOfMemoryError,
+    context_overflow,
+    plain_reason,
 )
 from engine.model_info import ModelInfo
 from engine.precision import AppliedPrecision, applied_precision, properties_for
@@ -29,6 +30,10 @@ KV_CACHE_GB = 1
 # a MiniCPM GGUF's "</s>" is one of them although its EOS is "<|im_end|>".
 EXTRA_END_TOKENS = ("</s>",)
 NOT_LOADED = AppliedPrecision("", "")
+# Appended to a prompt to see whether the tokenizer cut it: four separate words, so more tokens
+# in any vocabulary (at most the first merges into the prompt's end) unless the tokenizer
+# stopped at the fixed length in its IR.
+CUT_PROBE = " 0 1 2 3"
 
 
 def import_openvino_genai() -> Any:
@@ -133,11 +138,13 @@ class OpenVinoBackend:
         encoded = self._tokenizer.encode(prompt, add_special_tokens=False)
         tokens = [int(t) for t in encoded.input_ids.data[0]]
         room = self._n_ctx - len(tokens)
-        if room <= 0:
-            raise ContextOverflowError(
-                f"The conversation ({len(tokens)} tokens) does not fit the context window "
-                f"({self._n_ctx} tokens). Start a new chat or raise the context size."
-            )
+        # The tokenizer silently keeps only the first tokens up to a length fixed in its IR
+        # (the GGUF's context length), so a cut prompt is longer than it looks; it never runs.
+        # Where that length is below the context, it is the real limit.
+        cut = self._is_cut(prompt, len(tokens))
+        if room <= 0 or cut:
+            limit = min(self._n_ctx, len(tokens)) if cut else self._n_ctx
+            raise context_overflow(len(tokens), limit, at_least=cut)
         config = self._config(genai, params, stop_strings, min(params.max_new_tokens, room))
         # OpenVINO's detokenizer hides control tokens, so an end marker emitted as one token
         # never reaches the stop strings; stop on its id instead, as llama.cpp does.
@@ -157,7 +164,9 @@ class OpenVinoBackend:
         try:
             result = self._pipe.generate(encoded, config, streamer)
         except RuntimeError as exc:
-            raise GenerationError(f"OpenVINO failed while generating: {exc}") from exc
+            raise GenerationError(
+                f"OpenVINO failed while generating: {plain_reason(str(exc))}"
+            ) from exc
         end = time.perf_counter()
         output = [int(t) for t in result.tokens[0]]
         if not stopped and output and output[-1] in config.stop_token_ids:
@@ -170,6 +179,9 @@ class OpenVinoBackend:
         return self._stats(
             result.perf_metrics, len(tokens), cached, len(output), end - start, finish
         )
+
+    def _is_cut(self, prompt: str, length: int) -> bool:
+        return len(self._encode(prompt + CUT_PROBE)) <= length
 
     def _end_token_ids(self, stop_strings: tuple[str, ...]) -> set[int]:
         """Ids of the stop strings (and llama.cpp's extra end tokens) that are one token."""
@@ -192,7 +204,7 @@ class OpenVinoBackend:
             config.temperature = params.temperature
             config.top_p = params.top_p
             config.top_k = params.top_k if params.top_k > 0 else 2**31 - 1
-            config.rng_seed = params.seed if params.seed is not None else 0
+            config.rng_seed = params.engine_seed
         config.repetition_penalty = params.repetition_penalty
         if stop_strings:
             config.stop_strings = set(stop_strings)
@@ -243,9 +255,5 @@ def _load_error(exc: RuntimeError, device: str) -> ModelLoadError:
     if "memory" in lowered or "bad_alloc" in lowered:
         return OutOfMemoryError(f"Not enough memory to load this model on {device}.")
     if "device" in lowered and device != "CPU":
-        return ModelLoadError(f"OpenVINO cannot use the {device} device here: {_first_line(text)}")
-    return ModelLoadError(f"OpenVINO could not load the model: {_first_line(text)}")
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "no reason given"
+        return ModelLoadError(f"OpenVINO cannot use the {device} device here: {plain_reason(text)}")
+    return ModelLoadError(f"OpenVINO could not load the model: {plain_reason(text)}")

@@ -12,14 +12,23 @@ model keeps every block exactly. The reader's tokenizer and detokenizer are kept
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
-from engine.child import child_env, last_line
-from engine.errors import CorruptModelError, ModelLoadError, UnsupportedModelError
+from engine import errors
+from engine.child import child_env
+from engine.errors import (
+    CorruptModelError,
+    EngineError,
+    ModelLoadError,
+    UnsupportedModelError,
+    plain_reason,
+)
 from engine.gguf_file import read_gguf
 from engine.model_info import openvino_builds_tokenizer, openvino_rebuilds
 
@@ -34,6 +43,9 @@ IR_FILES = (
 EXPORT_TIMEOUT_S = 1800
 # Part of the cache key: IR folders written by an earlier way of exporting are rebuilt.
 EXPORT_VERSION = "rebuilt-graph-1"
+# Starts the child's last stderr line when it failed on purpose: then JSON with the error's
+# class name and its message, so the parent raises the same error with the same words.
+FAILURE_MARK = "minicpm-export-failed: "
 
 
 def cache_key(gguf: Path) -> str:
@@ -99,8 +111,45 @@ def _run_child(work: Path) -> None:
             "Try the llama.cpp backend, or download the model again."
         )
     if done.returncode != 0:
-        detail = last_line(done.stderr)
-        raise UnsupportedModelError(f"OpenVINO cannot read this GGUF file: {detail}")
+        raise _child_error(done.stderr)
+
+
+def _child_error(stderr: str) -> EngineError:
+    """The child's failure in words: an engine error comes back as itself (its message is
+    already written for people); anything else as the reason in the library's text, without
+    the class path or source location a traceback puts in front of it."""
+    report = _failure_report(stderr)
+    if report is None:
+        return UnsupportedModelError(f"OpenVINO cannot read this GGUF file: {plain_reason(stderr)}")
+    name, message = report
+    kind = getattr(errors, name, None)
+    if isinstance(kind, type) and issubclass(kind, EngineError) and message:
+        return kind(message)
+    return UnsupportedModelError(f"OpenVINO cannot read this GGUF file: {plain_reason(message)}")
+
+
+def _failure_report(stderr: str) -> tuple[str, str] | None:
+    """(error class name, message) from the child's FAILURE_MARK line, if it wrote one."""
+    marked = [line for line in stderr.splitlines() if line.startswith(FAILURE_MARK)]
+    if not marked:
+        return None
+    try:
+        report = json.loads(marked[-1].removeprefix(FAILURE_MARK))
+        return str(report["error"]), str(report["message"]).strip()
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _child(work: Path) -> int:
+    try:
+        return _child_main(work)
+    except Exception as exc:
+        traceback.print_exc()
+        # The nearest engine.errors class, so the parent can raise the same kind of error.
+        kinds = [c.__name__ for c in type(exc).__mro__ if c.__module__ == errors.__name__]
+        report = {"error": kinds[0] if kinds else type(exc).__name__, "message": str(exc)}
+        print(FAILURE_MARK + json.dumps(report), file=sys.stderr)
+        return 1
 
 
 def _child_main(work: Path) -> int:
@@ -144,4 +193,4 @@ def _rebuild(gguf: Path, folder: Path, own_tokenizer: bool) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_child_main(Path(sys.argv[1])))
+    raise SystemExit(_child(Path(sys.argv[1])))

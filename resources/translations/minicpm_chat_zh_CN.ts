@@ -791,149 +791,159 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="152"/>
+        <location filename="../../app/chat/message_widget.py" line="156"/>
         <source>Waiting for the model…</source>
         <translation>正在等待模型…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="185"/>
+        <location filename="../../app/chat/message_widget.py" line="313"/>
         <source>This answer was interrupted before it finished.</source>
         <translation>此回答在完成前被中断。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="187"/>
-        <location filename="../../app/chat/message_widget.py" line="209"/>
+        <location filename="../../app/chat/message_widget.py" line="198"/>
+        <location filename="../../app/chat/message_widget.py" line="220"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="196"/>
+        <location filename="../../app/chat/message_widget.py" line="207"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="200"/>
+        <location filename="../../app/chat/message_widget.py" line="211"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="202"/>
-        <location filename="../../app/chat/message_widget.py" line="346"/>
+        <location filename="../../app/chat/message_widget.py" line="213"/>
+        <location filename="../../app/chat/message_widget.py" line="380"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="202"/>
+        <location filename="../../app/chat/message_widget.py" line="213"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="205"/>
+        <location filename="../../app/chat/message_widget.py" line="216"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="205"/>
+        <location filename="../../app/chat/message_widget.py" line="216"/>
         <source>Edit and send again as a new version</source>
         <translation>编辑并作为新版本重新发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="209"/>
+        <location filename="../../app/chat/message_widget.py" line="220"/>
         <source>Write a new version of this answer</source>
         <translation>为此回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="227"/>
+        <location filename="../../app/chat/message_widget.py" line="238"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="229"/>
+        <location filename="../../app/chat/message_widget.py" line="240"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="285"/>
+        <location filename="../../app/chat/message_widget.py" line="296"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="285"/>
+        <location filename="../../app/chat/message_widget.py" line="296"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="341"/>
+        <location filename="../../app/chat/message_widget.py" line="309"/>
+        <source>This answer failed: {reason}</source>
+        <translation>此回答失败：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="339"/>
+        <source>Showing the first {shown} of {total} characters. Copy takes them all.</source>
+        <translation>显示前 {shown} 个字符，共 {total} 个。复制会包含全部内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="375"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="17"/>
+        <location filename="../../app/chat/formatting.py" line="37"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="19"/>
+        <location filename="../../app/chat/formatting.py" line="39"/>
         <source>cut off at the token limit</source>
         <translation>达到词元上限而截断</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="21"/>
+        <location filename="../../app/chat/formatting.py" line="41"/>
         <source>ended by an error</source>
         <translation>因错误而结束</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="32"/>
+        <location filename="../../app/chat/formatting.py" line="52"/>
         <source>{count} token</source>
         <translation>{count} 个词元</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="33"/>
+        <location filename="../../app/chat/formatting.py" line="53"/>
         <source>{count} tokens</source>
         <translation>{count} 个词元</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="38"/>
+        <location filename="../../app/chat/formatting.py" line="58"/>
         <source>{speed} tokens/s</source>
         <translation>{speed} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="45"/>
+        <location filename="../../app/chat/formatting.py" line="65"/>
         <source>{seconds} s to first token</source>
         <translation>首词元用时 {seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="57"/>
+        <location filename="../../app/chat/formatting.py" line="77"/>
         <source>less than a second</source>
         <translation>不到 1 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="60"/>
+        <location filename="../../app/chat/formatting.py" line="80"/>
         <source>1 second</source>
         <translation>1 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="61"/>
+        <location filename="../../app/chat/formatting.py" line="81"/>
         <source>{count} seconds</source>
         <translation>{count} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="65"/>
+        <location filename="../../app/chat/formatting.py" line="85"/>
         <source>{minutes} min {seconds} s</source>
         <translation>{minutes} 分 {seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="72"/>
+        <location filename="../../app/chat/formatting.py" line="92"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="74"/>
+        <location filename="../../app/chat/formatting.py" line="94"/>
         <source>Thoughts</source>
         <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="75"/>
+        <location filename="../../app/chat/formatting.py" line="95"/>
         <source>Thought for {duration}</source>
         <translation>思考用时：{duration}</translation>
     </message>

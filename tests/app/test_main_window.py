@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QImage, qGray
 from PySide6.QtWidgets import QApplication
 
 from app.application import Services, build_main_window, build_services
@@ -21,6 +22,7 @@ from app.core.conversations import ConversationStore
 from app.core.settings import Settings, load_settings
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.errors import context_overflow
 from engine.model_info import ModelInfo, inspect_model
 from engine.session import Engine
 from engine.types import LoadOptions
@@ -509,3 +511,66 @@ def test_own_sampling_wins_when_model_sampling_is_off(  # type: ignore[no-untype
     app = make_app(["Plain."], model=named, settings=settings)
     app.type_and_send("Hello")
     assert (app.backend.params[-1].temperature, app.backend.params[-1].top_p) == (0.3, 0.5)
+
+
+# -- every bad input ends in words -------------------------------------------------------------
+
+
+class SmallContextBackend(ScriptedBackend):
+    """A 64-token context that a long question overflows, as a real backend's would."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, context_length=64, **kwargs)  # type: ignore[arg-type]
+
+    def generate(self, prompt, params, stop_strings, on_text, should_stop):  # type: ignore[no-untyped-def]
+        tokens = self.count_tokens(prompt)
+        if tokens >= self.context_length:
+            raise context_overflow(tokens, self.context_length)
+        return super().generate(prompt, params, stop_strings, on_text, should_stop)
+
+
+def test_an_answer_the_conversation_did_not_fit_says_so_not_interrupted(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(backend_class=SmallContextBackend)
+    with qtbot.waitSignal(app.services.controller.error_occurred, timeout=5000):
+        app.type_and_send("word " * 80, wait=False)
+    answer = app.message_widgets()[-1]
+    assert answer._interrupted.isVisibleTo(answer)  # Regenerate is still offered
+    banner = answer._interrupted_label.text()
+    assert "interrupted" not in banner
+    assert "does not fit the 64-token context" in banner
+    # Said again when the chat is opened later (the reason is stored with the answer).
+    conversation_id = app.services.controller.conversation_id
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    app.select_conversation(conversation_id)
+    answer = app.message_widgets()[-1]
+    assert "does not fit the 64-token context" in answer._interrupted_label.text()
+
+
+def _ink(image: QImage) -> int:
+    """Pixels far from the most common colour (the background): text, not borders."""
+    gray = [qGray(image.pixel(x, y)) for y in range(image.height()) for x in range(image.width())]
+    background = max(set(gray), key=gray.count)
+    return sum(1 for g in gray if abs(g - background) > 100)
+
+
+def test_a_one_megabyte_question_shows_its_text_and_keeps_all_of_it(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The whole megabyte in one label, 644,000 pixels tall, drew nothing at all (a blank
+    box), and laying it out took seconds on sending and on every resize."""
+    app = make_app(["Ok."])
+    question = "The quick brown fox jumps over the lazy dog.\n" * 23_000  # 1 MB, 23,000 lines
+    edit = app.window.chat.composer.edit
+    edit.setPlainText(question)
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=30_000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    user = app.message_widgets()[0]
+    assert user.view.message.content == question.strip()
+    QApplication.processEvents()  # the layout settles
+    app.window.chat.transcript.verticalScrollBar().setValue(0)
+    bubble = user._bubble
+    top = bubble.grab(QRect(0, 0, bubble.width(), 120)).toImage()
+    assert _ink(top) > 500  # the words are drawn
+    assert bubble.height() < 5000  # a preview, not the whole megabyte
+    assert bubble.text().startswith("The quick brown fox jumps over the lazy dog.")
+    assert user._preview_note.isVisibleTo(user) and "characters" in user._preview_note.text()
+    user._copy.click()
+    assert QApplication.clipboard().text() == question.strip()

@@ -83,6 +83,7 @@ def test_a_failed_answer_stays_incomplete_and_says_why(parts, qtbot) -> None:  #
     answer = store.active_path(controller.conversation_id)[-1]
     assert not answer.complete and answer.content == "Partial"
     assert controller.transcript()[-1].interrupted
+    assert controller.transcript()[-1].failure == "The model ran out of context."
     assert not controller.is_busy
 
 

@@ -109,3 +109,79 @@ def test_import_errors_are_one_line(
 def test_export_unknown_id(saved: list[int], capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["history", "export", "--id", "999"]) == 1
     assert capsys.readouterr().err == "error: no conversation 999\n"
+
+
+def _count_chats() -> int:
+    with ConversationStore(paths.database_path()) as store:
+        return len(store.list_conversations())
+
+
+def _export(*messages: dict[str, object], title: str = "Imported") -> dict[str, object]:
+    return {
+        "format": "minicpm-chat-history",
+        "version": 1,
+        "conversations": [
+            {"title": "Fine", "messages": [{"id": 1, "role": "user", "content": "ok"}]},
+            {"title": title, "messages": list(messages)},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # Issue 15: RecursionError before.
+        ("[" * 200_000 + "]" * 200_000, "more than 64 levels deep"),
+        ('{"format": "minicpm-chat-history", "x": ' + "[" * 65 + "]" * 65 + "}", "64 levels"),
+        # Issue 15: UnicodeEncodeError from SQLite before, after nothing was written.
+        (
+            json.dumps(_export({"id": 1, "role": "user", "content": "x\ud800"})),
+            "conversation 2, message 1: 'content' is not valid Unicode",
+        ),
+        (json.dumps(_export(title="\udcff")), "conversation 2: 'title' is not valid Unicode"),
+        (
+            json.dumps(_export({"id": 1, "role": "user", "content": "x", "stats": {"\ud800": 1}})),
+            "'stats' is not valid Unicode",
+        ),
+        # OverflowError before: an integer too large for a float.
+        (
+            json.dumps(_export({"id": 1, "role": "user", "content": "x", "created_at": 10**400})),
+            "'created_at' must be a number",
+        ),
+        # ValueError (not a JSONDecodeError) before: Python refuses ints over 4300 digits.
+        ('{"format": "minicpm-chat-history", "version": 1' + "0" * 5000 + "}", "not valid JSON"),
+    ],
+    ids=["deep", "65-levels", "surrogate", "surrogate-title", "surrogate-stats", "huge", "digits"],
+)
+def test_import_refuses_bad_input_in_words_and_imports_nothing(
+    saved: list[int],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    message: str,
+) -> None:
+    source = tmp_path / "in.json"
+    source.write_text(content, encoding="utf-8")
+    assert main.main(["history", "import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert _count_chats() == len(saved)  # the valid first chat was not imported either
+
+
+def test_import_accepts_a_byte_order_mark(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(_export()).encode())
+    assert main.main(["history", "import", str(source)]) == 0
+    assert capsys.readouterr().out == "Imported 2 chats.\n"
+
+
+def test_import_of_bytes_that_are_not_utf8_is_refused(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.json"
+    source.write_bytes(json.dumps(_export()).encode()[:40] + b"\xff\xfe" + b"}")
+    assert main.main(["history", "import", str(source)]) == 1
+    assert "is not a UTF-8 text file" in capsys.readouterr().err
+    assert _count_chats() == 0

@@ -62,10 +62,11 @@ def test_pull_a_catalog_name_from_a_mirror(
 
 def test_ctrl_c_then_rerun_resumes(
     fake_hub: FakeHub,
+    tiny_gguf: bytes,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = bytes(range(256)) * 2000  # 512 KB
+    data = tiny_gguf + bytes(250_000)  # a usable model (bytes after its tensors are allowed)
     fake_hub.add_repo(REPO, {"big.gguf": data})
     fake_hub.throttle_bps = 2_000_000
     calls = 0
@@ -87,9 +88,35 @@ def test_ctrl_c_then_rerun_resumes(
 
     monkeypatch.setattr(models_cli._ProgressLine, "__call__", real_call)
     fake_hub.throttle_bps = None
-    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 1  # not a model
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
     assert fake_hub.file_gets("big.gguf")[-1].range == f"bytes={kept}-"
     assert (part.parent / "big.gguf").read_bytes() == data
+
+
+def test_a_download_that_is_no_model_is_refused_and_deleted(
+    fake_hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: the checksum matched, so the file stayed and `models list` showed it as
+    unusable, while `models import` refused the very same file."""
+    fake_hub.add_repo(REPO, {"junk.gguf": b"GGUF" + bytes(range(256)) * 40})
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 1
+    last = capsys.readouterr().err.splitlines()[-1]  # after the progress line
+    assert last.startswith("error: junk.gguf was downloaded and matches the source's checksum")
+    assert "not a usable model, so it was deleted: " in last
+    assert "junk" not in listed_names(capsys)
+    assert not (paths.models_dir() / "test-org").exists()  # nor its empty folders
+
+
+def test_truncated_gguf_message_shows_a_difference(
+    tiny_gguf: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: "ends at 264 KB but its tensors need 264 KB": rounding hid the lost byte."""
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(tiny_gguf[:-1])
+    assert main.main(["models", "import", str(cut)]) == 1
+    err = capsys.readouterr().err
+    assert f"it ends at {len(tiny_gguf) - 1:,} bytes but its tensors need " in err
+    assert f"need {len(tiny_gguf):,} bytes" in err
 
 
 GB = 10**9

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import random
 import shutil
 from collections import namedtuple
@@ -208,6 +209,82 @@ def test_disk_full_while_writing_keeps_the_part_for_later(
 
     monkeypatch.setattr(downloads, "_write_chunk", real_write)
     assert downloader(models, fake_hub).download_file(REPO, NAME).read_bytes() == DATA
+
+
+class _FillsUp(io.FileIO):
+    """A file on a disk with `room` bytes left: writes past it fail with ENOSPC, as the OS
+    does (one short write, then the error)."""
+
+    room = 0
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        left = _FillsUp.room - self.tell()
+        if left <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(memoryview(data)[:left])
+
+
+def test_disk_full_with_bytes_still_buffered_gives_the_clear_message(
+    fake_hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: the write's DiskFullError was replaced by a second OSError when the `with`
+    block closed the file (its buffer flush hit the full disk too): "[Errno 28] No space"."""
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    _FillsUp.room = 150_000
+
+    def buffered_open(file: Path, mode: str = "r", *args: object, **kwargs: object) -> IO[bytes]:
+        if mode in ("wb", "ab"):  # the `.part`, opened by the transfer
+            return io.BufferedWriter(_FillsUp(file, mode), buffer_size=64 * 1024)  # type: ignore[return-value]
+        return open(file, mode, *args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(downloads, "open", buffered_open, raising=False)
+    with pytest.raises(DiskFullError) as full:
+        downloader(models, fake_hub).download_file(REPO, NAME)
+    assert str(full.value) == downloads.DISK_FULL_MESSAGE
+    part = part_path(target(models))
+    assert part.read_bytes() == DATA[:150_000]  # what fitted is kept, and it is right
+
+    monkeypatch.undo()
+    assert downloader(models, fake_hub).download_file(REPO, NAME).read_bytes() == DATA
+    assert fake_hub.file_gets(NAME)[-1].range == "bytes=150000-"
+
+
+def test_disk_full_when_recording_the_part_is_the_same_clear_error(
+    fake_hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_hub.add_repo(REPO, {NAME: DATA})
+
+    def no_room(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(downloads, "_write_meta", no_room)
+    with pytest.raises(DiskFullError, match="The disk filled up"):
+        downloader(models, fake_hub).download_file(REPO, NAME)
+
+
+def test_hash_mismatch_removes_the_part_record_too(fake_hub: FakeHub, models: Path) -> None:
+    """Issue 15: the `.part.meta` stayed behind after the `.part` was deleted."""
+    fake_hub.add_repo(REPO, {NAME: DATA}, fake_sha256={NAME: "0" * 64})
+    with pytest.raises(HashMismatchError):
+        downloader(models, fake_hub).download_file(REPO, NAME)
+    folder = target(models).parent
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def test_no_space_message_names_the_reserve(
+    fake_hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: "needs 0.10 GB more and 0.12 GB is free" read as if it fitted."""
+    fake_hub.add_repo(REPO, {NAME: DATA})
+    usage = namedtuple("usage", "total used free")
+    free = len(DATA) + downloads.DISK_RESERVE_BYTES - 5_000_000
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9 - free, free))
+    with pytest.raises(DiskFullError) as full:
+        downloader(models, fake_hub).download_file(REPO, NAME)
+    assert str(full.value).endswith(
+        "the download needs 400 KB more and 63 MB is free, and the app keeps 67 MB free for your "
+        "chats and settings. Free at least 5.0 MB and try again."
+    )
 
 
 IR_FILES = {

@@ -254,9 +254,9 @@ def test_cli_pulls_a_catalog_model_from_modelscope_when_the_mirror_lacks_it(
     argv += ["--source", "mirror,modelscope", "--modelscope-endpoint", fake_modelscope.url]
     assert main.main(argv) == 1  # random bytes are no model, but the download itself worked
     err = capsys.readouterr().err
-    assert "Switching to modelscope" in err and "not a usable model" in err
-    got = paths.models_dir() / "openbmb" / "MiniCPM5-1B-GGUF" / "MiniCPM5-1B-Q4_K_M.gguf"
-    assert got.read_bytes() == DATA
+    assert "Switching to modelscope" in err and "not a usable model, so it was deleted" in err
+    assert fake_modelscope.file_gets("MiniCPM5-1B-Q4_K_M.gguf")  # fetched from ModelScope
+    assert not (paths.models_dir() / "openbmb").exists()  # checked like an import, removed
 
     monkeypatch.setenv("MINICPM_CHAT_OFFLINE", "1")
     fake_modelscope.log.clear()

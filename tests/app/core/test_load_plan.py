@@ -20,6 +20,7 @@ from app.core.paths import data_dir
 from app.core.settings import Settings
 from engine.backends.scripted import ScriptedBackend
 from engine.errors import (
+    ChatTemplateError,
     CorruptModelError,
     EngineError,
     ModelLoadError,
@@ -252,6 +253,20 @@ def test_a_corrupt_file_stops_at_once(runnable: ModelInfo) -> None:
     with pytest.raises(CorruptModelError):
         load_with_fallback(engine, runnable, plan)
     assert len(tried) == 1
+
+
+def test_a_hanging_chat_template_stops_at_once(runnable: ModelInfo) -> None:
+    """Issue 15: no device or backend helps a template that never ends; it is waited for once,
+    not once per attempt of the plan."""
+    engine, tried = engine_with(lambda _n, _o: None)
+    forever = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    hostile = replace(runnable, chat_template=forever)
+    plan = load_attempts(hostile, Settings(backend="openvino", device="GPU"), INTEL)
+    assert len(plan) > 1
+    failed: list[Attempt] = []
+    with pytest.raises(ChatTemplateError, match="ran for more than"):
+        load_with_fallback(engine, hostile, plan, lambda attempt, _exc: failed.append(attempt))
+    assert failed == [] and tried == []  # refused before any backend was asked to load
 
 
 def test_a_failed_attempt_keeps_the_loaded_model(starter: ModelInfo) -> None:

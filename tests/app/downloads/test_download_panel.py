@@ -4,7 +4,6 @@ the local fake Hub (127.0.0.1 only)."""
 from __future__ import annotations
 
 import gc
-import random
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -31,13 +30,14 @@ from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from resources import bundled_models_dir
 from tests import fakehub
+from tests.app.downloads.test_download_queue import model_bytes
 from tests.fakehub import FakeHub
 
 fake_hub = fakehub.fake_hub
 
 REPO = "openbmb/MiniCPM5-1B-GGUF"
 NAME = "MiniCPM5-1B-Q4_K_M.gguf"
-DATA = random.Random(2).randbytes(600_000)
+DATA = model_bytes(600_000, 2)  # a usable model: a download is checked like an import
 GB = 10**9
 PC = Hardware(16 * GB, 8 * GB, "Test CPU", frozenset({"avx2"}), 8)
 ACCELERATED = replace(

@@ -4,11 +4,15 @@ against the local fake Hub (127.0.0.1 only)."""
 from __future__ import annotations
 
 import gc
+import json
 import random
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.core import paths
 from app.core.catalog import Variant, load_catalog
@@ -27,13 +31,25 @@ from app.core.settings import Settings
 from app.downloads.manager import DownloadManager
 from app.downloads.queue_model import DETAIL_ROLE, ID_ROLE, STATE_ROLE, DownloadQueueListModel
 from tests import fakehub
+from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import FakeHub
 
 fake_hub = fakehub.fake_hub
 
 REPO = "openbmb/MiniCPM5-1B-GGUF"
 NAME = "MiniCPM5-1B-Q4_K_M.gguf"
-DATA = random.Random(1).randbytes(600_000)
+
+
+def model_bytes(size: int, seed: int) -> bytes:
+    """A usable GGUF of exactly `size` bytes (random bytes after its tensors): the manager
+    checks a finished download as an import is checked, and deletes one that is no model."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = write_llama_gguf(Path(folder) / "m.gguf", seed=seed).read_bytes()
+    assert len(data) <= size
+    return data + random.Random(seed).randbytes(size - len(data))
+
+
+DATA = model_bytes(600_000, 1)
 HARDWARE = Hardware(16 * 10**9, 8 * 10**9, "Test CPU", frozenset({"avx2"}), 8)
 
 MakeManager = Callable[..., DownloadManager]
@@ -185,7 +201,7 @@ def test_one_download_at_a_time_in_queue_order(
     qtbot, fake_hub: FakeHub, make_manager: MakeManager
 ) -> None:  # type: ignore[no-untyped-def]
     q8 = "MiniCPM5-1B-Q8_0.gguf"
-    fake_hub.add_repo(REPO, {NAME: DATA, q8: DATA[:1000]})
+    fake_hub.add_repo(REPO, {NAME: DATA, q8: model_bytes(300_000, 2)})
     fake_hub.throttle_bps = 2_000_000
     manager = make_manager()
     installed: list[str] = []
@@ -207,3 +223,100 @@ def test_a_killed_app_comes_back_paused(tmp_path: Path) -> None:
     part.write_bytes(DATA[:1234])
     (restored,) = load_queue(paths.data_dir(), models)
     assert (restored.state, restored.done_bytes) == (PAUSED, 1234)
+
+
+def test_a_download_that_is_no_model_fails_and_is_deleted(
+    qtbot, fake_hub: FakeHub, make_manager: MakeManager
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: a download whose checksum matched but which is no model was installed and
+    listed as unusable; now it is checked like an import, deleted, and the item says why."""
+    fake_hub.add_repo(REPO, {NAME: random.Random(3).randbytes(50_000)})
+    manager = make_manager()
+    installed: list[str] = []
+    manager.model_installed.connect(installed.append)
+    with qtbot.waitSignal(
+        manager.item_changed,
+        timeout=10_000,
+        check_params_cb=lambda i: item(manager, i).state == FAILED,
+    ):
+        item_id = manager.enqueue(variant())
+    error = item(manager, item_id).error
+    assert error.startswith(f"{NAME} was downloaded and matches the source's checksum")
+    assert "not a usable model, so it was deleted" in error
+    assert installed == []
+    assert not (paths.models_dir() / "openbmb").exists()
+
+
+def _saved_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id": "k", "title": "MiniCPM5 1B", "repo": REPO, "file": NAME, "size_bytes": 10,
+        "repo_ids": {}, "state": PAUSED, "error": "", "path": "",
+    }  # fmt: skip
+    return {**row, **changes}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"repo": 5},
+        {"repo": "no-slash"},
+        {"repo": "../x"},
+        {"file": ["x"]},
+        {"file": "../../outside.gguf"},
+        {"file": "C:evil.gguf"},
+        {"file": ""},
+        {"size_bytes": "10"},
+        {"size_bytes": -1},
+        {"size_bytes": True},
+        {"repo_ids": {"modelscope": 3}},
+        {"repo_ids": {"modelscope": "../.."}},
+        {"repo_ids": []},
+        {"title": None},
+        {"title": "\ud800"},
+        {"state": ["paused"]},
+        {"id": 7},
+    ],
+    ids=str,
+)
+def test_a_hand_edited_queue_row_is_left_out(changes: dict[str, object]) -> None:
+    """The queue file is resume metadata read at start-up: before, a row of the wrong types
+    raised AttributeError / TypeError / DownloadError there, and a file name with '..' would
+    have been deleted outside the models folder on cancel."""
+    good = _saved_row(id="good")
+    _write_queue({"version": 1, "items": [_saved_row(**changes), good]})
+    assert [i.id for i in load_queue(paths.data_dir(), paths.models_dir())] == ["good"]
+
+
+def _write_queue(body: object) -> None:
+    paths.data_dir().mkdir(parents=True, exist_ok=True)
+    (paths.data_dir() / "downloads.json").write_text(json.dumps(body), encoding="utf-8")
+
+
+_TEXT = st.text(st.characters(exclude_categories=()))  # lone surrogates too
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+_FIELDS = ("id", "title", "repo", "file", "size_bytes", "repo_ids", "state", "error", "path")
+
+
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries({}, optional={k: _JSON | st.just(_saved_row()[k]) for k in _FIELDS}),
+        max_size=4,
+    )
+)
+def test_any_queue_file_loads_without_an_exception(rows: list[dict[str, object]]) -> None:
+    """Fuzz: whatever the rows hold, load_queue returns the valid ones (possibly none)."""
+    _write_queue({"version": 1, "items": rows})
+    for loaded in load_queue(paths.data_dir(), paths.models_dir()):
+        assert isinstance(loaded.id, str) and isinstance(loaded.size_bytes, int)
+        save_queue(paths.data_dir(), [loaded])  # and what loaded can be saved again
+
+
+@given(raw=st.binary(max_size=300) | st.just(b"[" * 100_000))
+def test_any_queue_file_bytes_load_without_an_exception(raw: bytes) -> None:
+    paths.data_dir().mkdir(parents=True, exist_ok=True)
+    (paths.data_dir() / "downloads.json").write_bytes(raw)
+    assert isinstance(load_queue(paths.data_dir(), paths.models_dir()), list)

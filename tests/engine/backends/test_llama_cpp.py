@@ -63,7 +63,7 @@ def test_prompt_longer_than_the_context(starter_path: Path) -> None:
     engine = Engine()
     engine.load(starter_path, "llama", LoadOptions(n_ctx=64))
     try:
-        with pytest.raises(ContextOverflowError, match="does not fit"):
+        with pytest.raises(ContextOverflowError, match="does not fit the 64-token context"):
             engine.generate([Message("user", "word " * 200)], GenerationParams())
     finally:
         engine.unload()
@@ -106,3 +106,10 @@ def test_the_portable_build_computes_the_same_on_every_x86_64_cpu(starter_path: 
         return scores
 
     np.testing.assert_array_equal(logits(1), logits(2))
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64 + 5])
+def test_any_whole_number_is_a_seed(llama_engine: Engine, seed: int) -> None:
+    params = GenerationParams(temperature=0.8, max_new_tokens=4, seed=seed)
+    result = llama_engine.generate([Message("user", "Hello")], params)
+    assert result.stats.generated_tokens > 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.backends import openvino_export
-from engine.errors import CorruptModelError, UnsupportedModelError
+from engine.errors import ContextOverflowError, CorruptModelError, UnsupportedModelError
 from engine.model_info import inspect_model
 from engine.session import Engine
 from engine.types import GenerationParams, LoadOptions, Message
@@ -264,3 +264,86 @@ def test_exact_logits_do_not_depend_on_the_thread_count(
     one, two = (openvino_logits(folder, tokens, threads=threads) for threads in (1, 2))
     for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- every bad input ends in words ------------------------------------------------------------
+
+
+def test_an_overflow_names_the_context_in_use_and_the_conversations_real_size(
+    openvino_engine: Engine,
+) -> None:
+    """OpenVINO's tokenizer silently cuts a prompt at the model's 8,192 tokens, so a longer
+    conversation was once reported as 8,192 tokens, which read like the context size. The
+    message names the 4,096-token context in use and never understates the conversation."""
+    with pytest.raises(ContextOverflowError) as fitting_tokenizer:
+        openvino_engine.generate([Message("user", "word " * 5000)], GREEDY)
+    message = str(fitting_tokenizer.value)
+    assert "4,096-token context" in message
+    assert "5,031 tokens long" in message and "at least" not in message
+    with pytest.raises(ContextOverflowError) as cut_by_tokenizer:
+        openvino_engine.generate([Message("user", "word " * 9000)], GREEDY)
+    message = str(cut_by_tokenizer.value)
+    assert "4,096-token context" in message
+    assert "at least 8,192 tokens long" in message
+
+
+def _starter_variant(starter_path: Path, folder: Path, breaker: str) -> Path:
+    """The starter with one header field or tensor name changed, so OpenVINO's export fails."""
+    from tests.engine.gguf_factory import _key_end, _patch, _renamed
+
+    data = starter_path.read_bytes()
+    if breaker == "partial_rotary":  # read by GenAI, refused by the app's own graph
+        data = _patch(data, _key_end(data, "llama.rope.dimension_count") + 4, "<I", 32)
+    else:  # refused by GenAI's reader itself (a C++ exception)
+        data = _renamed(data, "blk.29.ffn_norm.weight", "blk.29.ffn_xorm.weight")
+    path = folder / f"{breaker}.gguf"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("breaker", "sentence"),
+    [
+        ("partial_rotary", "The model rotates 32 of 64 head dimensions"),
+        ("missing_tensor", "OpenVINO cannot read this GGUF file: unordered_map::at"),
+    ],
+)
+def test_an_export_failure_reaches_the_person_as_a_sentence(
+    starter_path: Path, tmp_path: Path, breaker: str, sentence: str
+) -> None:
+    """The export child's traceback ended in 'engine.errors.UnsupportedModelError: ...', and
+    that line, class path and all, was the message."""
+    path = _starter_variant(starter_path, tmp_path, breaker)
+    with pytest.raises(UnsupportedModelError) as failure:
+        Engine().load(path, "openvino", LoadOptions(n_ctx=512, cache_dir=str(tmp_path)))
+    message = str(failure.value)
+    assert message.startswith(sentence)
+    assert "Error:" not in message and "engine.errors" not in message
+
+
+def test_a_load_failure_gives_openvinos_reason_not_its_source_location(
+    openvino_engine: Engine, starter_path: Path, openvino_cache: Path, tmp_path: Path
+) -> None:
+    """OpenVINO's error text starts with 'Exception from src/...cpp:84:'; the reason is on
+    its last line."""
+    import shutil
+
+    from engine.errors import ModelLoadError
+
+    folder = tmp_path / "cut-weights"
+    shutil.copytree(openvino_export.export_gguf(starter_path, openvino_cache), folder)
+    weights = folder / "openvino_model.bin"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(ModelLoadError) as failure:
+        Engine().load(folder, "openvino", LoadOptions(n_ctx=512))
+    assert str(failure.value) == "OpenVINO could not load the model: Incorrect weights in bin file!"
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64 + 5, None])
+def test_any_whole_number_is_a_seed(openvino_engine: Engine, seed: int | None) -> None:
+    """Settings and `chat --seed` take any whole number; OpenVINO wants an unsigned 32-bit one
+    and raised TypeError for -1 or 2**64."""
+    params = GenerationParams(temperature=0.8, max_new_tokens=4, seed=seed)
+    result = openvino_engine.generate([SYSTEM, Message("user", FRANCE)], params)
+    assert result.stats.generated_tokens > 0

@@ -1,0 +1,313 @@
+"""Fuzz what the downloader parses (issue 15): the `.part.meta` resume record and the file
+lists the Hugging Face Hub and ModelScope send. Whatever they hold, the result is a clean
+`DownloadError` or the record is ignored; never another exception, never a wrong file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from app.core import downloads
+from app.core.downloads import (
+    Downloader,
+    DownloadError,
+    HuggingFaceSource,
+    ModelScopeSource,
+    RemoteFile,
+    meta_path,
+    part_path,
+)
+from tests.fakehub import FakeHub, git_blob_sha1
+
+REPO = "test-org/Tiny-GGUF"
+NAME = "tiny.gguf"
+DATA = random.Random(5).randbytes(100_000)
+SHA256 = hashlib.sha256(DATA).hexdigest()
+
+TEXT = st.text(st.characters(exclude_categories=()), max_size=16)  # lone surrogates too
+NUMBER = st.integers() | st.integers(min_value=10**30) | st.floats()
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | NUMBER | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=10,
+)
+HEX64 = st.text("0123456789abcdefABCDEF", min_size=64, max_size=64)
+HEX40 = st.text("0123456789abcdef", min_size=40, max_size=40)
+SAFE_NAME = st.from_regex(r"[a-z0-9_-]{1,8}(/[a-z0-9_.-]{1,8}){0,2}", fullmatch=True)
+NASTY_NAME = st.sampled_from(
+    ["", ".", "..", "../x", "/etc/passwd", "a//b", "a/../../b", "C:x", "c:\\x", "a\0b", "\ud800"]
+)
+
+
+def field(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly a valid value, one time in ten anything at all."""
+    return st.integers(0, 9).flatmap(lambda n: ANY_JSON if n == 0 else valid)
+
+
+def maybe(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(value, value, value, ANY_JSON)
+
+
+def rarely(valid: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """`valid` four times in five: one bad entry refuses a whole listing."""
+    return st.one_of(valid, valid, valid, valid, bad)
+
+
+# -- .part.meta -----------------------------------------------------------------------------
+
+META = st.fixed_dictionaries(
+    {},
+    optional={
+        "size": field(st.integers(0, 200_000) | st.just(len(DATA))),
+        "sha256": field(st.none() | HEX64 | st.just(SHA256)),
+        "git_sha1": field(st.none() | HEX40),
+        "source": field(TEXT | st.just("hf")),
+    },
+)
+META_BYTES = st.one_of(
+    maybe(META).map(lambda v: json.dumps(v).encode("utf-8", "surrogatepass")),
+    st.binary(max_size=64),
+    st.just(b"[" * 100_000),
+)
+
+
+@given(raw=META_BYTES)
+def test_any_meta_file_is_read_or_ignored(raw: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        part = Path(folder) / ".tiny.gguf.part"
+        meta_path(part).write_bytes(raw)
+        held = downloads._read_meta(part)
+    event("ignored" if held is None else "read")
+    if held is not None:  # only a record of the shape _write_meta writes
+        assert isinstance(held.size, int) and held.size >= 0
+        for digest in (held.sha256, held.git_sha1):
+            assert digest is None or re.fullmatch("[0-9a-fA-F]+", digest)
+        assert isinstance(held.source, str)
+
+
+@pytest.fixture(scope="module")
+def hub() -> Iterator[FakeHub]:
+    """One fake Hub for all examples (Hypothesis reruns a test, not its function fixtures)."""
+    server = FakeHub()
+    server.add_repo(REPO, {NAME: DATA})
+    server.start()
+    yield server
+    server.stop()
+
+
+@settings(max_examples=40)  # each example is a real (local) download
+@given(raw=META_BYTES, kept=st.integers(0, len(DATA)), junk=st.booleans())
+def test_a_resume_with_any_meta_ends_with_the_right_file(
+    hub: FakeHub, raw: bytes, kept: int, junk: bool
+) -> None:
+    """Whatever the record says, the download resumes or starts over and the result is the
+    file itself: the record can cost bytes, never correctness."""
+    with tempfile.TemporaryDirectory() as folder:
+        models = Path(folder)
+        part = part_path(models / "test-org" / "Tiny-GGUF" / NAME)
+        part.parent.mkdir(parents=True)
+        part.write_bytes(bytes(kept) if junk else DATA[:kept])
+        meta_path(part).write_bytes(raw)
+        loader = Downloader(models, endpoint=hub.url, backoff_s=0.0, max_retries=0)
+        try:
+            path = loader.download_file(REPO, NAME)
+        except DownloadError as exc:  # wrong bytes kept: the hash check catches them
+            assert junk and kept and "checksum" in str(exc)
+            assert not part.exists() and not meta_path(part).exists()
+            event("refused")
+            return
+        assert path.read_bytes() == DATA
+        assert not part.exists() and not meta_path(part).exists()
+        event("installed")
+
+
+# -- ModelScope file lists ----------------------------------------------------------------
+
+MS_FILE = st.fixed_dictionaries(
+    {},
+    optional={
+        "Path": field(rarely(SAFE_NAME, NASTY_NAME)),
+        "Name": field(SAFE_NAME),
+        "Size": field(rarely(st.integers(0, 10**12), st.integers(-5, -1) | st.floats(0, 1e12))),
+        "Sha256": field(rarely(HEX64 | st.none(), st.sampled_from(["", "not-a-hash"]))),
+        "Type": field(st.sampled_from(["blob", "blob", "tree", "commit"])),
+    },
+)
+MS_BODY = st.fixed_dictionaries(
+    {
+        "Code": field(rarely(st.just(200), st.integers(0, 600) | st.just(200.0))),
+        "Data": field(st.fixed_dictionaries({"Files": maybe(st.lists(MS_FILE, max_size=4))})),
+    }
+)
+
+
+def check_listing(files: list[RemoteFile]) -> None:
+    for remote in files:
+        downloads.check_relative(remote.path)
+        assert isinstance(remote.size, int) and remote.size >= 0
+        assert remote.sha256 is None or re.fullmatch("[0-9a-f]{64}", remote.sha256)
+        assert remote.git_sha1 is None or re.fullmatch("[0-9a-fA-F]{40}", remote.git_sha1)
+
+
+@given(body=maybe(MS_BODY))
+def test_modelscope_listing_of_any_json_is_files_or_a_download_error(body: object) -> None:
+    source = ModelScopeSource("http://127.0.0.1:9")
+    try:
+        files = source.parse_listing("OpenBMB/x", body)
+    except DownloadError as exc:
+        assert str(exc)
+        event("refused")
+        return
+    check_listing(files)
+    event("listed")
+
+
+# -- any bytes from the server, through the real clients ---------------------------------------
+
+
+class _Canned:
+    """A local server that answers every GET with the same 200 body (set per example)."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(canned.body)))
+                self.end_headers()
+                self.wfile.write(canned.body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def canned() -> Iterator[_Canned]:
+    server = _Canned()
+    yield server
+    server.stop()
+
+
+HF_SIBLING = st.fixed_dictionaries(
+    {"rfilename": field(rarely(SAFE_NAME, NASTY_NAME))},
+    optional={
+        "size": field(rarely(st.integers(0, 10**12), st.integers(-5, -1))),
+        "blobId": field(rarely(HEX40, st.just("zz"))),
+        "lfs": field(
+            st.fixed_dictionaries(
+                {"size": field(st.integers(0, 10**12)), "sha256": field(HEX64)},
+                optional={"pointerSize": field(st.integers(0, 200))},
+            )
+        ),
+    },
+)
+HF_BODY = st.fixed_dictionaries(
+    {"id": field(st.just(REPO)), "siblings": field(st.lists(HF_SIBLING, max_size=4))},
+    optional={"sha": field(HEX40), "private": field(st.booleans())},
+)
+
+
+def as_bytes(draw: st.DrawFn, value: object) -> bytes:
+    data = json.dumps(value).encode()
+    if draw(st.integers(0, 3)) == 3:  # cut off, as a dropped connection leaves it
+        data = data[: draw(st.integers(0, len(data)))]
+    return data
+
+
+@st.composite
+def hf_bytes(draw: st.DrawFn) -> bytes:
+    return as_bytes(draw, draw(maybe(HF_BODY)))
+
+
+@st.composite
+def ms_bytes(draw: st.DrawFn) -> bytes:
+    return as_bytes(draw, draw(maybe(MS_BODY)))
+
+
+BYTES = st.binary(max_size=64) | st.just(b"[" * 100_000)
+
+
+@settings(max_examples=60)
+@given(body=st.one_of(hf_bytes(), hf_bytes(), BYTES))
+def test_hub_answer_of_any_bytes_is_files_or_a_download_error(canned: _Canned, body: bytes) -> None:
+    """Through huggingface_hub itself: it builds its ModelInfo from whatever came back."""
+    canned.body = body
+    try:
+        files = HuggingFaceSource(canned.url).list_files(REPO)
+    except DownloadError as exc:
+        assert str(exc)
+        event("refused")
+        return
+    check_listing(files)
+    event("listed")
+
+
+@settings(max_examples=60)
+@given(body=st.one_of(ms_bytes(), ms_bytes(), BYTES))
+def test_modelscope_answer_of_any_bytes_is_files_or_a_download_error(
+    canned: _Canned, body: bytes
+) -> None:
+    canned.body = body
+    try:
+        files = ModelScopeSource(canned.url).list_files("OpenBMB/x")
+    except DownloadError as exc:
+        assert str(exc)
+        event("refused")
+        return
+    check_listing(files)
+    event("listed")
+
+
+def test_hub_sizes_and_checksums_are_taken_as_listed(canned: _Canned) -> None:
+    """The validation keeps a well-formed listing exactly as it was."""
+    small = b"{}"
+    canned.body = json.dumps(
+        {
+            "id": REPO,
+            "siblings": [
+                {"rfilename": "config.json", "size": 2, "blobId": git_blob_sha1(small)},
+                {
+                    "rfilename": NAME,
+                    "size": 9,  # the pointer's size; the file's own is in lfs
+                    "lfs": {"size": len(DATA), "sha256": SHA256, "pointerSize": 134},
+                },
+            ],
+        }
+    ).encode()
+    small_file, model = HuggingFaceSource(canned.url).list_files(REPO)
+    assert (small_file.path, small_file.size, small_file.git_sha1) == (
+        "config.json", 2, git_blob_sha1(small)
+    )  # fmt: skip
+    assert (model.path, model.size, model.sha256, model.git_sha1) == (
+        NAME, len(DATA), SHA256, None
+    )  # fmt: skip

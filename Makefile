@@ -32,8 +32,9 @@ lint: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 
+# Strict everywhere: the engine, the app (GUI included), the CLI entry point and the installers.
 typecheck: setup
-	$(PY) -m mypy engine
+	$(PY) -m mypy engine app main.py installers
 
 # Debian packages some tests need (a real Secret Service for the keyring tests); installs only
 # as root and only what is missing, otherwise those tests skip with the reason.

@@ -78,7 +78,8 @@ class Composer(QFrame):
         self.thinking.setObjectName("thinkingButton")
         self.thinking.setText(self.tr("Think"))
         self.thinking.setCheckable(True)
-        self.thinking.setToolTip(self.tr(THINKING_TOOLTIP))
+        # str(): PySide6 types QT_TRANSLATE_NOOP as returning object; it returns the str.
+        self.thinking.setToolTip(self.tr(str(THINKING_TOOLTIP)))
         self.thinking.toggled.connect(self._on_thinking_toggled)
         self.regenerate = QPushButton(self.tr("Regenerate"), self)
         self.regenerate.setObjectName("regenerateButton")
@@ -130,7 +131,9 @@ class Composer(QFrame):
         self.thinking.setChecked(checked and available)
         self.thinking.blockSignals(False)
         self.thinking.setEnabled(available)
-        self.thinking.setToolTip(self.tr(THINKING_TOOLTIP if available else NO_THINKING_TOOLTIP))
+        self.thinking.setToolTip(
+            self.tr(str(THINKING_TOOLTIP if available else NO_THINKING_TOOLTIP))
+        )
 
     # -- slots -----------------------------------------------------------------------------
 

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.unload()
     if args.json:
-        payload = {"text": result.text, "reasoning": result.reasoning}
+        payload: dict[str, object] = {"text": result.text, "reasoning": result.reasoning}
         payload["stats"] = result.stats.to_dict()
         payload["precision"] = loaded.precision
         print(json.dumps(payload, ensure_ascii=False))

@@ -29,6 +29,7 @@ from app.core.settings import Settings, load_settings, save_settings
 from app.downloads.hardware_probe import HardwareProber, Probe
 from app.downloads.manager import DownloadManager
 from app.engine_bridge.client import EngineClient
+from app.garbage import GuiGarbageCollector
 from app.i18n import install_translator
 from app.main_window import WINDOW_TITLE, MainWindow
 from app.theme import ThemeController
@@ -142,6 +143,8 @@ def build_main_window(services: Services) -> MainWindow:
         downloads=services.downloads,
         cpu_bf16=services.downloads.hardware.cpu_bf16 if services.downloads else None,
     )
+    # Before any worker can collect the window's garbage on its own thread (app/garbage.py).
+    window.garbage_collector = GuiGarbageCollector(window)
     window.settings_edited.connect(services.settings.apply)
     services.settings.settings_changed.connect(window.apply_settings)
     services.reloader.error_occurred.connect(window.show_error)

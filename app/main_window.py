@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import psutil
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -47,15 +47,20 @@ from app.settings.dialog import SettingsDialog
 from app.settings.model_convert import ModelConverter
 from app.settings.model_import import ModelImporter, is_importable
 from engine.session import LoadedModel
+from engine.sizes import format_size
 from engine.types import GenerationStats
 
 WINDOW_TITLE = "MiniCPM Chat"
 MEMORY_REFRESH_MS = 2000
+# A toolbar edit is saved this long after the last change (or when its field loses focus):
+# typing "2048" is one save, not one per digit. The chat uses each value at once.
+QUICK_SAVE_DELAY_MS = 800
 
 
 class MainWindow(QMainWindow):
     """Signals:
-    settings_edited(Settings)   # a quick parameter in the toolbar or the settings dialog changed
+    settings_edited(Settings)   # the settings dialog changed something, or a toolbar edit
+                                # settled (debounced; flushed on focus loss and on close)
     """
 
     settings_edited = Signal(object)
@@ -86,6 +91,12 @@ class MainWindow(QMainWindow):
         self._loaded: LoadedModel | None = None
         self._context_used = 0
         self._shown_once = False
+        # Set by the composition root (app/garbage.py); held here so it lives as the window does.
+        self.garbage_collector: QObject | None = None
+        self._quick_save_timer = QTimer(self)
+        self._quick_save_timer.setSingleShot(True)
+        self._quick_save_timer.setInterval(QUICK_SAVE_DELAY_MS)
+        self._quick_save_timer.timeout.connect(self._on_quick_save_timer_timeout)
         # Imports from drag and drop and from the settings dialog share one queue.
         self.model_importer = ModelImporter(models, self)
         # Outlives the settings dialog: a conversion goes on (and reports) after it closed.
@@ -146,6 +157,7 @@ class MainWindow(QMainWindow):
             self.tr("0 always picks the likeliest word; higher is more varied")
         )
         self.temperature.valueChanged.connect(self._on_temperature_value_changed)
+        self.temperature.editingFinished.connect(self._on_quick_parameter_editing_finished)
         toolbar.addWidget(self.temperature)
         toolbar.addWidget(QLabel("  " + self.tr("Max tokens") + " ", toolbar))
         self.max_tokens = QSpinBox(toolbar)
@@ -154,6 +166,7 @@ class MainWindow(QMainWindow):
         self.max_tokens.setSingleStep(256)
         self.max_tokens.setToolTip(self.tr("The longest answer, in tokens"))
         self.max_tokens.valueChanged.connect(self._on_max_tokens_value_changed)
+        self.max_tokens.editingFinished.connect(self._on_quick_parameter_editing_finished)
         toolbar.addWidget(self.max_tokens)
         toolbar.addSeparator()
         self.settings_action = QAction(self.tr("Settings…"), self)
@@ -294,6 +307,14 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
+        if self._quick_save_timer.isActive():
+            # Settings from elsewhere (a failed reload's rollback) while a toolbar edit waits to
+            # be saved: keep the edit; the timer still saves it.
+            settings = replace(
+                settings,
+                temperature=round(self.temperature.value(), 2),
+                max_new_tokens=self.max_tokens.value(),
+            )
         self._settings = settings
         self.temperature.blockSignals(True)
         self.temperature.setValue(settings.temperature)
@@ -312,6 +333,7 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return self.settings_dialog
+        self.save_quick_parameters()  # the dialog starts from what is saved
         dialog = SettingsDialog(
             self._settings,
             self._models,
@@ -345,7 +367,14 @@ class MainWindow(QMainWindow):
         self._state.setValue("window/splitter", self.splitter.saveState())
         self._state.sync()
 
+    def save_quick_parameters(self) -> None:
+        """Hand on a toolbar edit still waiting for its debounce, so that it is saved now."""
+        if self._quick_save_timer.isActive():
+            self._quick_save_timer.stop()
+            self.settings_edited.emit(self._settings)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_quick_parameters()
         self.save_state()
         self._memory_timer.stop()
         self.model_converter.cancel()  # its work folder is removed; nothing is registered
@@ -427,6 +456,14 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_max_tokens_value_changed(self, value: int) -> None:
         self._edit_settings(max_new_tokens=value)
+
+    @Slot()
+    def _on_quick_parameter_editing_finished(self) -> None:
+        self.save_quick_parameters()
+
+    @Slot()
+    def _on_quick_save_timer_timeout(self) -> None:
+        self.settings_edited.emit(self._settings)
 
     @Slot(int, str)
     def _on_client_load_started(self, _request_id: int, name: str) -> None:
@@ -514,16 +551,17 @@ class MainWindow(QMainWindow):
             rss = psutil.Process().memory_info().rss
         except psutil.Error:
             return
-        self.status_memory.setText(self.tr("{gb:.2f} GB in use").format(gb=rss / 2**30))
+        self.status_memory.setText(self.tr("{size} in use").format(size=format_size(rss)))
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _edit_settings(self, **changes: object) -> None:
+        """A toolbar edit: the chat uses it at once; it is saved once the edit settles."""
         settings = replace(self._settings, **changes)  # type: ignore[arg-type]
         if settings != self._settings:
             self._settings = settings
             self._controller.apply_settings(settings)
-            self.settings_edited.emit(settings)
+            self._quick_save_timer.start()  # restarts: one save after the last keystroke
 
     def _show_context(self) -> None:
         available = self._loaded.context_length if self._loaded else 0

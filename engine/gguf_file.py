@@ -22,13 +22,13 @@ from pathlib import Path
 from types import MappingProxyType
 
 from engine.errors import CorruptModelError, ModelNotFoundError, NotAModelError
+from engine.sizes import format_size
 
 __all__ = [
     "GGML_TYPES",
     "GGUFArraySummary",
     "GGUFFile",
     "GGUFTensor",
-    "format_size",
     "read_gguf",
 ]
 
@@ -173,18 +173,6 @@ class GGUFFile:
     def architecture(self) -> str | None:
         value = self.metadata.get("general.architecture")
         return value if isinstance(value, str) else None
-
-
-def format_size(n_bytes: int) -> str:
-    """Decimal units as file managers show them: '812 bytes', '1.0 MB', '270 MB'."""
-    if n_bytes < 1000:
-        return f"{n_bytes} bytes"
-    value = float(n_bytes)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1000.0
-        if value < 1000.0 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
 def read_gguf(path: str | Path) -> GGUFFile:

@@ -5,11 +5,10 @@ Python's internals, but not from running forever (`{% for i in range(100000) %}`
 or from asking for gigabytes in one operation (`{{ 'a' * 10**10 }}`, `{{ 10 ** (10 ** 10) }}`).
 Here every compile and render:
 
-- is watched from another thread, which ends it once it runs past a deadline or the caller asks
-  to stop: it raises an exception in the rendering thread (CPython's asynchronous exception,
-  delivered at the next call or loop iteration). Jinja compiles a template to Python, so even a
-  loop that calls nothing ends at once, and a template that behaves pays only for starting the
-  thread (a trace function, the other way to do this, made renders 3.5 times slower);
+- runs under a trace function that ends it once it runs past a deadline or the caller asks to
+  stop, by raising an exception in the template's own code. Jinja compiles a template to
+  Python, so every loop of a template gets line events, and only the template's frames are
+  traced (other code runs untraced);
 - has a size limit: no value it makes, and not the prompt, may be longer than the conversation
   four times over plus 1 MiB, and all it makes together may not exceed 16 times that. Each place
   where a template makes a long value is checked *before* the value is made: `+ * ** %`, `~`,
@@ -22,20 +21,19 @@ A template stopped by its caller raises `RenderStopped`; any other way it fails 
 own, a limit, an escape) raises `ChatTemplateError`, so a model with such a template is refused.
 
 What this cannot end: one long step inside C (a comparison or sort of values the template
-built; each such value is bounded in size, so each step is too). An exception that lands while
-the garbage collector runs a finalizer is dropped by Python, so the watchdog repeats it.
+built; each such value is bounded in size, so each step is too).
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import BuiltinMethodType, FunctionType
+from types import BuiltinMethodType, FrameType, FunctionType
 from typing import Any, NoReturn
 
 from jinja2 import Template, nodes
@@ -50,8 +48,11 @@ from engine.errors import ChatTemplateError, RenderStopped
 # A template has no use for bigger numbers: 65,536 bits is 19,729 decimal digits, more than
 # Python will even print (4,300). Checked before `*` and `**` compute one.
 MAX_INT_BITS = 1 << 16
-# How often the watchdog looks at the clock and the stop condition while a render runs.
-POLL_S = 0.005
+# The clock and the stop condition are looked at every this many line events of template code
+# (a few microseconds apart: Stop ends a render at once).
+CHECK_EVERY = 64
+# The file name Jinja gives the Python code it compiles a template to.
+TEMPLATE_FILE = "<template>"
 # A few characters per item of a container when it is printed: quotes, commas, brackets.
 _ITEM_OVERHEAD = 4
 # Printed sizes of scalars, generously.
@@ -84,9 +85,10 @@ _PRINTING_FILTERS = frozenset(
 class RenderLimits:
     """How far one compile or render may go, scaled by the size of the conversation.
 
-    Measured with a Qwen3 / MiniCPM4.1-style template (tool calls, thinking), 50 messages, 29 K
-    characters out: 1.7 ms to render in plain Jinja, 2.9 ms here (0.95 ms for the size checks,
-    0.25 ms for the watchdog's thread); its biggest value is the prompt itself, and all it makes
+    Measured with a Qwen3 / MiniCPM4.1-style template (tool calls, thinking), 50 messages of
+    about 600 characters: 1.1 ms to render in plain Jinja, 4.8 ms through ChatTemplate here (the
+    size checks and the trace function; nothing next to a model's answer); the biggest value a
+    render makes is the prompt itself, and all it makes
     together is 4.5 times the prompt. A 3 M-character conversation renders in 0.03 s. Real
     templates print each message once plus a few dozen characters of markers, so none comes
     near these figures: each is at least ten times what they use.
@@ -107,21 +109,13 @@ class RenderLimits:
 
 
 class _Abort(BaseException):
-    """Raised inside a render to end it: by a check (with its error), or by the watchdog (bare;
-    the guard holds why). A BaseException, so no `except Exception` in Jinja's runtime or a
-    filter swallows it and lets the render go on."""
+    """Raised inside a render to end it, by a check or by the clock, with its error. A
+    BaseException, so no `except Exception` in Jinja's runtime or a filter swallows it and lets
+    the render go on."""
 
     def __init__(self, error: Exception | None = None) -> None:
         super().__init__(str(error or ""))
         self.error = error
-
-
-# CPython's PyThreadState_SetAsyncExc: raises an exception class in a thread at its next call or
-# loop iteration. (Dropping one with NULL would leave Python 3.11's pending flag set for good,
-# which hangs a thread that is being profiled; so a pending one is replaced and received.)
-_raise_in_thread = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.py_object)(
-    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
-)
 
 
 class _Guard:
@@ -138,7 +132,7 @@ class _Guard:
         self.time_s = limits.time_s + limits.time_s_per_char * input_chars
         self.deadline = time.monotonic() + self.time_s
         self.should_stop = should_stop
-        self.abort_error: Exception | None = None  # why the watchdog ended it
+        self.abort_error: Exception | None = None  # why the clock or the stop ended it
         # Sizes of containers already measured, by id; holding the value keeps its id unique.
         self._sizes: dict[int, tuple[object, int]] = {}
 
@@ -384,39 +378,53 @@ class _Guard:
             self.fits(size * (1 + extra) if extra else size)
         return args
 
-    # -- the watchdog --------------------------------------------------------------------------
+    # -- the clock and the stop ------------------------------------------------------------
 
-    def run(self, work: Callable[[], Any]) -> Any:
-        """`work()` under a watchdog that raises `_Abort` in it once the deadline passes or the
-        caller asks to stop.
+    def run(self, work: Callable[[], Any], compiling: bool = False) -> Any:
+        """`work()` under a trace function that raises `_Abort` once the deadline passes or
+        the caller asks to stop.
 
-        Python delivers such an exception at the next call, function start or loop iteration
-        of this thread, so the end is placed with care: once `armed` is false (one attribute
-        store, which the watchdog reads and acts on without letting this thread run in
-        between: both hold the GIL throughout) nothing more is posted; one posted before is
-        then replaced by `_Flush`, posted to this thread itself and received at once, inside
-        the `try`. So no exception of the watchdog's can reach the caller after this returns,
-        and Python's pending-exception flag is cleared by the delivery.
+        The exception is raised synchronously, in the template's own code ("<template>"
+        frames: every loop of a template runs there), so it can never land anywhere else: an
+        earlier version raised it from another thread (CPython's asynchronous exception) and
+        it landed in a finalizer, in pytest's hook and in Jinja's traceback rewriting. Frames
+        of other code get no line events, which keeps the cost small. `compiling` also counts
+        the calls of other code, since there Jinja's parser does the work (and may raise
+        in whatever it calls).
         """
-        watchdog = _Watchdog(self)
+        previous = sys.gettrace()
+        events = 0
+
+        def check() -> None:
+            nonlocal events
+            events += 1
+            if events >= CHECK_EVERY:
+                events = 0
+                error = self.overdue()
+                if error is not None:
+                    self.abort_error = error
+                    raise _Abort(error)
+
+        def local(frame: FrameType, event: str, arg: Any) -> Any:
+            if event == "line":
+                check()
+            return local
+
+        def start(frame: FrameType, event: str, arg: Any) -> Any:
+            if frame.f_code.co_filename == TEMPLATE_FILE:
+                return local
+            if compiling:
+                check()
+            return None
+
+        sys.settrace(start)
         try:
-            try:
-                watchdog.start()
-                return work()
-            finally:
-                watchdog.armed = False
-                try:
-                    _raise_in_thread(watchdog.target, _Flush)
-                    _receive()
-                    _receive()
-                except (_Abort, _Flush):
-                    pass
-                watchdog.finished.set()  # nothing can be delivered any more: plain code again
-        except _Abort as abort:
-            raise _Abort(abort.error or self.abort_error) from None
+            return work()
+        finally:
+            sys.settrace(previous)
 
     def overdue(self) -> Exception | None:
-        """Why the render must end now, if it must (asked on the watchdog's thread)."""
+        """Why the render must end now, if it must."""
         if self.should_stop is not None and self.should_stop():
             return RenderStopped("The prompt was being prepared when Stop was pressed.")
         if time.monotonic() > self.deadline:
@@ -425,50 +433,6 @@ class _Guard:
                 "finishing (a template renders in milliseconds), so it is not used."
             )
         return None
-
-
-class _Watchdog:
-    """Watches one compile or render from its own thread, and ends it by raising `_Abort` in
-    the rendering thread (CPython's asynchronous exception). A template's loops are Python
-    code, so they end at once; and unlike a trace function this costs nothing while the
-    template behaves (measured: a trace function made a 50-message render 3.5 times slower,
-    1.7 -> 6.0 ms)."""
-
-    def __init__(self, guard: _Guard) -> None:
-        self._guard = guard
-        self.target = threading.get_ident()
-        self.finished = threading.Event()
-        self.armed = True
-        self._thread = threading.Thread(target=self._watch, name="template-watchdog", daemon=True)
-
-    def start(self) -> None:
-        # `Thread.start` returns once the thread runs. It must: until then the new thread
-        # carries this thread's id, and an exception posted to the id could land there.
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self.finished.wait(POLL_S):
-            try:
-                error = self._guard.overdue()
-            except Exception as exc:  # a stop condition that fails must not leave it running
-                error = RenderStopped(f"Stopping the prompt failed: {exc}")
-            if error is None:
-                continue
-            self._guard.abort_error = error
-            # Read and posted with no call or loop in between, so without a switch of threads:
-            # the render thread's `armed = False` comes either before both or after both.
-            if self.armed:
-                _raise_in_thread(self.target, _Abort)
-            # Posted again every POLL_S while armed: one that lands while the garbage collector
-            # closes a generator is printed and dropped by Python.
-
-
-class _Flush(BaseException):
-    """Posted by a render thread to itself to replace, and so drop, a pending `_Abort`."""
-
-
-def _receive() -> None:
-    """Nothing: a call, where Python delivers a pending asynchronous exception at the latest."""
 
 
 def _is_int(value: object) -> bool:
@@ -541,7 +505,7 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         self.guard_filters()
         try:
             template: Template = self._guarded(
-                _Guard(self.limits, 0, None), lambda: self.from_string(source)
+                _Guard(self.limits, 0, None), lambda: self.from_string(source), compiling=True
             )
             return template
         except ChatTemplateError:
@@ -587,11 +551,11 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                 f"The chat template could not render: {exc or type(exc).__name__}"
             ) from exc
 
-    def _guarded(self, guard: _Guard, work: Callable[[], Any]) -> Any:
+    def _guarded(self, guard: _Guard, work: Callable[[], Any], compiling: bool = False) -> Any:
         outer = getattr(self._active, "guard", None)
         self._active.guard = guard
         try:
-            return guard.run(work)
+            return guard.run(work, compiling)
         except _Abort as abort:
             raise (abort.error or ChatTemplateError("The chat template was stopped.")) from None
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,20 @@ FRANCE = "What is the capital of France?"
 # example database written into the checkout, no per-example deadline on a busy 2-core CI.
 settings.register_profile("minicpm", derandomize=True, database=None, deadline=None)
 settings.load_profile("minicpm")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """As in the app (app/garbage.py): a worker thread must never run the cyclic collector
+    over Qt objects of the GUI thread (a segfault in the engine worker was seen). Automatic
+    collection stays off once a window was built; this collects between tests instead."""
+    yield
+    if gc.isenabled():
+        return
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    due = [g for g in (2, 1, 0) if counts[g] > thresholds[g]]
+    if due:
+        gc.collect(due[0])
 
 
 @pytest.fixture(autouse=True)

@@ -184,9 +184,11 @@ class ChatView(QWidget):
             last is not None and last.message.role == "assistant" and not last.streaming
         )
 
-    @Slot(int, str, str)
-    def _on_controller_answer_streamed(self, message_id: int, reasoning: str, answer: str) -> None:
-        self.transcript.stream(message_id, reasoning, answer)
+    @Slot(int, str, str, object)
+    def _on_controller_answer_streamed(
+        self, message_id: int, reasoning: str, answer: str, thinking_s: float | None
+    ) -> None:
+        self.transcript.stream(message_id, reasoning, answer, thinking_s)
 
     @Slot(int, object)
     def _on_controller_answer_finished(self, _message_id: int, stats: GenerationStats) -> None:

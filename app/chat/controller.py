@@ -81,7 +81,8 @@ class ChatController(QObject):
         conversation_created(int conversation_id)    # saved on its first message
         conversation_updated(int conversation_id)    # title or order in the list changed
         transcript_changed()                         # rebuild from transcript()
-        answer_streamed(int message_id, str reasoning, str answer)   # shown chat only
+        answer_streamed(int message_id, str reasoning, str answer, thinking_s: float | None)
+                                                     # shown chat only; thinking_s as stored
         answer_finished(int message_id, GenerationStats)
         busy_changed(bool)                           # the shown chat is waiting for an answer
         thinking_changed(bool checked, bool available)
@@ -92,7 +93,7 @@ class ChatController(QObject):
     conversation_created = Signal(int)
     conversation_updated = Signal(int)
     transcript_changed = Signal()
-    answer_streamed = Signal(int, str, str)
+    answer_streamed = Signal(int, str, str, object)
     answer_finished = Signal(int, object)
     busy_changed = Signal(bool)
     thinking_changed = Signal(bool, bool)
@@ -330,10 +331,14 @@ class ChatController(QObject):
             if run.answer_started is None:
                 run.answer_started = time.monotonic()
             run.answer += text
-        if time.monotonic() - run.saved_at >= SAVE_INTERVAL_S:
+        now = time.monotonic()
+        if now - run.saved_at >= SAVE_INTERVAL_S:
             self._save(run)
         if run.conversation_id == self._conversation_id:
-            self.answer_streamed.emit(run.message_id, run.reasoning, run.answer)
+            # The one measure of thinking time, the same one `_save` stores: the transcript
+            # shows it while streaming, so the label does not change when the answer ends.
+            thinking_s = run.thinking_s(now)
+            self.answer_streamed.emit(run.message_id, run.reasoning, run.answer, thinking_s)
 
     @Slot(int, object)
     def _on_client_generation_finished(self, request_id: int, result: GenerationResult) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -135,8 +134,9 @@ class MessageWidget(QFrame):
         self.setObjectName("userMessage" if self._is_user else "assistantMessage")
         self.render_count = 0  # how often the answer was rendered (tests check throttling)
         self._pending: tuple[str, str] | None = None
-        self._reasoning_started: float | None = None
-        self._answer_started: float | None = None
+        # How long the model thought, as the chat controller measures (and stores) it; the
+        # widget keeps no clock of its own, so the title does not change when the answer ends.
+        self._streamed_thinking_s: float | None = None
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(RENDER_INTERVAL_MS)
@@ -269,13 +269,10 @@ class MessageWidget(QFrame):
         if view != self._view:
             self._show(view)
 
-    def stream(self, reasoning: str, answer: str) -> None:
-        """New text for the growing answer; drawn on the next render tick."""
-        now = time.monotonic()
-        if reasoning and self._reasoning_started is None:
-            self._reasoning_started = now
-        if answer and self._answer_started is None:
-            self._answer_started = now
+    def stream(self, reasoning: str, answer: str, thinking_s: float | None = None) -> None:
+        """New text for the growing answer, and the thinking time so far; drawn on the next
+        render tick."""
+        self._streamed_thinking_s = thinking_s
         self._pending = (reasoning, answer)
         if not self._render_timer.isActive():
             self._render_timer.start()
@@ -340,10 +337,9 @@ class MessageWidget(QFrame):
         self._preview_note.setText(note.format(shown=f"{len(shown):,}", total=f"{len(text):,}"))
 
     def _show_reasoning(self, reasoning: str, thinking_now: bool) -> None:
-        seconds = self._view.message.thinking_s
-        if seconds is None and self._reasoning_started is not None:
-            end = self._answer_started or time.monotonic()
-            seconds = end - self._reasoning_started
+        seconds = self._streamed_thinking_s if self._view.streaming else None
+        if seconds is None:
+            seconds = self._view.message.thinking_s
         self._thinking.show_reasoning(reasoning, seconds, thinking_now)
 
     def _show_waiting(self, reasoning: str, answer: str) -> None:

@@ -101,10 +101,12 @@ class TranscriptView(QScrollArea):
             self._stick_to_bottom = True
             self.scroll_to_end()
 
-    def stream(self, message_id: int, reasoning: str, answer: str) -> None:
+    def stream(
+        self, message_id: int, reasoning: str, answer: str, thinking_s: float | None = None
+    ) -> None:
         widget = self._widgets.get(message_id)
         if widget is not None:
-            widget.stream(reasoning, answer)
+            widget.stream(reasoning, answer, thinking_s)
 
     def scroll_to_end(self) -> None:
         bar = self.verticalScrollBar()

@@ -35,8 +35,8 @@ from engine.convert.job import (
     estimate,
 )
 from engine.errors import EngineError
-from engine.gguf_file import format_size
 from engine.model_info import inspect_model
+from engine.sizes import format_size
 from resources import bundled_models_dir
 
 
@@ -59,15 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _gb(n_bytes: float) -> str:
-    return format_size(int(n_bytes))
-
-
 def describe(cost: Estimate, weights: str) -> str:
     return (
         f"Converting {cost.parameters / 1e9:.2f} B parameters to OpenVINO ({weights}): about "
-        f"{cost.seconds / 60:.0f} min, {_gb(cost.temporary_disk_bytes)} temporary disk, "
-        f"{_gb(cost.final_disk_bytes)} for the result, {_gb(cost.peak_memory_bytes)} memory."
+        f"{cost.seconds / 60:.0f} min, {format_size(cost.temporary_disk_bytes)} temporary "
+        f"disk, {format_size(cost.final_disk_bytes)} for the result, "
+        f"{format_size(cost.peak_memory_bytes)} memory."
     )
 
 
@@ -75,10 +72,10 @@ def shortfalls(cost: Estimate, root: Path) -> list[str]:
     problems = []
     free_disk = shutil.disk_usage(root).free
     if free_disk < cost.temporary_disk_bytes:
-        problems.append(f"only {_gb(free_disk)} free disk")
+        problems.append(f"only {format_size(free_disk)} free disk")
     memory = psutil.virtual_memory().available
     if memory < cost.peak_memory_bytes:
-        problems.append(f"only {_gb(memory)} memory available")
+        problems.append(f"only {format_size(memory)} memory available")
     return problems
 
 

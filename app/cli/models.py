@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,14 +30,13 @@ from app.core.model_store import (
     model_name,
 )
 from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
+from app.core.secrets import TOKEN_ENV, token_for_hub
 from engine.backends.registry import backends_for
 from engine.errors import EngineError
+from engine.sizes import format_size
 from resources import bundled_models_dir
 
 DEFAULT_SEARCH_CONTEXT = 8192
-# The standard variable huggingface_hub users already have; the app's own token store
-# (the OS keyring) comes with the settings panel.
-TOKEN_ENV = "HF_TOKEN"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--ctx", type=int, default=DEFAULT_SEARCH_CONTEXT, help="context tokens")
     search.add_argument("--ram-gb", type=float, help="assume this much RAM (default: this PC)")
     search.add_argument("--json", action="store_true")
-    pull = sub.add_parser("pull", help="download a catalog model or a Hub repo (resumable)")
+    pull = sub.add_parser(
+        "pull",
+        help="download a catalog model or a Hub repo (resumable)",
+        description="Download a catalog model or a Hub repo (resumable). Private and gated "
+        f"repos use the Hugging Face token: {TOKEN_ENV} if set (it wins), else the one the app "
+        "keeps in the system keyring (Settings -> Downloads).",
+    )
     pull.add_argument("name", metavar="NAME_OR_REPO", help="catalog id or owner/name repo id")
     pull.add_argument("--file", help="which file of the repo (a .gguf)")
     pull.add_argument("--endpoint", help="a Hub mirror, e.g. https://hf-mirror.example")
@@ -67,15 +71,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     importing = sub.add_parser("import", help="copy a .gguf file or OpenVINO IR folder in")
     importing.add_argument("path", type=Path)
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{n} B"
 
 
 def _row(model: InstalledModel) -> dict[str, object]:
@@ -114,7 +109,7 @@ def list_models(as_json: bool) -> int:
         backends = ",".join(str(b) for b in row["backends"])  # type: ignore[attr-defined]
         name = f"{row['name']}{' (bundled)' if row['bundled'] else ''}"
         print(
-            f"{name:40} {backends:16} {_size(int(row['size'])):>9} "  # type: ignore[call-overload]
+            f"{name:40} {backends:16} {format_size(int(row['size'])):>9} "  # type: ignore[call-overload]
             f"{row['architecture'] or '?':10} {row['context_length'] or '?':>8}"
         )
     return 0
@@ -163,14 +158,14 @@ def search_catalog(args: argparse.Namespace) -> int:
         return 0
     print(f"This machine: {hardware.summary()}")
     print(
-        f"Fit where each runs best ({ram / 1e9:.1f} GB RAM, or GPU memory) "
+        f"Fit where each runs best ({format_size(ram)} RAM, or GPU memory) "
         f"at up to {args.ctx:,} tokens of context:"
     )
     print(f"{'MODEL':18} {'FILE':42} {'SIZE':>8} {'FIT':10} {'RUNS BEST ON':18} SOURCE")
     for row in rows:
         best = f"{row['backend']} · {row['device']}"
         print(
-            f"{row['id']:18} {row['file']:42} {_size(int(row['size'])):>8} "  # type: ignore[call-overload]
+            f"{row['id']:18} {row['file']:42} {format_size(int(row['size'])):>8} "  # type: ignore[call-overload]
             f"{row['fit']:10} {best:18} {row['source']}"
         )
     print("\nPull one with: python main.py models pull MODEL [--file FILE]")
@@ -251,11 +246,10 @@ def _sources(args: argparse.Namespace, catalog_on_modelscope: bool) -> list[Sour
             names.append("modelscope")
     if "mirror" in names and not args.endpoint and not set(names) - set(SOURCE_NAMES):
         raise DownloadError("--source mirror needs the mirror's address: --endpoint URL.")
-    token = os.environ.get(TOKEN_ENV) or None
     return build_sources(
         names,
         endpoint=args.endpoint,
-        token=token,
+        token=token_for_hub(),
         modelscope_endpoint=args.modelscope_endpoint,
     )
 
@@ -297,7 +291,7 @@ def _report_installed(path: Path) -> int:
     # Checked like an import: a download that is no usable model is deleted (ModelStoreError).
     info = check_download(path, paths.models_dir())
     name = model_name(path)
-    print(f"Installed {name} ({info.format}, {_size(info.size_bytes)}) at {path}")
+    print(f"Installed {name} ({info.format}, {format_size(info.size_bytes)}) at {path}")
     print(f'Chat with it: python main.py chat -m {name} "Hello"')
     return 0
 
@@ -321,8 +315,8 @@ class _ProgressLine:
         percent = 100 * p.done_bytes / p.total_bytes
         eta = f"{int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s is not None else "?"
         line = (
-            f"{p.file[:40]:40} [{p.source}] {percent:5.1f}% {_size(p.done_bytes):>9} / "
-            f"{_size(p.total_bytes):>9} {_size(int(p.speed_bps)):>9}/s ETA {eta}"
+            f"{p.file[:40]:40} [{p.source}] {percent:5.1f}% {format_size(p.done_bytes):>9} / "
+            f"{format_size(p.total_bytes):>9} {format_size(int(p.speed_bps)):>9}/s ETA {eta}"
         )
         if self.tty:
             self.out.write("\r" + line)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.sizes import format_size
 from resources import resource_path
 
 CATALOG_VERSION = 1
@@ -385,11 +386,8 @@ def fit_bytes(
         else "too large"
     )
     text = (
-        f"{_gb(weights_bytes)} weights + {_gb(kv)} KV cache at {context_length:,} tokens"
-        f" + {_gb(RUNTIME_OVERHEAD_BYTES)} runtime = {_gb(need)} of {_gb(memory_bytes)} {memory}"
+        f"{format_size(weights_bytes)} weights + {format_size(kv)} KV cache at "
+        f"{context_length:,} tokens + {format_size(RUNTIME_OVERHEAD_BYTES)} runtime = "
+        f"{format_size(need)} of {format_size(memory_bytes)} {memory}"
     )
     return verdict, text
-
-
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB"

@@ -16,12 +16,16 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.core import exporting, migrations
+
+# The records live in their own module so that exporting needs nothing from here; they are
+# re-exported because callers know them as conversations.Conversation / StoredMessage.
+from app.core.chat_records import Conversation, StoredMessage
 from app.core.exporting import HistoryFormatError
+from engine.sizes import format_size
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -59,33 +63,6 @@ class LowDiskSpaceError(StorageError):
 
 class DatabaseTooNewError(StorageError):
     """The database was upgraded by a newer app version; this one must not touch it."""
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: int
-    title: str
-    pinned: bool
-    created_at: float
-    updated_at: float
-    system_prompt: str
-    thinking: bool | None  # None: follow the app setting
-    model: str | None
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    id: int
-    conversation_id: int
-    parent_id: int | None
-    role: str
-    content: str
-    reasoning: str
-    created_at: float
-    complete: bool  # False while streaming, and for good if the app died mid-answer
-    stats: dict[str, Any] | None
-    model: str | None
-    thinking_s: float | None
 
 
 def title_from_text(text: str, limit: int = TITLE_LENGTH) -> str:
@@ -235,9 +212,9 @@ class ConversationStore:
         free = self._free_bytes()
         if free is not None and free < self._min_free + extra:
             raise LowDiskSpaceError(
-                f"The disk is almost full ({_mb(free)} free in {self._path.parent}), so the chat"
-                f" was not saved. Free up some space: saving needs at least"
-                f" {_mb(self._min_free + extra)}."
+                f"The disk is almost full ({format_size(free)} free in {self._path.parent}), so"
+                f" the chat was not saved. Free up some space: saving needs at least"
+                f" {format_size(self._min_free + extra)}."
             )
 
     def disk_space_warning(self) -> str | None:
@@ -247,12 +224,12 @@ class ConversationStore:
             return None
         if free < self._min_free:
             return (
-                f"The disk is almost full ({_mb(free)} free): new messages cannot be saved"
+                f"The disk is almost full ({format_size(free)} free): new messages cannot be saved"
                 " until you free up some space."
             )
         return (
-            f"The disk that holds your chats is almost full ({_mb(free)} free). Free up some"
-            f" space soon: below {_mb(self._min_free)} new messages cannot be saved."
+            f"The disk that holds your chats is almost full ({format_size(free)} free). Free up"
+            f" some space soon: below {format_size(self._min_free)} new messages cannot be saved."
         )
 
     # Conversations
@@ -801,7 +778,3 @@ def _message(row: sqlite3.Row) -> StoredMessage:
         model=row["model"],
         thinking_s=row["thinking_s"],
     )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.0f} MB"

@@ -59,7 +59,7 @@ from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
 from app.core.model_store import STAGING_DIR, part_path
-from engine.gguf_file import format_size
+from engine.sizes import format_size
 
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore"})
 CHUNK_BYTES = 1024 * 1024

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from app.core.conversations import Conversation, StoredMessage
+from app.core.chat_records import Conversation, StoredMessage
 
 FORMAT = "minicpm-chat-history"
 VERSION = 1

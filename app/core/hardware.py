@@ -24,6 +24,7 @@ import psutil
 
 from app.core.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
 from engine.privacy import block_telemetry
+from engine.sizes import format_size
 
 CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
 # Either gives OpenVINO's CPU plugin bf16 arithmetic (its OPTIMIZATION_CAPABILITIES has BF16).
@@ -48,12 +49,12 @@ class OpenVinoDevice:
         return self.id.split(".")[0]
 
     def label(self) -> str:
-        """ "GPU (Intel Arc A770, 16.0 GB)"; the CPU is named elsewhere, so just "CPU"."""
+        """ "GPU (Intel Arc A770, 17.2 GB)"; the CPU is named elsewhere, so just "CPU"."""
         if self.kind == "CPU":
             return self.id
         details = [self.full_name] if self.full_name and self.full_name != self.id else []
         if self.memory_bytes is not None:
-            details.append(f"{self.memory_bytes / 1e9:.1f} GB")
+            details.append(format_size(self.memory_bytes))
         return f"{self.id} ({', '.join(details)})" if details else self.id
 
 
@@ -98,14 +99,17 @@ class Hardware:
         return None
 
     def summary(self) -> str:
-        ram = f"{self.total_ram_bytes / 1e9:.1f} GB RAM ({self.available_ram_bytes / 1e9:.1f} free)"
+        ram = (
+            f"{format_size(self.total_ram_bytes)} RAM "
+            f"({format_size(self.available_ram_bytes)} free)"
+        )
         flags = ", ".join(f for f in CPU_FLAGS_OF_INTEREST if f in self.cpu_flags) or "no AVX2"
         parts = [f"{self.cpu_model}, {self.logical_cores} threads ({flags})", ram]
         if self.openvino_devices:
             parts.append("OpenVINO: " + ", ".join(d.label() for d in self.openvino_devices))
         gpu = self.cuda_gpu
         if gpu is not None:
-            parts.append(f"CUDA: {gpu.name}, {gpu.total_bytes / 1e9:.1f} GB")
+            parts.append(f"CUDA: {gpu.name}, {format_size(gpu.total_bytes)}")
         return "; ".join(parts)
 
 

@@ -3,7 +3,8 @@
 The token never goes to settings files, logs or the database: this module is the only place that
 touches it, and it never logs it. When no usable keyring exists (a headless box, a locked or
 missing Secret Service collection), saving raises `KeyringUnavailableError` with a message the
-app can show as is, and `HF_TOKEN` in the environment still works for the session.
+app can show as is, and `HF_TOKEN` in the environment still works for the session. Downloads,
+in the GUI and in `python main.py models pull`, get their token only from `token_for_hub`.
 """
 
 from __future__ import annotations
@@ -33,16 +34,23 @@ class KeyringUnavailableError(RuntimeError):
 
 def keyring_status() -> tuple[bool, str]:
     """(available, message): whether a token can be stored, in words the settings page shows."""
+    available, _saved, message = token_state()
+    return available, message
+
+
+def token_state() -> tuple[bool, bool, str]:
+    """(available, saved, message) from one keyring read: the settings page needs all three,
+    and each read may reach the Secret Service over D-Bus (or prompt to unlock it)."""
     backend = keyring.get_keyring()
     if not _usable(backend):
-        return False, NO_KEYRING_MESSAGE
+        return False, False, NO_KEYRING_MESSAGE
     try:
         # A read reaches the Secret Service, so a locked or absent collection shows up here.
-        backend.get_password(SERVICE, USERNAME)
+        token = backend.get_password(SERVICE, USERNAME)
     except Exception as exc:  # backends leak their own D-Bus errors, not only KeyringError
         log.info("The keyring %s is not usable: %s", _name(backend), type(exc).__name__)
-        return False, NO_KEYRING_MESSAGE
-    return True, f"The token is kept in the system keyring ({_name(backend)})."
+        return False, False, NO_KEYRING_MESSAGE
+    return True, bool(token), f"The token is kept in the system keyring ({_name(backend)})."
 
 
 def save_token(token: str) -> None:
@@ -60,10 +68,11 @@ def save_token(token: str) -> None:
 
 def load_token() -> str | None:
     """The stored token, or None when there is none or no keyring; never raises."""
-    backend = keyring.get_keyring()
-    if not _usable(backend):
-        return None
     try:
+        # Choosing the backend reads keyring's config and imports backends, which can fail too.
+        backend = keyring.get_keyring()
+        if not _usable(backend):
+            return None
         token = backend.get_password(SERVICE, USERNAME)
     except Exception as exc:
         log.info("Reading the token failed: %s", type(exc).__name__)
@@ -85,8 +94,10 @@ def delete_token() -> None:
 
 
 def token_for_hub() -> str | None:
-    """What downloads send: the stored token, else HF_TOKEN from the environment."""
-    return load_token() or os.environ.get(TOKEN_ENV) or None
+    """What every download (GUI and CLI) sends: HF_TOKEN from the environment, else the stored
+    token; None when neither is there. HF_TOKEN wins, as in `huggingface_hub`, so a token set
+    for one session or one command overrides the saved one. Never raises."""
+    return os.environ.get(TOKEN_ENV) or load_token() or None
 
 
 def _backend_or_raise() -> keyring.backend.KeyringBackend:

@@ -12,7 +12,7 @@ from app.core.download_queue import dismiss_first_run, first_run_dismissed
 from app.core.downloads import DownloadError
 from app.core.model_store import ModelStore
 from app.downloads.manager import DownloadManager
-from app.downloads.queue_model import human_size
+from engine.sizes import format_size
 
 
 def should_offer_first_run(manager: DownloadManager, models: ModelStore) -> bool:
@@ -48,7 +48,7 @@ class FirstRunBanner(QFrame):
                 self.tr("Recommended for this PC: {name} ({quant}, {size})").format(
                     name=variant.entry.display_name,
                     quant=variant.file.quantization,
-                    size=human_size(variant.file.size_bytes),
+                    size=format_size(variant.file.size_bytes),
                 )
             )
         self.download_button = QPushButton(self.tr("Download"), self)

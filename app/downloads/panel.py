@@ -35,12 +35,8 @@ from app.core.download_queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, V
 from app.core.downloads import DownloadError
 from app.core.hardware import Hardware, recommend_for
 from app.downloads.manager import DownloadManager
-from app.downloads.queue_model import (
-    ID_ROLE,
-    DownloadItemDelegate,
-    DownloadQueueListModel,
-    human_size,
-)
+from app.downloads.queue_model import ID_ROLE, DownloadItemDelegate, DownloadQueueListModel
+from engine.sizes import format_size
 
 CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
 # Marked for lupdate here, translated where the header is filled.
@@ -237,7 +233,7 @@ class DownloadPanel(QWidget):
             0, file.name or self.tr("{repo} (OpenVINO IR folder)").format(repo=variant.repo)
         )
         row.setToolTip(0, f"{variant.repo}\n{file.note}".strip())
-        row.setText(1, human_size(file.size_bytes))
+        row.setText(1, format_size(file.size_bytes))
         row.setText(2, file.quantization)
         row.setText(3, ", ".join(file.backends))
         badges = [self.tr("official") if variant.source.official else self.tr("community")]

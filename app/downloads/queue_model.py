@@ -33,6 +33,7 @@ from app.core.download_queue import (
     QueuedDownload,
 )
 from app.downloads.manager import DownloadManager
+from engine.sizes import format_size
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -58,15 +59,6 @@ def state_label(state: str) -> str:
     return labels.get(state, state)
 
 
-def human_size(n: float) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.1f} {unit}" if unit == "GB" else f"{value:.0f} {unit}"
-        value /= 1000
-    return f"{n} B"
-
-
 def _eta(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -77,21 +69,21 @@ def _eta(seconds: float | None) -> str:
 
 
 def detail_text(item: QueuedDownload) -> str:
-    sizes = f"{human_size(item.done_bytes)} / {human_size(item.size_bytes)}"
+    sizes = f"{format_size(item.done_bytes)} / {format_size(item.size_bytes)}"
     state = state_label(item.state)
     if item.state == DOWNLOADING:
         via = _tr(" · via {source}").format(source=item.source) if item.source else ""
         text = _tr("{state} · {sizes} · {speed}/s · {eta} left{via}").format(
             state=state,
             sizes=sizes,
-            speed=human_size(item.speed_bps),
+            speed=format_size(item.speed_bps),
             eta=_eta(item.eta_s),
             via=via,
         )
     elif item.state == FAILED:
         text = f"{state} · {sizes} · {item.error}"
     elif item.state == DONE:
-        text = f"{state} · {human_size(item.size_bytes)}"
+        text = f"{state} · {format_size(item.size_bytes)}"
     else:
         text = f"{state} · {sizes}"
     if item.note and item.state in (DOWNLOADING, VERIFYING):

@@ -143,8 +143,7 @@ class DownloadsPage(QWidget):
 
     def refresh_token_state(self) -> None:
         """Asks the keyring whether it works and whether a token is saved; shows the answer."""
-        self._keyring_ok, message = secrets.keyring_status()
-        saved = self._keyring_ok and secrets.load_token() is not None
+        self._keyring_ok, saved, message = secrets.token_state()
         self.token.setPlaceholderText(
             self.tr("A token is saved") if saved else self.tr("hf_… (none saved)")
         )

@@ -37,7 +37,7 @@ from app.settings.model_convert import (
 )
 from app.settings.model_import import ModelImporter
 from engine.errors import EngineError
-from engine.gguf_file import format_size
+from engine.sizes import format_size
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 # Labels are marked for lupdate (QT_TRANSLATE_NOOP) and translated by `_fill`, in the
@@ -443,18 +443,18 @@ class ModelPage(QWidget):
             target=converted_name(Path(name + ".gguf"), weights),
             params=cost.parameters / 1e9,
             minutes=max(1, round(cost.seconds / 60)),
-            temporary=_gb(cost.temporary_disk_bytes),
-            final=_gb(cost.final_disk_bytes),
-            memory=_gb(cost.peak_memory_bytes),
+            temporary=format_size(cost.temporary_disk_bytes),
+            final=format_size(cost.final_disk_bytes),
+            memory=format_size(cost.peak_memory_bytes),
         )
         if cost.free_disk_bytes < cost.temporary_disk_bytes:
             text += "\n\n" + self.tr("Warning: only {free} of disk space is free.").format(
-                free=_gb(cost.free_disk_bytes)
+                free=format_size(cost.free_disk_bytes)
             )
         if cost.available_memory_bytes < cost.peak_memory_bytes:
             text += "\n\n" + self.tr(
                 "Warning: only {free} of memory is available; the conversion may be slow or fail."
-            ).format(free=_gb(cost.available_memory_bytes))
+            ).format(free=format_size(cost.available_memory_bytes))
         return text
 
     def _verification_text(self, data: dict[str, object]) -> str:
@@ -624,10 +624,6 @@ class ModelPage(QWidget):
                 name=Path(source).name, error=message
             )
         )
-
-
-def _gb(n_bytes: float) -> str:
-    return format_size(int(n_bytes))
 
 
 def _same_path(a: Path, b: Path) -> bool:

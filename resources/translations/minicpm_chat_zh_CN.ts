@@ -20,27 +20,27 @@
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="752"/>
+        <location filename="../../app/settings/pages.py" line="748"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="753"/>
+        <location filename="../../app/settings/pages.py" line="749"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="754"/>
+        <location filename="../../app/settings/pages.py" line="750"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="755"/>
+        <location filename="../../app/settings/pages.py" line="751"/>
         <source>Language changes apply after a restart.</source>
         <translation>语言更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="759"/>
+        <location filename="../../app/settings/pages.py" line="755"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -76,7 +76,7 @@
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="265"/>
+        <location filename="../../app/chat/chat_view.py" line="267"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
@@ -104,33 +104,33 @@
         <translation>思考</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="83"/>
+        <location filename="../../app/chat/composer.py" line="84"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="85"/>
+        <location filename="../../app/chat/composer.py" line="86"/>
         <source>Write a new version of the last answer</source>
         <translation>为最后一个回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="87"/>
-        <location filename="../../app/chat/composer.py" line="121"/>
+        <location filename="../../app/chat/composer.py" line="88"/>
+        <location filename="../../app/chat/composer.py" line="122"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="121"/>
+        <location filename="../../app/chat/composer.py" line="122"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="122"/>
+        <location filename="../../app/chat/composer.py" line="123"/>
         <source>Stop the answer (Esc)</source>
         <translation>停止回答（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="122"/>
+        <location filename="../../app/chat/composer.py" line="123"/>
         <source>Send (Enter)</source>
         <translation>发送（Enter）</translation>
     </message>
@@ -264,174 +264,174 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="103"/>
+        <location filename="../../app/downloads/panel.py" line="99"/>
         <source>Offline mode is on: nothing is downloaded. Turn it off in Settings.</source>
         <translation>离线模式已开启：不会下载任何内容。请在设置中关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="287"/>
+        <location filename="../../app/downloads/panel.py" line="283"/>
         <source>This PC: {summary}</source>
         <translation>本机：{summary}</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="112"/>
+        <location filename="../../app/downloads/panel.py" line="108"/>
         <source>Fit counts the KV cache, which grows with the context length</source>
         <translation>适配度已计入 KV 缓存，它随上下文长度增长</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="48"/>
+        <location filename="../../app/downloads/panel.py" line="44"/>
         <source>Model / file</source>
         <translation>模型 / 文件</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="49"/>
+        <location filename="../../app/downloads/panel.py" line="45"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="50"/>
+        <location filename="../../app/downloads/panel.py" line="46"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="51"/>
+        <location filename="../../app/downloads/panel.py" line="47"/>
         <source>Backends</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="52"/>
+        <location filename="../../app/downloads/panel.py" line="48"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="53"/>
+        <location filename="../../app/downloads/panel.py" line="49"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="54"/>
+        <location filename="../../app/downloads/panel.py" line="50"/>
         <source>Runs best on</source>
         <translation>最佳运行方式</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="59"/>
+        <location filename="../../app/downloads/panel.py" line="55"/>
         <source>fits</source>
         <translation>可运行</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="60"/>
+        <location filename="../../app/downloads/panel.py" line="56"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="61"/>
+        <location filename="../../app/downloads/panel.py" line="57"/>
         <source>too large</source>
         <translation>过大</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="73"/>
+        <location filename="../../app/downloads/panel.py" line="69"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="116"/>
+        <location filename="../../app/downloads/panel.py" line="112"/>
         <source>{n:,} tokens</source>
         <translation>{n:,} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="138"/>
+        <location filename="../../app/downloads/panel.py" line="134"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="139"/>
+        <location filename="../../app/downloads/panel.py" line="135"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="140"/>
+        <location filename="../../app/downloads/panel.py" line="136"/>
         <source>Cancel…</source>
         <translation>取消…</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="141"/>
+        <location filename="../../app/downloads/panel.py" line="137"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="142"/>
+        <location filename="../../app/downloads/panel.py" line="138"/>
         <source>Clear finished</source>
         <translation>清除已完成</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="157"/>
+        <location filename="../../app/downloads/panel.py" line="153"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="165"/>
+        <location filename="../../app/downloads/panel.py" line="161"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="221"/>
-        <location filename="../../app/downloads/panel.py" line="243"/>
+        <location filename="../../app/downloads/panel.py" line="217"/>
+        <location filename="../../app/downloads/panel.py" line="239"/>
         <source>official</source>
         <translation>官方</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="221"/>
-        <location filename="../../app/downloads/panel.py" line="243"/>
+        <location filename="../../app/downloads/panel.py" line="217"/>
+        <location filename="../../app/downloads/panel.py" line="239"/>
         <source>community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="230"/>
+        <location filename="../../app/downloads/panel.py" line="226"/>
         <source>Recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="237"/>
+        <location filename="../../app/downloads/panel.py" line="233"/>
         <source>{repo} (OpenVINO IR folder)</source>
         <translation>{repo}（OpenVINO IR 文件夹）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="245"/>
+        <location filename="../../app/downloads/panel.py" line="241"/>
         <source>verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="247"/>
+        <location filename="../../app/downloads/panel.py" line="243"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="250"/>
+        <location filename="../../app/downloads/panel.py" line="246"/>
         <source>experimental</source>
         <translation>实验性</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="253"/>
+        <location filename="../../app/downloads/panel.py" line="249"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="271"/>
+        <location filename="../../app/downloads/panel.py" line="267"/>
         <source> (capped at the model&apos;s {n:,}-token context)</source>
         <translation>（受限于模型的 {n:,} 词元上下文）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="301"/>
+        <location filename="../../app/downloads/panel.py" line="297"/>
         <source>Offline mode is on, so nothing connects to the internet. Turn it off in Settings to download models.</source>
         <translation>离线模式已开启，不会连接互联网。要下载模型，请在设置中关闭离线模式。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="309"/>
+        <location filename="../../app/downloads/panel.py" line="305"/>
         <source>Add this file to the download queue</source>
         <translation>将此文件加入下载队列</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="383"/>
+        <location filename="../../app/downloads/panel.py" line="379"/>
         <source>Cancel the download of {name}? The partially downloaded file is deleted.</source>
         <translation>取消下载 {name}？已下载的部分文件将被删除。</translation>
     </message>
@@ -439,7 +439,7 @@
 <context>
     <name>DownloadsDialog</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="399"/>
+        <location filename="../../app/downloads/panel.py" line="395"/>
         <source>Download models</source>
         <translation>下载模型</translation>
     </message>
@@ -507,32 +507,32 @@
         <translation>下载来源（按顺序）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="149"/>
+        <location filename="../../app/settings/hub_page.py" line="148"/>
         <source>A token is saved</source>
         <translation>已保存令牌</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="149"/>
+        <location filename="../../app/settings/hub_page.py" line="148"/>
         <source>hf_… (none saved)</source>
         <translation>hf_…（未保存）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="165"/>
+        <location filename="../../app/settings/hub_page.py" line="164"/>
         <source>No system keyring is available, so the token can&apos;t be saved; set HF_TOKEN for this session instead</source>
         <translation>没有可用的系统密钥环，无法保存令牌；请改为在本次会话中设置 HF_TOKEN</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="183"/>
+        <location filename="../../app/settings/hub_page.py" line="182"/>
         <source>Enter a token first.</source>
         <translation>请先输入令牌。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="187"/>
+        <location filename="../../app/settings/hub_page.py" line="186"/>
         <source>The token is saved in the system keyring.</source>
         <translation>令牌已保存到系统密钥环。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/hub_page.py" line="197"/>
+        <location filename="../../app/settings/hub_page.py" line="196"/>
         <source>The token was removed.</source>
         <translation>令牌已移除。</translation>
     </message>
@@ -563,82 +563,82 @@
 <context>
     <name>GenerationPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="649"/>
+        <location filename="../../app/settings/pages.py" line="645"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="656"/>
+        <location filename="../../app/settings/pages.py" line="652"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="658"/>
+        <location filename="../../app/settings/pages.py" line="654"/>
         <source>A whole number repeats the same answer; blank picks a new one</source>
         <translation>填整数可复现相同回答；留空则每次不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="664"/>
+        <location filename="../../app/settings/pages.py" line="660"/>
         <source>Think before answering in new chats</source>
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="669"/>
+        <location filename="../../app/settings/pages.py" line="665"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="671"/>
+        <location filename="../../app/settings/pages.py" line="667"/>
         <source>At most this many reasoning tokens; then the answer follows</source>
         <translation>最多思考这么多个词元，之后直接给出回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="674"/>
+        <location filename="../../app/settings/pages.py" line="670"/>
         <source>Use each model&apos;s recommended temperature and top p</source>
         <translation>使用各模型推荐的温度和 top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="678"/>
+        <location filename="../../app/settings/pages.py" line="674"/>
         <source>For catalog models, per thinking mode; other models use the values above</source>
         <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="681"/>
+        <location filename="../../app/settings/pages.py" line="677"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="682"/>
+        <location filename="../../app/settings/pages.py" line="678"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="683"/>
+        <location filename="../../app/settings/pages.py" line="679"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="684"/>
+        <location filename="../../app/settings/pages.py" line="680"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="685"/>
+        <location filename="../../app/settings/pages.py" line="681"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="686"/>
+        <location filename="../../app/settings/pages.py" line="682"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="687"/>
+        <location filename="../../app/settings/pages.py" line="683"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="689"/>
+        <location filename="../../app/settings/pages.py" line="685"/>
         <source>Thinking budget</source>
         <translation>思考预算</translation>
     </message>
@@ -646,144 +646,144 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="118"/>
+        <location filename="../../app/main_window.py" line="127"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="123"/>
-        <location filename="../../app/main_window.py" line="474"/>
+        <location filename="../../app/main_window.py" line="132"/>
+        <location filename="../../app/main_window.py" line="509"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="139"/>
+        <location filename="../../app/main_window.py" line="148"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="146"/>
+        <location filename="../../app/main_window.py" line="155"/>
         <source>0 always picks the likeliest word; higher is more varied</source>
         <translation>0 总是选择最可能的词；越高越多样</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="150"/>
+        <location filename="../../app/main_window.py" line="160"/>
         <source>Max tokens</source>
         <translation>最大词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="155"/>
+        <location filename="../../app/main_window.py" line="165"/>
         <source>The longest answer, in tokens</source>
         <translation>回答的最大长度（词元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="159"/>
+        <location filename="../../app/main_window.py" line="170"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="164"/>
+        <location filename="../../app/main_window.py" line="175"/>
         <source>Model, generation and appearance settings (Ctrl+,)</source>
         <translation>模型、生成和外观设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="176"/>
+        <location filename="../../app/main_window.py" line="187"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="178"/>
+        <location filename="../../app/main_window.py" line="189"/>
         <source>Download models</source>
         <translation>下载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="192"/>
+        <location filename="../../app/main_window.py" line="203"/>
         <source>Recommended model</source>
         <translation>推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="232"/>
+        <location filename="../../app/main_window.py" line="243"/>
         <source>Installed {name}. Choose it in Settings → Model.</source>
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="242"/>
+        <location filename="../../app/main_window.py" line="253"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="247"/>
+        <location filename="../../app/main_window.py" line="258"/>
         <source>Tokens the last answer used of the model&apos;s context</source>
         <translation>上一个回答占用的模型上下文词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="249"/>
+        <location filename="../../app/main_window.py" line="260"/>
         <source>Speed of the last answer</source>
         <translation>上一个回答的速度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="250"/>
+        <location filename="../../app/main_window.py" line="261"/>
         <source>Memory this app uses, the model included</source>
         <translation>本应用占用的内存（含模型）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="369"/>
+        <location filename="../../app/main_window.py" line="396"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="434"/>
-        <location filename="../../app/main_window.py" line="437"/>
+        <location filename="../../app/main_window.py" line="469"/>
+        <location filename="../../app/main_window.py" line="472"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="466"/>
+        <location filename="../../app/main_window.py" line="501"/>
         <source>This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.</source>
         <translation>此 CPU 不支持 bf16 运算，OpenVINO 改用精确的 f32 计算。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="468"/>
+        <location filename="../../app/main_window.py" line="503"/>
         <source>OpenVINO computes in {precision}.</source>
         <translation>OpenVINO 以 {precision} 精度计算。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="475"/>
+        <location filename="../../app/main_window.py" line="510"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="477"/>
+        <location filename="../../app/main_window.py" line="512"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="489"/>
+        <location filename="../../app/main_window.py" line="524"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="497"/>
+        <location filename="../../app/main_window.py" line="532"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="508"/>
+        <location filename="../../app/main_window.py" line="543"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="517"/>
-        <source>{gb:.2f} GB in use</source>
-        <translation>已用 {gb:.2f} GB</translation>
+        <location filename="../../app/main_window.py" line="552"/>
+        <source>{size} in use</source>
+        <translation>已用 {size}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="532"/>
+        <location filename="../../app/main_window.py" line="568"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="537"/>
+        <location filename="../../app/main_window.py" line="573"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
@@ -796,7 +796,7 @@
         <translation>正在等待模型…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="313"/>
+        <location filename="../../app/chat/message_widget.py" line="310"/>
         <source>This answer was interrupted before it finished.</source>
         <translation>此回答在完成前被中断。</translation>
     </message>
@@ -818,7 +818,7 @@
     </message>
     <message>
         <location filename="../../app/chat/message_widget.py" line="213"/>
-        <location filename="../../app/chat/message_widget.py" line="380"/>
+        <location filename="../../app/chat/message_widget.py" line="376"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -853,27 +853,27 @@
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="296"/>
+        <location filename="../../app/chat/message_widget.py" line="293"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="296"/>
+        <location filename="../../app/chat/message_widget.py" line="293"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="309"/>
+        <location filename="../../app/chat/message_widget.py" line="306"/>
         <source>This answer failed: {reason}</source>
         <translation>此回答失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="339"/>
+        <location filename="../../app/chat/message_widget.py" line="336"/>
         <source>Showing the first {shown} of {total} characters. Copy takes them all.</source>
         <translation>显示前 {shown} 个字符，共 {total} 个。复制会包含全部内容。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="375"/>
+        <location filename="../../app/chat/message_widget.py" line="371"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>

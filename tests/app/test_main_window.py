@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +21,7 @@ from app.chat.message_widget import MessageWidget
 from app.conversations.list_model import ID_ROLE
 from app.core import paths
 from app.core.conversations import ConversationStore
-from app.core.settings import Settings, load_settings
+from app.core.settings import Settings, load_settings, save_settings
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import context_overflow
@@ -155,7 +157,7 @@ def test_window_opens_titled_with_the_composer_focused(make_app, qtbot) -> None:
     assert app.window.model_label.text() == "SmolLM2-135M-Instruct.Q4_1"
     assert app.window.status_model.text() == "SmolLM2-135M-Instruct.Q4_1 · llama · CPU"
     assert app.window.status_context.text() == "Context 0 / 4,096"
-    assert "GB in use" in app.window.status_memory.text()
+    assert re.fullmatch(r"\d[\d.]* [MG]B in use", app.window.status_memory.text())
 
 
 def test_sending_while_the_model_loads_waits_for_it(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -377,6 +379,40 @@ def test_the_thinking_toggle_reaches_the_engine_and_is_kept_per_chat(make_app, q
     assert not button.isChecked()  # the chat's own choice came back
 
 
+class SlowPrefillBackend(ScriptedBackend):
+    """Waits before its first word, as a model reading a long prompt does."""
+
+    prefill_s = 1.3
+
+    def generate(self, prompt, params, stop_strings, on_text, should_stop):  # type: ignore[no-untyped-def]
+        time.sleep(self.prefill_s)
+        return super().generate(prompt, params, stop_strings, on_text, should_stop)
+
+
+def test_the_thinking_time_shown_while_answering_is_the_one_kept(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the widget timed the thinking from the first shown thought, the controller
+    from the request; the title jumped from "less than a second" to "1 second" at the end."""
+    reply = "<think>Let me see.</think>" + " ".join(f"w{i}" for i in range(60))
+    app = make_app([reply], model=thinking_model(), delay_s=0.01, backend_class=SlowPrefillBackend)
+    app.window.chat.composer.thinking.click()
+    app.type_and_send("Think first", wait=False)
+    qtbot.waitUntil(
+        lambda: any(
+            w.view.streaming and w.thinking.title.startswith("Thought for")
+            for w in app.message_widgets()
+        ),
+        timeout=5000,
+    )
+    while_streaming = app.message_widgets()[-1].thinking.title
+    app.wait_for_answer()
+    answer = app.message_widgets()[-1]
+    assert not answer.view.streaming
+    assert answer.thinking.title == while_streaming == "Thought for 1 second"
+    conversation_id = app.services.controller.conversation_id
+    stored = app.store.active_path(conversation_id)[-1].thinking_s
+    assert stored is not None and 1 <= stored < 1.5
+
+
 def test_the_thinking_toggle_is_disabled_for_models_that_cannot_think(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     button = app.window.chat.composer.thinking
@@ -407,13 +443,65 @@ def test_an_answer_cut_off_by_a_crash_shows_incomplete_with_regenerate(make_app,
 
 def test_quick_parameters_are_saved_and_used(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
     app = make_app(["Ok."])
-    app.window.temperature.setValue(0.2)
-    app.window.max_tokens.setValue(300)
+    with qtbot.waitSignal(app.services.settings.settings_changed, timeout=3000):
+        app.window.temperature.setValue(0.2)
+        app.window.max_tokens.setValue(300)
     saved = load_settings(paths.settings_path())
     assert (saved.temperature, saved.max_new_tokens) == (0.2, 300)
     app.type_and_send("Hi")
     params = app.backend.params[-1]
     assert (params.temperature, params.max_new_tokens) == (0.2, 300)
+
+
+class SaveCounter:
+    """Counts the keeper's writes of settings.json (and still writes it)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.saved: list[Settings] = []
+
+        def save(settings: Settings, path: Path) -> None:
+            self.saved.append(settings)
+            save_settings(settings, path)
+
+        monkeypatch.setattr("app.application.save_settings", save)
+
+
+def test_typing_a_quick_parameter_saves_once_when_done(make_app, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: typing "2048" wrote settings.json once per digit."""
+    app = make_app(["Ok."])
+    writes = SaveCounter(monkeypatch)
+    spin = app.window.max_tokens
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "2048")
+    assert spin.value() == 2048
+    assert writes.saved == []  # nothing written while typing
+    assert app.services.controller._settings.max_new_tokens == 2048  # used at once
+    qtbot.waitUntil(lambda: len(writes.saved) == 1, timeout=3000)  # once, after a pause
+    assert load_settings(paths.settings_path()).max_new_tokens == 2048
+    app.type_and_send("Hi")  # the spin box loses focus: nothing more to save
+    assert app.backend.params[-1].max_new_tokens == 2048
+    assert len(writes.saved) == 1
+
+
+def test_a_quick_parameter_edit_is_saved_on_enter_and_on_close(
+    make_app, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(model=None)
+    writes = SaveCounter(monkeypatch)
+    spin = app.window.temperature
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0.35")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)  # done editing: saved now, not after the pause
+    assert [s.temperature for s in writes.saved] == [0.35]
+    app.window.max_tokens.setFocus()
+    app.window.max_tokens.selectAll()
+    qtbot.keyClicks(app.window.max_tokens, "999")
+    app.window.close()  # before the pause is over: the edit is not lost
+    assert len(writes.saved) == 2 and writes.saved[-1].max_new_tokens == 999
+    saved = load_settings(paths.settings_path())
+    assert (saved.temperature, saved.max_new_tokens) == (0.35, 999)
 
 
 def test_the_system_prompt_is_kept_per_chat(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]

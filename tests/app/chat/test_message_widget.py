@@ -86,10 +86,10 @@ def test_thinking_opens_while_thinking_and_closes_when_the_answer_starts(make) -
     widget.flush()
     assert widget.thinking.isVisible() and widget.thinking.expanded
     assert widget.thinking.title == "Thinking…"
-    widget.stream("Let me think about it.", "The answer")
+    widget.stream("Let me think about it.", "The answer", 2.2)  # the controller's measure
     widget.flush()
     assert not widget.thinking.expanded
-    assert widget.thinking.title.startswith("Thought for")
+    assert widget.thinking.title == "Thought for 2 seconds"
 
 
 def test_a_finished_answer_shows_stats_and_how_long_it_thought(make) -> None:  # type: ignore[no-untyped-def]

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.errors
 import pytest
+from keyring.backends import fail
 
 import main
 from app.cli import models as models_cli
 from app.core import paths
 from app.core.downloads import part_path
 from app.core.hardware import CudaGpu, Hardware, OpenVinoDevice
+from app.core.secrets import save_token
 from tests import fakehub
 from tests.app.cli.test_chat_cli import run_main
+from tests.app.core.test_secrets import MemoryKeyring
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import FakeHub
 
@@ -21,6 +28,16 @@ from tests.fakehub import FakeHub
 fake_hub = fakehub.fake_hub
 
 REPO = "test-org/Tiny-GGUF"
+
+
+@pytest.fixture(autouse=True)
+def _no_token(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No HF_TOKEN and no keyring unless a test sets one: pulls never reach the real keyring."""
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +122,68 @@ def test_a_download_that_is_no_model_is_refused_and_deleted(
     assert "not a usable model, so it was deleted: " in last
     assert "junk" not in listed_names(capsys)
     assert not (paths.models_dir() / "test-org").exists()  # nor its empty folders
+
+
+def test_pull_a_private_repo_with_the_token_only_in_the_keyring(
+    fake_hub: FakeHub, tiny_gguf: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16: the CLI read only HF_TOKEN, so the token saved in Settings -> Downloads (the
+    keyring) did not reach `models pull`."""
+    fake_hub.add_repo(REPO, {"tiny-chat.gguf": tiny_gguf}, private=True)
+    # Only the fake Hub (`--source mirror`): a failing pull would go on to huggingface.co.
+    local = ["--endpoint", fake_hub.url, "--source", "mirror"]
+    assert main.main(["models", "pull", REPO, *local]) == 1
+    assert "needs a Hugging Face token" in capsys.readouterr().err
+    keyring.set_keyring(MemoryKeyring())
+    save_token(fakehub.TOKEN)
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
+    assert "Installed tiny-chat" in capsys.readouterr().out
+    gets = fake_hub.file_gets("tiny-chat.gguf")
+    assert gets and gets[-1].authorization == f"Bearer {fakehub.TOKEN}"
+
+
+def test_hf_token_wins_over_the_keyring(
+    fake_hub: FakeHub,
+    tiny_gguf: bytes,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_hub.add_repo(REPO, {"tiny-chat.gguf": tiny_gguf}, private=True)
+    keyring.set_keyring(MemoryKeyring())
+    save_token("hf_a_stale_saved_token")
+    monkeypatch.setenv("HF_TOKEN", fakehub.TOKEN)
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
+    assert fake_hub.file_gets("tiny-chat.gguf")[-1].authorization == f"Bearer {fakehub.TOKEN}"
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main.main(["models", "pull", "--help"])
+    assert "HF_TOKEN if set (it wins), else" in " ".join(capsys.readouterr().out.split())
+
+
+class _LockedKeyring(MemoryKeyring):
+    """A keyring that is there but cannot be read (a locked or absent collection)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("the collection is locked")
+
+
+@pytest.mark.parametrize(
+    "backend", [fail.Keyring(), _LockedKeyring()], ids=["no-keyring", "locked-keyring"]
+)
+def test_pull_without_a_usable_keyring_goes_on_without_a_token(
+    backend: keyring.backend.KeyringBackend,
+    fake_hub: FakeHub,
+    tiny_gguf: bytes,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    keyring.set_keyring(backend)
+    fake_hub.add_repo(REPO, {"tiny-chat.gguf": tiny_gguf})
+    fake_hub.add_repo("test-org/Private", {"private.gguf": tiny_gguf}, private=True)
+    assert main.main(["models", "pull", REPO, "--endpoint", fake_hub.url]) == 0
+    assert fake_hub.file_gets("tiny-chat.gguf")[-1].authorization is None
+    local = ["--endpoint", fake_hub.url, "--source", "mirror"]  # never huggingface.co
+    assert main.main(["models", "pull", "test-org/Private", *local]) == 1
+    assert "error: " in capsys.readouterr().err  # a message, not a traceback
 
 
 def test_truncated_gguf_message_shows_a_difference(

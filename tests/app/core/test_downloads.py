@@ -282,8 +282,8 @@ def test_no_space_message_names_the_reserve(
     with pytest.raises(DiskFullError) as full:
         downloader(models, fake_hub).download_file(REPO, NAME)
     assert str(full.value).endswith(
-        "the download needs 400 KB more and 63 MB is free, and the app keeps 67 MB free for your "
-        "chats and settings. Free at least 5.0 MB and try again."
+        "the download needs 400 KB more and 62.5 MB is free, and the app keeps 67.1 MB free for "
+        "your chats and settings. Free at least 5.00 MB and try again."
     )
 
 

@@ -152,7 +152,7 @@ def test_the_kv_cache_is_counted() -> None:
     small = recommend(5 * GB, MINICPM4_KV_PER_TOKEN, 4096, machine)
     assert (small.fit, small.device) == ("fits", "CUDA")
     big = recommend(5 * GB, MINICPM4_KV_PER_TOKEN, 65536, machine)
-    assert "2.1 GB KV cache at 65,536 tokens" in big.explanation
+    assert "2.15 GB KV cache at 65,536 tokens" in big.explanation
     assert (big.fit, big.device) == ("tight", "CUDA")
 
 

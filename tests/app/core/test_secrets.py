@@ -236,16 +236,36 @@ def test_no_backend_gives_a_clear_message_and_a_typed_error(
         delete_token()
 
 
-def test_hf_token_environment_is_the_fallback(
+def test_hf_token_environment_wins_then_the_keyring(
     use_keyring: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Issue 16: one lookup for the GUI and the CLI; HF_TOKEN overrides the saved token (as in
+    huggingface_hub), and the saved token is used when HF_TOKEN is not set."""
+    monkeypatch.delenv("HF_TOKEN", raising=False)
     keyring.set_keyring(fail.Keyring())
+    assert token_for_hub() is None
     monkeypatch.setenv("HF_TOKEN", "hf_from_env")
     assert token_for_hub() == "hf_from_env"
     memory = MemoryKeyring()
     keyring.set_keyring(memory)
     save_token(TOKEN)
+    assert token_for_hub() == "hf_from_env"
+    monkeypatch.setenv("HF_TOKEN", "")  # set but empty counts as not set
     assert token_for_hub() == TOKEN
+    monkeypatch.delenv("HF_TOKEN")
+    assert token_for_hub() == TOKEN
+
+
+def test_a_keyring_that_cannot_even_be_chosen_gives_no_token(
+    use_keyring: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> keyring.backend.KeyringBackend:
+        raise RuntimeError("bad keyringrc.cfg")
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(keyring, "get_keyring", broken)
+    assert load_token() is None
+    assert token_for_hub() is None
 
 
 def test_empty_token_is_refused(use_keyring: object) -> None:

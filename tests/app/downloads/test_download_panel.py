@@ -28,6 +28,7 @@ from app.downloads.panel import DownloadPanel
 from app.downloads.queue_model import DETAIL_ROLE, STATE_ROLE
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
+from engine.sizes import format_size
 from resources import bundled_models_dir
 from tests import fakehub
 from tests.app.downloads.test_download_queue import model_bytes
@@ -118,11 +119,11 @@ def test_catalog_shows_variants_badges_and_fit(make_panel: MakePanel) -> None:
     assert verdict == "fits"
     assert "KV cache at 4,096 tokens" in why
     assert row.text(6) == "llama · CPU"
-    # The KV cache counts: MiniCPM4.1 8B at 65,536 tokens needs 5 GB + 2.1 GB of cache.
+    # The KV cache counts: MiniCPM4.1 8B at 65,536 tokens needs 5 GB + 2.15 GB of cache.
     panel.context.setCurrentIndex(panel.context.findData(65536))
     verdict, why = panel.fit_text("openbmb/MiniCPM4.1-8B-GGUF", "MiniCPM4.1-8B-Q4_K_M.gguf")
     assert verdict == "too large", why
-    assert "2.1 GB KV cache at 65,536 tokens" in why
+    assert "2.15 GB KV cache at 65,536 tokens" in why
     assert len(panel.download_buttons) == sum(
         len(e.variants()) for e in manager_of(panel).catalog.entries
     )
@@ -189,7 +190,7 @@ def test_closed_mid_download_then_reopened_resumes(
     assert second.queue_model.rowCount() == 1
     index = second.queue_model.index(0, 0)
     assert index.data(STATE_ROLE) == PAUSED
-    assert f"{kept / 1000:.0f} KB" in index.data(DETAIL_ROLE) or kept < 1000
+    assert f"{format_size(kept)} / 600 KB" in index.data(DETAIL_ROLE)
     assert manager.active_id is None  # nothing connects until asked
     second.queue.setCurrentIndex(index)
     with qtbot.waitSignal(manager.model_installed, timeout=10_000):

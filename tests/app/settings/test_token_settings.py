@@ -120,3 +120,24 @@ def test_offline_mirror_and_source_order_round_trip(qtbot, tmp_path: Path) -> No
 def test_defaults_round_trip(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dialog = make_dialog(qtbot, Settings(), tmp_path)
     assert dialog.edited_settings() == Settings()
+
+
+def test_opening_settings_reads_the_keyring_once(  # type: ignore[no-untyped-def]
+    qtbot, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Each read may go over D-Bus to the Secret Service, or ask to unlock it: the page asks
+    once whether the keyring works and whether a token is saved."""
+    reads: list[str] = []
+    original = memory_keyring.get_password
+
+    def counted(service: str, username: str) -> str | None:
+        reads.append(service)
+        return original(service, username)
+
+    memory_keyring.get_password = counted  # type: ignore[method-assign]
+    memory_keyring.set_password(secrets.SERVICE, secrets.USERNAME, TOKEN)
+    dialog = make_dialog(qtbot, Settings(), tmp_path)
+    page = dialog.downloads_page
+    assert len(reads) == 1
+    assert page.remove_token_button.isEnabled()  # it still knows a token is saved
+    assert page.token.placeholderText() == "A token is saved"

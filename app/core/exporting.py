@@ -260,7 +260,11 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
         lines += ["> **Reasoning**", ">", *quoted, ""]
     lines += [message.content, ""]
     if not message.complete:
-        lines += ["_(incomplete: generation was interrupted)_", ""]
+        error = (message.stats or {}).get("error")
+        if error:  # a failed answer keeps why (app/chat/controller.py)
+            lines += [f"_(incomplete: the answer failed: {error})_", ""]
+        else:
+            lines += ["_(incomplete: generation was interrupted)_", ""]
     return lines
 
 

@@ -292,7 +292,13 @@ def _capital(text: str) -> str:
 
 
 def _clause(exc: Exception) -> str:
-    return str(exc).strip().rstrip(".") or type(exc).__name__
+    """The error's sentence as a clause inside parentheses: no full stop, and no capital unless
+    the first word is a name ("OpenVINO", "CPU") rather than an ordinary word ("The")."""
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _sentence(text: str) -> str:

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.child import child_env, last_line
-from engine.errors import EngineError, ModelLoadError
+from engine.child import child_env
+from engine.errors import EngineError, ModelLoadError, plain_reason
 
 __all__ = ["FTYPES", "requantize"]
 
@@ -51,7 +51,7 @@ def requantize(
                 child.kill()
                 child.wait()
         log.seek(0)
-        detail = last_line(log.read(), f"exit status {child.returncode}")
+        detail = plain_reason(log.read(), f"exit status {child.returncode}")
     if child.returncode != 0 or not target.is_file():
         target.unlink(missing_ok=True)
         raise ModelLoadError(f"llama.cpp could not requantize the model: {detail}")

@@ -528,3 +528,24 @@ def test_markdown_shows_the_active_branch_without_reasoning(store: ConversationS
     assert "Shanghai" not in text and "They like history" not in text
     with_reasoning = store.export_markdown([conversation_id], include_reasoning=True)
     assert "> They like history." in with_reasoning
+
+
+def test_markdown_says_why_an_answer_failed_and_when_one_was_interrupted(
+    store: ConversationStore,
+) -> None:
+    conversation_id = store.create_conversation().id
+    question = store.add_message(conversation_id, "user", "A very long question")
+    failure = "The conversation does not fit the 64-token context the model was loaded with."
+    store.add_message(
+        conversation_id,
+        "assistant",
+        "",
+        parent_id=question.id,
+        complete=False,
+        stats={"finish_reason": "error", "error": failure},
+    )
+    assert f"_(incomplete: the answer failed: {failure})_" in store.export_markdown()
+    store.add_message(
+        conversation_id, "assistant", "Half an ans", parent_id=question.id, complete=False
+    )
+    assert "_(incomplete: generation was interrupted)_" in store.export_markdown()

@@ -25,6 +25,7 @@ from engine.errors import (
     EngineError,
     ModelLoadError,
     OutOfMemoryError,
+    UnsupportedModelError,
 )
 from engine.model_info import ModelInfo, inspect_model
 from engine.session import Engine
@@ -278,3 +279,17 @@ def test_a_failed_attempt_keeps_the_loaded_model(starter: ModelInfo) -> None:
     with pytest.raises(OutOfMemoryError):
         load_with_fallback(engine, starter, [Attempt("llama", "CPU", 4096)])
     assert engine.loaded is before
+
+
+def test_a_reason_inside_a_note_reads_as_a_clause(runnable: ModelInfo) -> None:
+    """The engine's sentence "The model rotates ..." sits inside parentheses mid-sentence."""
+
+    def rule(name: str, options: LoadOptions) -> Exception | None:
+        if options.device == "GPU":
+            return UnsupportedModelError("The model rotates 32 of 64 head dimensions.")
+        return None
+
+    engine, _ = engine_with(rule)
+    settings = Settings(backend="openvino", device="GPU", context_length=4096)
+    _, notes = load_with_fallback(engine, runnable, load_attempts(runnable, settings, INTEL))
+    assert "(the model rotates 32 of 64 head dimensions)" in notes[0]

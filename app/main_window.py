@@ -490,7 +490,7 @@ class MainWindow(QMainWindow):
         for warning in loaded.warnings:
             self.chat.show_error(warning)
         self.status_model.setToolTip(self._precision_note(loaded))
-        if self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32"):
+        if self._bf16_unavailable(loaded):
             self.chat.show_error(self._precision_note(loaded))
         if self.settings_dialog is not None:
             self.settings_dialog.model_page.set_loaded_path(loaded.info.path)
@@ -498,11 +498,15 @@ class MainWindow(QMainWindow):
     def _precision_note(self, loaded: LoadedModel) -> str:
         if not loaded.precision:
             return ""
-        if self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32"):
+        if self._bf16_unavailable(loaded):
             return self.tr(
                 "This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead."
             )
         return self.tr("OpenVINO computes in {precision}.").format(precision=loaded.precision)
+
+    def _bf16_unavailable(self, loaded: LoadedModel) -> bool:
+        """Fast (bf16) was asked for, but the plugin compiled f32: this CPU has no bf16."""
+        return self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32")
 
     @Slot(int, str)
     def _on_client_load_failed(self, _request_id: int, message: str) -> None:

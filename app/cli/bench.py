@@ -16,7 +16,7 @@ from app.core.model_store import ModelStore
 from app.core.settings import load_settings
 from engine.backends.registry import backends_for, choose_backend
 from engine.errors import EngineError
-from engine.model_info import inspect_model
+from engine.model_info import ModelInfo, inspect_model
 from engine.precision import cpu_has_bf16, plan_for, type_name
 from engine.reasoning import TextPiece
 from engine.session import Engine
@@ -144,14 +144,14 @@ def _openvino_precisions(wanted: list[str], device: str) -> tuple[list[str], lis
     return wanted, notes
 
 
-def _ir_folder(path: Path, options: LoadOptions) -> Path:
-    if inspect_model(path).format == "openvino":
-        return path
+def _ir_folder(info: ModelInfo, options: LoadOptions) -> Path:
+    if info.format == "openvino":
+        return info.path
     from engine.backends.openvino import default_cache_root
     from engine.backends.openvino_export import export_gguf
 
     root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
-    return export_gguf(path, root)  # cached by the load that was just measured
+    return export_gguf(info.path, root)  # cached by the load that was just measured
 
 
 def _cost(folder: Path, precision: str, device: str) -> PrecisionCost:
@@ -221,7 +221,7 @@ def _measure_all(args: argparse.Namespace, model: Path, options: LoadOptions) ->
                 measure(chosen, backend, args.tokens, replace(options, precision=precision))
             )
             if precision != "f32" and options.device.upper().startswith("CPU"):
-                costs.append(_cost(_ir_folder(chosen, options), precision, options.device))
+                costs.append(_cost(_ir_folder(chosen_info, options), precision, options.device))
     return BenchReport(model.name, runs, costs, notes)
 
 

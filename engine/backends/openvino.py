@@ -76,7 +76,10 @@ class OpenVinoBackend:
         cache_root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
         folder = info.path if info.format == "openvino" else export_gguf(info.path, cache_root)
         device = (options.device or "CPU").upper()
-        precision = self._precision_properties(device, options.precision)
+        import openvino
+
+        core = openvino.Core()
+        precision = self._precision_properties(core, device, options.precision)
         properties = dict(precision)
         if device in PAGED_DEVICES:
             scheduler = genai.SchedulerConfig()
@@ -90,7 +93,7 @@ class OpenVinoBackend:
         except RuntimeError as exc:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
-        self.applied = self._applied(device, precision)
+        self.applied = self._applied(core, device, precision)
         self._n_ctx = min(options.n_ctx or 4096, info.context_length or options.n_ctx or 4096)
         self.device = device
 
@@ -99,21 +102,17 @@ class OpenVinoBackend:
         return self.applied.label()
 
     @staticmethod
-    def _precision_properties(device: str, choice: str) -> dict[str, Any]:
+    def _precision_properties(core: Any, device: str, choice: str) -> dict[str, Any]:
         """engine.precision's plan for this device: never the plugin's CPU-dependent default."""
-        import openvino
-
         try:
-            return properties_for(openvino.Core(), device, choice)
+            return properties_for(core, device, choice)
         except ValueError as exc:
             raise ModelLoadError(str(exc)) from exc
 
     @staticmethod
-    def _applied(device: str, properties: dict[str, Any]) -> AppliedPrecision:
-        import openvino
-
+    def _applied(core: Any, device: str, properties: dict[str, Any]) -> AppliedPrecision:
         try:
-            return applied_precision(openvino.Core(), device, properties)
+            return applied_precision(core, device, properties)
         except RuntimeError:  # the model loaded; only the read-back probe failed
             return AppliedPrecision(str(properties.get("INFERENCE_PRECISION_HINT", "")), "")
 

@@ -662,3 +662,25 @@ def test_a_one_megabyte_question_shows_its_text_and_keeps_all_of_it(make_app, qt
     assert user._preview_note.isVisibleTo(user) and "characters" in user._preview_note.text()
     user._copy.click()
     assert QApplication.clipboard().text() == question.strip()
+
+
+class F32OnlyBackend(ScriptedBackend):
+    """Reports what OpenVINO compiles on a CPU without bf16 arithmetic."""
+
+    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+        super().load(info, options)
+        self.precision = "f32, KV f16"
+
+
+def test_asking_for_bf16_on_a_cpu_without_it_says_f32_is_used(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(settings=Settings(openvino_precision="bf16"), backend_class=F32OnlyBackend)
+    note = "This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead."
+    assert app.window.status_model.text().endswith("· f32, KV f16")
+    assert app.window.status_model.toolTip() == note
+    assert app.window.chat.banner.isVisible() and note in app.window.chat.banner.text()
+
+
+def test_the_precision_in_use_is_named_without_a_warning(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(settings=Settings(openvino_precision="f32"), backend_class=F32OnlyBackend)
+    assert app.window.status_model.toolTip() == "OpenVINO computes in f32, KV f16."
+    assert not app.window.chat.banner.isVisible()

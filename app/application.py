@@ -21,17 +21,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.chat.controller import ChatController
 from app.chat.math import warm_up as math_warm_up
 from app.core import paths
-from app.core.catalog import load_catalog
 from app.core.conversations import ConversationStore, StorageError
-from app.core.hardware import probe_accelerators, probe_hardware
-from app.core.model_store import ModelStore
+from app.core.models.catalog import load_catalog
+from app.core.models.hardware import probe_accelerators, probe_hardware
+from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
-from app.downloads.hardware_probe import HardwareProber, Probe
-from app.downloads.manager import DownloadManager
 from app.engine_bridge.client import EngineClient
 from app.garbage import GuiGarbageCollector
 from app.i18n import install_translator
 from app.main_window import WINDOW_TITLE, MainWindow
+from app.models.hardware_probe import HardwareProber, Probe
+from app.models.manager import DownloadManager
 from app.theme import ThemeController
 from engine.errors import EngineError
 from engine.session import Engine, LoadedModel

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
-from app.core.model_store import STARTER_NAME
+from app.core.models.store import STARTER_NAME
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine

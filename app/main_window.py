@@ -37,15 +37,15 @@ from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
 from app.core import paths
 from app.core.conversations import ConversationStore
-from app.core.model_store import ModelStore, model_name
+from app.core.models.store import ModelStore, model_name
 from app.core.settings import Settings
-from app.downloads.banner import FirstRunBanner
-from app.downloads.manager import DownloadManager
-from app.downloads.panel import DownloadsDialog
 from app.engine_bridge.client import EngineClient, model_display_name
+from app.models.banner import FirstRunBanner
+from app.models.converter import ModelConverter
+from app.models.importer import ModelImporter, is_importable
+from app.models.manager import DownloadManager
+from app.models.window import DownloadsDialog
 from app.settings.dialog import SettingsDialog
-from app.settings.model_convert import ModelConverter
-from app.settings.model_import import ModelImporter, is_importable
 from engine.session import LoadedModel
 from engine.sizes import format_size
 from engine.types import GenerationStats

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from app.core import paths
-from app.core.model_store import ModelStore
+from app.core.models.store import ModelStore
 from app.core.settings import load_settings
 from engine.backends.registry import backends_for, choose_backend
 from engine.errors import EngineError

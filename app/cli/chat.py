@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import TextIO
 
 from app.core import paths
-from app.core.catalog import load_catalog
-from app.core.model_store import ModelStore, model_name
+from app.core.models.catalog import load_catalog
+from app.core.models.store import ModelStore, model_name
 from app.core.settings import load_settings
 from engine.errors import EngineError
 from engine.precision import PRECISIONS

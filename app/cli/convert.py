@@ -24,7 +24,7 @@ from typing import TextIO
 import psutil
 
 from app.core import paths
-from app.core.model_store import CONVERTED_DIR, ModelStore
+from app.core.models.store import CONVERTED_DIR, ModelStore
 from engine.convert.gguf_to_openvino import WEIGHT_FORMATS, ConversionCancelled
 from engine.convert.job import (
     Estimate,

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from app.core import paths
-from app.core.catalog import CatalogError, Variant, fit, load_catalog
-from app.core.downloads import (
+from app.core.models.catalog import CatalogError, Variant, fit, load_catalog
+from app.core.models.downloads import (
     DownloadCancelled,
     Downloader,
     DownloadError,
@@ -20,8 +20,9 @@ from app.core.downloads import (
     RemoteFile,
     Source,
 )
-from app.core.hardware import Recommendation, probe_hardware, recommend_for
-from app.core.model_store import (
+from app.core.models.hardware import Recommendation, probe_hardware, recommend_for
+from app.core.models.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
+from app.core.models.store import (
     IR_MARKER,
     InstalledModel,
     ModelStore,
@@ -29,7 +30,6 @@ from app.core.model_store import (
     check_download,
     model_name,
 )
-from app.core.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
 from app.core.secrets import TOKEN_ENV, token_for_hub
 from engine.backends.registry import backends_for
 from engine.errors import EngineError

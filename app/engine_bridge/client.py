@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.core.hardware import Hardware, probe_accelerators
-from app.core.model_store import model_name
+from app.core.models.hardware import Hardware, probe_accelerators
+from app.core.models.store import model_name
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
 from engine.model_info import ModelInfo
 from engine.session import Engine, LoadedModel

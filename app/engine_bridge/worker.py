@@ -10,9 +10,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.hardware import Hardware, probe_accelerators
-from app.core.load_plan import RememberedLoads, load_model
-from app.core.model_store import model_name
+from app.core.models.hardware import Hardware, probe_accelerators
+from app.core.models.load_plan import load_model
+from app.core.models.remembered import RememberedLoads
+from app.core.models.store import model_name
 from app.core.settings import Settings
 from engine.errors import EngineError
 from engine.model_info import ModelInfo, inspect_model
@@ -80,7 +81,7 @@ class EngineWorker(QObject):
 
     Requests arrive as queued calls of `load`, `generate`, `unload` and `shutdown`, each with the
     request id the client handed out. A load steps down when the first choice fails (GPU -> NPU
-    -> CPU, CUDA -> CPU, smaller contexts; `app.core.load_plan`) and remembers what worked.
+    -> CPU, CUDA -> CPU, smaller contexts; `app.core.models.load_plan`) and remembers what worked.
     Signals:
         load_started(int request_id, str model_name)
         model_loaded(int request_id, LoadedModel)

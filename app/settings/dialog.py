@@ -7,11 +7,11 @@ from pathlib import Path
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
-from app.core.model_store import ModelStore
+from app.core.models.store import ModelStore
 from app.core.settings import Settings
+from app.models.converter import ModelConverter
+from app.models.importer import ModelImporter
 from app.settings.hub_page import DownloadsPage
-from app.settings.model_convert import ModelConverter
-from app.settings.model_import import ModelImporter
 from app.settings.pages import AppearancePage, GenerationPage, ModelPage
 
 

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.model_store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
+from app.core.models.store import IR_MARKER, InstalledModel, ModelStore, ModelStoreError
 from app.core.settings import Settings
-from app.settings.model_convert import (
+from app.models.converter import (
     ConversionCost,
     ModelConverter,
     can_convert,
@@ -35,7 +35,7 @@ from app.settings.model_convert import (
     default_weights,
     read_verification,
 )
-from app.settings.model_import import ModelImporter
+from app.models.importer import ModelImporter
 from engine.errors import EngineError
 from engine.sizes import format_size
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
-from app.core.model_store import IMPORTED_DIR, ModelStore
+from app.core.models.store import IMPORTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.main_window import MainWindow
 from app.settings.pages import ModelPage

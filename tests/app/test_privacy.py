@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.downloads import OFFLINE_ENV
+from app.core.models.downloads import OFFLINE_ENV
 from app.core.paths import HOME_ENV
 
 # Every test here starts a Python child; the window's runs take about 20 s each.
@@ -203,7 +203,7 @@ QUIET = "; import sys; assert not [m for m in sys.modules if m.startswith('openv
 @pytest.mark.parametrize(
     "code",
     [
-        "from app.core.hardware import probe_openvino_devices; probe_openvino_devices()",
+        "from app.core.models.hardware import probe_openvino_devices; probe_openvino_devices()",
         # Any process that imported some part of engine: the CLI, the conversion's children.
         "import engine.errors, openvino; openvino.Core()",
     ],

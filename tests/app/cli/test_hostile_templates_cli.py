@@ -14,7 +14,7 @@ import pytest
 
 import main
 from app.core import paths
-from app.core.model_store import IMPORTED_DIR
+from app.core.models.store import IMPORTED_DIR
 from tests import fakehub
 from tests.conftest import REPO
 from tests.engine.gguf_factory import CHATML_TEMPLATE, write_llama_gguf

@@ -41,8 +41,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from app.application import build_services
 from app.core import paths
-from app.core.catalog import load_catalog
-from app.core.download_queue import FAILED
+from app.core.models.catalog import load_catalog
+from app.core.models.queue import FAILED
 from app.core.settings import Settings
 from app.settings.dialog import SettingsDialog
 from engine.backends.scripted import ScriptedBackend, scripted_factory

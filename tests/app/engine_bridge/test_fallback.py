@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from app import application
-from app.core import hardware, paths
-from app.core.hardware import Hardware
+from app.core import paths
+from app.core.models import hardware
+from app.core.models.hardware import Hardware
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
 from engine.backends.scripted import ScriptedBackend, scripted_factory

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
-from app.core.model_store import ModelStore
+from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings
 from app.main_window import MainWindow
 from app.settings.dialog import SettingsDialog

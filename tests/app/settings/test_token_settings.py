@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.application import SettingsKeeper
 from app.core import paths, secrets
-from app.core.model_store import ModelStore
+from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings
 from app.settings.dialog import SettingsDialog
 from app.settings.hub_page import DownloadsPage

@@ -10,7 +10,7 @@ from functools import partial
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from app.core.hardware import Hardware, probe_accelerators
+from app.core.models.hardware import Hardware, probe_accelerators
 
 log = logging.getLogger(__name__)
 

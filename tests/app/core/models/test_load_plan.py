@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.hardware import Hardware, OpenVinoDevice
-from app.core.load_plan import (
+from app.core.models.hardware import Hardware, OpenVinoDevice
+from app.core.models.load_plan import (
     Attempt,
     RememberedLoads,
     load_attempts,

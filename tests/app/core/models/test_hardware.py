@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.core import hardware as hw
-from app.core.catalog import load_catalog
-from app.core.hardware import (
+from app.core.models import hardware as hw
+from app.core.models.catalog import load_catalog
+from app.core.models.hardware import (
     CudaGpu,
     Hardware,
     OpenVinoDevice,

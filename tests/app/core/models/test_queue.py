@@ -15,8 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core import paths
-from app.core.catalog import Variant, load_catalog
-from app.core.download_queue import (
+from app.core.models.catalog import Variant, load_catalog
+from app.core.models.downloads import part_path
+from app.core.models.hardware import Hardware
+from app.core.models.queue import (
     DONE,
     DOWNLOADING,
     FAILED,
@@ -25,11 +27,9 @@ from app.core.download_queue import (
     load_queue,
     save_queue,
 )
-from app.core.downloads import part_path
-from app.core.hardware import Hardware
 from app.core.settings import Settings
-from app.downloads.manager import DownloadManager
-from app.downloads.queue_model import DETAIL_ROLE, ID_ROLE, STATE_ROLE, DownloadQueueListModel
+from app.models.manager import DownloadManager
+from app.models.queue_model import DETAIL_ROLE, ID_ROLE, STATE_ROLE, DownloadQueueListModel
 from tests import fakehub
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import FakeHub

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
-from app.core.model_store import IMPORTED_DIR, ModelStore
+from app.core.models.store import IMPORTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.main_window import MainWindow
 from app.settings.pages import ModelPage
@@ -239,7 +239,8 @@ def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
 
 def test_removing_a_model_forgets_how_it_was_loaded(tmp_path: Path) -> None:
     """For the page and `models rm` alike: the store's remove forgets the remembered load."""
-    from app.core.load_plan import Attempt, RememberedLoads
+    from app.core.models.load_plan import Attempt
+    from app.core.models.remembered import RememberedLoads
     from app.core.settings import Settings
 
     store = ModelStore(paths.models_dir(), bundled_models_dir())

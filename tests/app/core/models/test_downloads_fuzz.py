@@ -20,8 +20,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from app.core import downloads
-from app.core.downloads import (
+from app.core.models import downloads
+from app.core.models.downloads import (
     Downloader,
     DownloadError,
     HuggingFaceSource,

@@ -23,7 +23,7 @@ STARTER_NAME = "SmolLM2-135M-Instruct.Q4_1"
 IMPORTED_DIR = "imported"
 # Models prepared for OpenVINO from a GGUF (engine.convert), by the CLI and the Model page.
 CONVERTED_DIR = "converted"
-# The same staging folder app.core.downloads uses (hidden, so never listed); not imported from
+# The same staging folder app.core.models.downloads uses (hidden, never listed); not imported from
 # there because that module pulls in the HTTP stack, and this one loads with the window.
 STAGING_DIR = ".staging"
 
@@ -125,7 +125,9 @@ class ModelStore:
 
     def remove(self, model: InstalledModel) -> None:
         """Deletes the model and what the app remembered about loading it."""
-        from app.core.load_plan import RememberedLoads  # loads the engine; only when deleting
+        from app.core.models.remembered import (
+            RememberedLoads,  # loads the engine; only when deleting
+        )
 
         remove_model(model, self.models_dir)
         RememberedLoads().forget(model.path)

@@ -13,7 +13,7 @@ import pytest
 
 import main
 from app.core import paths
-from app.core.downloads import (
+from app.core.models.downloads import (
     Downloader,
     DownloadError,
     HashMismatchError,

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.catalog import CatalogEntry, Variant
-from app.core.download_queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, VERIFYING
-from app.core.downloads import DownloadError
-from app.core.hardware import Hardware, recommend_for
-from app.downloads.manager import DownloadManager
-from app.downloads.queue_model import ID_ROLE, DownloadItemDelegate, DownloadQueueListModel
+from app.core.models.catalog import CatalogEntry, Variant
+from app.core.models.downloads import DownloadError
+from app.core.models.hardware import Hardware, recommend_for
+from app.core.models.queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, VERIFYING
+from app.models.manager import DownloadManager
+from app.models.queue_model import ID_ROLE, DownloadItemDelegate, DownloadQueueListModel
 from engine.sizes import format_size
 
 CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
@@ -50,7 +50,7 @@ COLUMNS = (
     QT_TRANSLATE_NOOP("DownloadPanel", "Runs best on"),
     "",
 )
-# The verdicts of app.core.catalog.Fit, as shown.
+# The verdicts of app.core.models.catalog.Fit, as shown.
 FIT_LABELS = {
     "fits": QT_TRANSLATE_NOOP("DownloadPanel", "fits"),
     "tight": QT_TRANSLATE_NOOP("DownloadPanel", "tight"),

@@ -58,7 +58,7 @@ import httpx2
 from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
-from app.core.model_store import STAGING_DIR, part_path
+from app.core.models.store import STAGING_DIR, part_path
 from engine.sizes import format_size
 
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore"})

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.downloads import (
+from app.core.models.downloads import (
     DownloadCancelled,
     DownloadControl,
     Downloader,
     DownloadError,
     Progress,
 )
-from app.core.model_store import ModelStoreError, check_download
+from app.core.models.store import ModelStoreError, check_download
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.core.catalog import Variant
-from app.core.downloads import (
+from app.core.models.catalog import Variant
+from app.core.models.downloads import (
     Downloader,
     DownloadError,
     HuggingFaceSource,

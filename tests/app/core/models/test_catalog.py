@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.core.catalog import (
+from app.core.models.catalog import (
     Catalog,
     CatalogError,
     default_catalog_path,

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.core import paths
-from app.core.model_store import CONVERTED_DIR, ModelStore
+from app.core.models.store import CONVERTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.settings.pages import ModelPage
 from engine.convert import gguf_to_openvino, job

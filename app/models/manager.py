@@ -18,8 +18,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core import paths
-from app.core.catalog import Catalog, Variant
-from app.core.download_queue import (
+from app.core.models.catalog import Catalog, Variant
+from app.core.models.downloads import DownloadControl, Downloader, OfflineError, Progress
+from app.core.models.hardware import Hardware
+from app.core.models.pull import downloader_for, repo_ids_for
+from app.core.models.queue import (
     DONE,
     DOWNLOADING,
     FAILED,
@@ -32,12 +35,9 @@ from app.core.download_queue import (
     partial_files,
     save_queue,
 )
-from app.core.downloads import DownloadControl, Downloader, OfflineError, Progress
-from app.core.hardware import Hardware
-from app.core.pull import downloader_for, repo_ids_for
 from app.core.secrets import token_for_hub
 from app.core.settings import Settings
-from app.downloads.worker import DownloadJob, DownloadWorker
+from app.models.download_worker import DownloadJob, DownloadWorker
 
 log = logging.getLogger(__name__)
 REPAINT_INTERVAL_MS = 100  # at most 10 repaints a second, however fast progress arrives

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.download_queue import (
+from app.core.models.queue import (
     DONE,
     DOWNLOADING,
     FAILED,
@@ -32,7 +32,7 @@ from app.core.download_queue import (
     VERIFYING,
     QueuedDownload,
 )
-from app.downloads.manager import DownloadManager
+from app.models.manager import DownloadManager
 from engine.sizes import format_size
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -3,21 +3,19 @@
 `load_attempts` plans the order (the remembered choice first; OpenVINO GPU -> NPU -> CPU; CUDA
 offload -> CPU; then smaller contexts on the CPU; llama.cpp last for a GGUF); `load_with_fallback`
 walks it with `Engine.load`, turning each failure into one plain sentence. `load_model` does
-both and records the winner in `RememberedLoads`. All of it is Qt-free and runs on the worker
-thread (or in the CLI).
+both and records the winner in the load memory (`app.core.models.remembered`). All of it is
+Qt-free and runs on the worker thread (or in the CLI).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
-from app.core.files import write_text_atomically
-from app.core.hardware import Hardware
-from app.core.paths import data_dir
+from app.core.models.hardware import Hardware
 from app.core.settings import Settings
 from engine.errors import (
     BackendUnavailableError,
@@ -63,6 +61,14 @@ class Attempt:
 OnAttemptFailed = Callable[[Attempt, EngineError], None]
 
 
+class LoadMemory(Protocol):
+    """What worked before (app.core.models.remembered.RememberedLoads)."""
+
+    def get(self, model: Path, settings: Settings) -> Attempt | None: ...
+
+    def remember(self, model: Path, settings: Settings, attempt: Attempt) -> None: ...
+
+
 # --- the plan -------------------------------------------------------------------------------
 
 
@@ -70,7 +76,7 @@ def load_attempts(
     info: ModelInfo,
     settings: Settings,
     hardware: Hardware | None = None,
-    remembered: RememberedLoads | None = None,
+    remembered: LoadMemory | None = None,
 ) -> list[Attempt]:
     """Every way to load this model, best first, without duplicates.
 
@@ -306,75 +312,6 @@ def _sentence(text: str) -> str:
     return _capital(text) + ("" if text.endswith(".") else ".")
 
 
-# --- memory ---------------------------------------------------------------------------------
-
-
-class RememberedLoads:
-    """What loaded a model on this machine, keyed by the model's path and the settings asked
-    for, so a changed setting is honoured instead of overridden. JSON, written atomically."""
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or data_dir() / "load_memory.json"
-
-    def get(self, model: Path, settings: Settings) -> Attempt | None:
-        record = self._read().get(_key(model))
-        if not isinstance(record, dict) or record.get("asked") != _asked(settings):
-            return None
-        if record.get("size") != _size(model):
-            return None  # the file was replaced: what worked may not any more
-        try:
-            return Attempt(
-                backend=str(record["backend"]),
-                device=str(record["device"]),
-                n_ctx=int(record["n_ctx"]),
-                n_gpu_layers=int(record.get("n_gpu_layers", 0)),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def remember(self, model: Path, settings: Settings, attempt: Attempt) -> None:
-        records = self._read()
-        record = asdict(attempt)
-        del record["reason"]
-        record.update(asked=_asked(settings), size=_size(model))
-        records[_key(model)] = record
-        self._write(records)
-
-    def forget(self, model: Path) -> None:
-        records = self._read()
-        if records.pop(_key(model), None) is not None:
-            self._write(records)
-
-    def _read(self) -> dict[str, object]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return raw if isinstance(raw, dict) else {}
-
-    def _write(self, records: dict[str, object]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(self.path, json.dumps(records, indent=2, sort_keys=True))
-
-
-def _key(model: Path) -> str:
-    return str(Path(model).expanduser().resolve())
-
-
-def _size(model: Path) -> int | None:
-    path = Path(model)
-    try:
-        if path.is_dir():
-            return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
-        return path.stat().st_size
-    except OSError:
-        return None
-
-
-def _asked(settings: Settings) -> list[object]:
-    return [settings.backend, settings.device, settings.context_length, settings.gpu_layers]
-
-
 # --- both -----------------------------------------------------------------------------------
 
 
@@ -383,7 +320,7 @@ def load_model(
     info: ModelInfo,
     settings: Settings,
     hardware: Hardware | None = None,
-    remembered: RememberedLoads | None = None,
+    remembered: LoadMemory | None = None,
     on_attempt_failed: OnAttemptFailed | None = None,
     *,
     base_options: LoadOptions | None = None,

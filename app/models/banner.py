@@ -8,10 +8,10 @@ import contextlib
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.core.download_queue import dismiss_first_run, first_run_dismissed
-from app.core.downloads import DownloadError
-from app.core.model_store import ModelStore
-from app.downloads.manager import DownloadManager
+from app.core.models.downloads import DownloadError
+from app.core.models.queue import dismiss_first_run, first_run_dismissed
+from app.core.models.store import ModelStore
+from app.models.manager import DownloadManager
 from engine.sizes import format_size
 
 

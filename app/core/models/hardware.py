@@ -22,7 +22,7 @@ from typing import Any
 
 import psutil
 
-from app.core.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
+from app.core.models.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
 from engine.privacy import block_telemetry
 from engine.sizes import format_size
 

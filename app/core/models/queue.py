@@ -12,15 +12,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.downloads import (
+from app.core.files import write_text_atomically
+from app.core.models.downloads import (
     DownloadError,
     check_relative,
     meta_path,
     repo_folder,
     staging_folder,
 )
-from app.core.files import write_text_atomically
-from app.core.model_store import part_path
+from app.core.models.store import part_path
 
 QUEUE_FILE = "downloads.json"
 FIRST_RUN_FILE = "first_run.json"

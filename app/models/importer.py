@@ -1,6 +1,6 @@
 """`ModelImporter`: validates and copies a model into the models folder off the GUI thread.
 
-The work is `app.core.model_store.import_model` (validate with `inspect_model`, copy under a
+The work is `app.core.models.store.import_model` (validate with `inspect_model`, copy under a
 temporary name, rename); this only runs it on the global thread pool, one at a time, and hands
 the outcome back as signals. A copy of several gigabytes takes a while; the window stays usable.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from app.core.model_store import IR_MARKER, ModelStore, ModelStoreError
+from app.core.models.store import IR_MARKER, ModelStore, ModelStoreError
 from engine.errors import EngineError
 
 log = logging.getLogger(__name__)

@@ -12,26 +12,26 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
+from tests.app.downloads.test_download_queue import model_bytes
 
 from app.application import build_main_window, build_services, start_hardware_probe
 from app.core import paths
-from app.core.catalog import load_catalog
-from app.core.download_queue import DONE, PAUSED, first_run_dismissed
-from app.core.downloads import part_path
-from app.core.hardware import CudaGpu, Hardware, OpenVinoDevice
-from app.core.model_store import ModelStore
+from app.core.models.catalog import load_catalog
+from app.core.models.downloads import part_path
+from app.core.models.hardware import CudaGpu, Hardware, OpenVinoDevice
+from app.core.models.queue import DONE, PAUSED, first_run_dismissed
+from app.core.models.store import ModelStore
 from app.core.settings import Settings
-from app.downloads.banner import FirstRunBanner
-from app.downloads.hardware_probe import HardwareProber
-from app.downloads.manager import DownloadManager
-from app.downloads.panel import DownloadPanel
-from app.downloads.queue_model import DETAIL_ROLE, STATE_ROLE
+from app.models.banner import FirstRunBanner
+from app.models.hardware_probe import HardwareProber
+from app.models.manager import DownloadManager
+from app.models.queue_model import DETAIL_ROLE, STATE_ROLE
+from app.models.window import DownloadPanel
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from engine.sizes import format_size
 from resources import bundled_models_dir
 from tests import fakehub
-from tests.app.downloads.test_download_queue import model_bytes
 from tests.fakehub import FakeHub
 
 fake_hub = fakehub.fake_hub

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from app.core.model_store import CONVERTED_DIR, InstalledModel
+from app.core.models.store import CONVERTED_DIR, InstalledModel
 from engine.errors import EngineError
 
 log = logging.getLogger(__name__)

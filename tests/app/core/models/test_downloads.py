@@ -13,8 +13,8 @@ from typing import IO
 
 import pytest
 
-from app.core import downloads
-from app.core.downloads import (
+from app.core.models import downloads
+from app.core.models.downloads import (
     AuthRequiredError,
     DiskFullError,
     DownloadCancelled,
@@ -26,7 +26,7 @@ from app.core.downloads import (
     Progress,
     part_path,
 )
-from app.core.model_store import ModelStore
+from app.core.models.store import ModelStore
 from tests import fakehub
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import TOKEN, FakeHub

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.core.files import write_text_atomically
-from app.core.load_plan import Attempt
+from app.core.models.load_plan import Attempt
 from app.core.paths import data_dir
 from app.core.settings import Settings
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
-from tests.app.downloads.test_download_queue import model_bytes
 
 from app.application import build_main_window, build_services, start_hardware_probe
 from app.core import paths
@@ -32,6 +31,7 @@ from engine.session import Engine
 from engine.sizes import format_size
 from resources import bundled_models_dir
 from tests import fakehub
+from tests.app.core.models.test_queue import model_bytes
 from tests.fakehub import FakeHub
 
 fake_hub = fakehub.fake_hub

@@ -11,11 +11,11 @@ import pytest
 from app.core.models.hardware import Hardware, OpenVinoDevice
 from app.core.models.load_plan import (
     Attempt,
-    RememberedLoads,
     load_attempts,
     load_model,
     load_with_fallback,
 )
+from app.core.models.remembered import RememberedLoads
 from app.core.paths import data_dir
 from app.core.settings import Settings
 from engine.backends.scripted import ScriptedBackend

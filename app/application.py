@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -30,9 +29,14 @@ from app.engine_bridge.client import EngineClient
 from app.garbage import GuiGarbageCollector
 from app.i18n import install_translator
 from app.main_window import WINDOW_TITLE, MainWindow
+from app.models.converter import ModelConverter
 from app.models.hardware_probe import HardwareProber, Probe
+from app.models.importer import ModelImporter
+from app.models.library import ModelLibrary
 from app.models.manager import DownloadManager
+from app.tasks import TaskRunner
 from app.theme import ThemeController
+from app.words.storage import disk_warning_text, storage_error_text
 from engine.errors import EngineError
 from engine.session import Engine, LoadedModel
 from resources import app_icon_path, bundled_models_dir
@@ -44,34 +48,80 @@ MATH_WARM_UP_DELAY_MS = 3000
 # After the first paint and the start of the model load; the result only refines the
 # download manager's advice, so nobody waits for it.
 HARDWARE_PROBE_DELAY_MS = 1500
+# A toolbar edit is saved this long after the last change (or when the edit is done): typing
+# "2048" is one save, not one per digit. The chat uses each value at once.
+QUICK_SAVE_DELAY_MS = 800
 
 
 class SettingsKeeper(QObject):
-    """The settings in force; writes each change to disk. Signals:
-    settings_changed(Settings)
+    """The settings in force, the one way settings change: each change is announced once and
+    written to disk. Signals:
+    settings_changed(Settings)   # every consumer applies it from here, once
     """
 
     settings_changed = Signal(object)
 
-    def __init__(self, settings: Settings, path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        path: Path,
+        parent: QObject | None = None,
+        *,
+        save_delay_ms: int = QUICK_SAVE_DELAY_MS,
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
         self._path = path
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(save_delay_ms)
+        self._save_timer.timeout.connect(self._on_save_timer_timeout)
 
     @property
     def current(self) -> Settings:
         return self._settings
 
+    @property
+    def unsaved(self) -> bool:
+        """A quick edit waits to be saved."""
+        return self._save_timer.isActive()
+
     @Slot(object)
     def apply(self, settings: Settings) -> None:
+        """Use `settings` now and save them now."""
+        if settings == self._settings:
+            self.flush()
+            return
+        self._settings = settings
+        self._save_timer.stop()
+        self._save()
+        self.settings_changed.emit(settings)
+
+    @Slot(object)
+    def edit(self, settings: Settings) -> None:
+        """A quick edit (a toolbar value): use it now, save it once the edits pause."""
         if settings == self._settings:
             return
         self._settings = settings
+        self._save_timer.start()  # restarts: one save after the last keystroke
+        self.settings_changed.emit(settings)
+
+    @Slot()
+    def flush(self) -> None:
+        """Save a quick edit still waiting for its pause now (the edit is done, or closing)."""
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            self._save()
+
+    def _save(self) -> None:
         try:
-            save_settings(settings, self._path)
+            save_settings(self._settings, self._path)
         except OSError as exc:  # keep working with the new values; they apply to this run
             log.warning("could not save settings to %s: %s", self._path, exc)
-        self.settings_changed.emit(settings)
+
+    @Slot()
+    def _on_save_timer_timeout(self) -> None:
+        self._save()
 
 
 @dataclass(frozen=True)
@@ -79,6 +129,8 @@ class Services:
     settings: SettingsKeeper
     store: ConversationStore
     models: ModelStore
+    # The Qt face of `models`: lists, imports, deletes and converts installed models.
+    library: ModelLibrary
     client: EngineClient
     controller: ChatController
     reloader: ModelReloader
@@ -86,9 +138,13 @@ class Services:
     downloads: DownloadManager | None = None
     # Probes OpenVINO devices and CUDA off the GUI thread, for the downloads' advice.
     hardware_prober: HardwareProber | None = None
+    # Short background jobs of the app as a whole (the math warm-up), off the GUI thread.
+    tasks: TaskRunner | None = None
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
+        self.settings.flush()  # a toolbar edit still waiting to be saved
+        self.library.cancel_conversion()  # its work folder is removed; nothing is registered
         if self.downloads is not None:
             self.downloads.shutdown()  # pauses the download in flight; its .part stays
         self.controller.shutdown()
@@ -111,19 +167,35 @@ def build_services(
     settings = settings if settings is not None else load_settings(settings_path)
     store = ConversationStore(paths.database_path())
     models = ModelStore(paths.models_dir(), bundled_models_dir())
+    library = ModelLibrary(models, ModelImporter(models), ModelConverter(models.models_dir))
     client = EngineClient(engine or Engine())
     catalog = load_catalog()  # checked at start-up: a broken catalog fails loudly
     controller = ChatController(
         store, client, settings, recommended_sampling=catalog.recommended_sampling
     )
     keeper = SettingsKeeper(settings, settings_path)
+    library.setParent(keeper)
+    keeper.settings_changed.connect(controller.apply_settings)
     reloader = ModelReloader(keeper, models, client, keeper)
     # Probing RAM and CPU is cheap; the slow accelerator probes follow on a thread.
     downloads = DownloadManager(settings, catalog, probe_hardware(), parent=keeper)
     keeper.settings_changed.connect(downloads.apply_settings)
     prober = HardwareProber(hardware_probe, parent=keeper)
     prober.hardware_probed.connect(downloads.set_hardware)
-    return Services(keeper, store, models, client, controller, reloader, downloads, prober)
+    downloads.model_installed.connect(library.add_installed)
+    tasks = TaskRunner("background", parent=keeper)
+    return Services(
+        keeper,
+        store,
+        models,
+        library,
+        client,
+        controller,
+        reloader,
+        downloads,
+        prober,
+        tasks=tasks,
+    )
 
 
 def start_hardware_probe(services: Services) -> None:
@@ -137,7 +209,7 @@ def build_main_window(services: Services) -> MainWindow:
         services.controller,
         services.store,
         services.client,
-        services.models,
+        services.library,
         services.settings.current,
         paths.data_dir() / WINDOW_STATE_FILE,
         downloads=services.downloads,
@@ -146,23 +218,20 @@ def build_main_window(services: Services) -> MainWindow:
     # Before any worker can collect the window's garbage on its own thread (app/garbage.py).
     window.garbage_collector = GuiGarbageCollector(window)
     window.settings_edited.connect(services.settings.apply)
+    window.quick_settings_edited.connect(services.settings.edit)
+    window.quick_edit_finished.connect(services.settings.flush)
     services.settings.settings_changed.connect(window.apply_settings)
     services.reloader.error_occurred.connect(window.show_error)
     warning = services.store.disk_space_warning()
     if warning:
-        window.show_error(warning)
+        window.show_error(disk_warning_text(warning))
     return window
 
 
 def load_default_model(services: Services, window: MainWindow) -> int | None:
     """Start loading the model from the settings (or the starter) in the background."""
-    settings = services.settings.current
-    try:
-        path = services.models.default_path(settings.model)
-    except EngineError as exc:
-        window.show_error(str(exc))
-        return None
-    return services.client.load(path, settings.backend, settings.load_options())
+    # The reloader's error_occurred reaches window.show_error (wired in build_window).
+    return services.reloader.load_current()
 
 
 _LOAD_FIELDS = (
@@ -221,8 +290,8 @@ class ModelReloader(QObject):
         if self._request_id is None or request_id == self._request_id:
             self._good = self._requested
 
-    @Slot(int, str)
-    def _on_client_load_failed(self, request_id: int, _message: str) -> None:
+    @Slot(int, object)
+    def _on_client_load_failed(self, request_id: int, _problem: object) -> None:
         good = self._good
         if request_id != self._request_id or good is None:
             return
@@ -231,15 +300,22 @@ class ModelReloader(QObject):
         previous = {name: getattr(good, name) for name in _LOAD_FIELDS}
         self._keeper.apply(replace(self._keeper.current, **previous))
 
-    def _load(self, settings: Settings) -> None:
+    def load_current(self) -> int | None:
+        """Load the model of the current settings (the start-up load); its request id, or
+        None when the model cannot be found (error_occurred says why)."""
+        return self._load(self._keeper.current)
+
+    def _load(self, settings: Settings) -> int | None:
+        """The one place a model choice from the settings becomes a load request."""
         self._requested = settings
         try:
             path = self._models.default_path(settings.model)
         except EngineError as exc:
             self._request_id = None
             self.error_occurred.emit(str(exc))
-            return
-        self._request_id = self._client.load(path, settings.backend, settings.load_options())
+            return None
+        self._request_id = self._client.load(settings.load_request(path))
+        return self._request_id
 
 
 class _Startup(QObject):
@@ -255,8 +331,9 @@ class _Startup(QObject):
         load_default_model(self._services, self._window)
 
 
-def _warm_up_math() -> None:
-    threading.Thread(target=math_warm_up, name="math-warm-up", daemon=True).start()
+def _warm_up_math(services: Services) -> None:
+    if services.tasks is not None:
+        services.tasks.start(math_warm_up)
 
 
 def run_app(argv: Sequence[str] | None = None) -> int:
@@ -268,7 +345,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     try:
         services = build_services()
     except StorageError as exc:
-        QMessageBox.critical(None, WINDOW_TITLE, str(exc))
+        QMessageBox.critical(None, WINDOW_TITLE, storage_error_text(exc))
         return 1
     install_translator(app, services.settings.current.language)  # before any widget is made
     theme = ThemeController(app, services.settings.current.theme)
@@ -277,7 +354,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     window.show()
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
-    QTimer.singleShot(MATH_WARM_UP_DELAY_MS, _warm_up_math)
+    QTimer.singleShot(MATH_WARM_UP_DELAY_MS, partial(_warm_up_math, services))
     QTimer.singleShot(HARDWARE_PROBE_DELAY_MS, partial(start_hardware_probe, services))
     try:
         return app.exec()

@@ -34,7 +34,7 @@ from app.core.models.store import STARTER_NAME
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
-from engine.types import LoadOptions
+from engine.types import BackendName, LoadRequest
 from resources import bundled_models_dir
 
 HEARTBEAT_MS = 5
@@ -202,7 +202,7 @@ def measure_model_load(model: Path = STARTER) -> StallReport:
         _settle()
         beat = Heartbeat()
         beat.start()
-        services.client.load(model, "llama", LoadOptions())
+        services.client.load(LoadRequest(model, BackendName.LLAMA))
         loaded = _wait([services.client.model_loaded, services.client.load_failed], 120)
         report = beat.stop(f"load {model.name} (llama.cpp)")
         if not loaded or services.client.loaded_model is None:

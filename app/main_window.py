@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import psutil
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -20,57 +19,52 @@ from PySide6.QtGui import (
     QShortcut,
     QShowEvent,
 )
-from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QSizePolicy,
-    QSpinBox,
-    QSplitter,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar, QWidget
 
 from app.chat.chat_view import ChatView
 from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
 from app.core import paths
 from app.core.conversations import ConversationStore
-from app.core.models.store import ModelStore, model_name
+from app.core.models.store import model_name
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient, model_display_name
 from app.models.banner import FirstRunBanner
-from app.models.converter import ModelConverter
-from app.models.importer import ModelImporter, is_importable
+from app.models.library import ModelLibrary
 from app.models.manager import DownloadManager
-from app.models.window import DownloadsDialog
+from app.models.window import ModelsWindow, dropped_models
 from app.settings.dialog import SettingsDialog
+from app.status_bar import MainStatusBar
+from app.toolbar import MainToolbar
+from app.words.load import engine_error_text, load_notes_text
+from engine.errors import Problem
+from engine.loading import LoadNote
 from engine.session import LoadedModel
-from engine.sizes import format_size
 from engine.types import GenerationStats
 
 WINDOW_TITLE = "MiniCPM Chat"
-MEMORY_REFRESH_MS = 2000
-# A toolbar edit is saved this long after the last change (or when its field loses focus):
-# typing "2048" is one save, not one per digit. The chat uses each value at once.
-QUICK_SAVE_DELAY_MS = 800
 
 
 class MainWindow(QMainWindow):
     """Signals:
-    settings_edited(Settings)   # the settings dialog changed something, or a toolbar edit
-                                # settled (debounced; flushed on focus loss and on close)
+    settings_edited(Settings)         # the settings dialog's OK: use and save them now
+    quick_settings_edited(Settings)   # a toolbar value changed: use it now, save it soon
+    quick_edit_finished()             # the toolbar edit is done (Enter, focus left, closing):
+                                      # save what waits to be saved now
+    The window applies settings only when they come back through `apply_settings` (from the
+    settings keeper's settings_changed), once.
     """
 
     settings_edited = Signal(object)
+    quick_settings_edited = Signal(object)
+    quick_edit_finished = Signal()
 
     def __init__(
         self,
         controller: ChatController,
         store: ConversationStore,
         client: EngineClient,
-        models: ModelStore,
+        library: ModelLibrary,
         settings: Settings,
         state_path: Path,
         parent: QWidget | None = None,
@@ -83,7 +77,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._controller = controller
         self._client = client
-        self._models = models
+        self._library = library
         self._settings = settings
         self._cpu_bf16 = cpu_bf16
         self.settings_dialog: SettingsDialog | None = None
@@ -93,14 +87,7 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         # Set by the composition root (app/garbage.py); held here so it lives as the window does.
         self.garbage_collector: QObject | None = None
-        self._quick_save_timer = QTimer(self)
-        self._quick_save_timer.setSingleShot(True)
-        self._quick_save_timer.setInterval(QUICK_SAVE_DELAY_MS)
-        self._quick_save_timer.timeout.connect(self._on_quick_save_timer_timeout)
-        # Imports from drag and drop and from the settings dialog share one queue.
-        self.model_importer = ModelImporter(models, self)
-        # Outlives the settings dialog: a conversion goes on (and reports) after it closed.
-        self.model_converter = ModelConverter(models.models_dir, self)
+        # Dropped models are imported through the library, like those of the Models window.
         self.setAcceptDrops(True)
 
         self.conversations = ConversationPanel(store, self)
@@ -126,49 +113,18 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar(self.tr("Model"), self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setFloatable(False)
+        toolbar = MainToolbar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.model_label = QLabel(self.tr("No model loaded"), toolbar)
-        self.model_label.setObjectName("modelName")
-        self.model_label.setContentsMargins(8, 0, 8, 0)
-        self.model_label.setStyleSheet("font-weight: 600;")
-        self.load_progress = QProgressBar(toolbar)
-        self.load_progress.setObjectName("loadProgress")
-        self.load_progress.setRange(0, 0)  # the backends report no fraction: show activity
-        self.load_progress.setFixedWidth(120)
-        self.load_progress.setTextVisible(False)
-        self.load_progress.setVisible(False)
-        toolbar.addWidget(self.model_label)
-        self._load_progress_action = toolbar.addWidget(self.load_progress)
-        self._load_progress_action.setVisible(False)
-        spacer = QWidget(toolbar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
-        toolbar.addWidget(QLabel(" " + self.tr("Temperature") + " ", toolbar))
-        self.temperature = QDoubleSpinBox(toolbar)
-        self.temperature.setObjectName("temperature")
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setDecimals(2)
-        self.temperature.setToolTip(
-            self.tr("0 always picks the likeliest word; higher is more varied")
-        )
+        self.toolbar = toolbar
+        self.model_label = toolbar.model_label
+        self.load_progress = toolbar.load_progress
+        self._load_progress_action = toolbar.load_progress_action
+        self.temperature = toolbar.temperature
+        self.max_tokens = toolbar.max_tokens
         self.temperature.valueChanged.connect(self._on_temperature_value_changed)
         self.temperature.editingFinished.connect(self._on_quick_parameter_editing_finished)
-        toolbar.addWidget(self.temperature)
-        toolbar.addWidget(QLabel("  " + self.tr("Max tokens") + " ", toolbar))
-        self.max_tokens = QSpinBox(toolbar)
-        self.max_tokens.setObjectName("maxTokens")
-        self.max_tokens.setRange(16, 131072)
-        self.max_tokens.setSingleStep(256)
-        self.max_tokens.setToolTip(self.tr("The longest answer, in tokens"))
         self.max_tokens.valueChanged.connect(self._on_max_tokens_value_changed)
         self.max_tokens.editingFinished.connect(self._on_quick_parameter_editing_finished)
-        toolbar.addWidget(self.max_tokens)
-        toolbar.addSeparator()
         self.settings_action = QAction(self.tr("Settings…"), self)
         self.settings_action.setObjectName("settingsAction")
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
@@ -179,25 +135,24 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         toolbar.addAction(self.settings_action)
 
-    # -- downloads (app.downloads) ---------------------------------------------------------
+    # -- models (app.models) ---------------------------------------------------------------
 
     def _build_downloads(self, downloads: DownloadManager | None) -> None:
-        """The "Models…" action, the download manager window and the first-run card."""
+        """The "Models…" action, the Models window and the first-run card."""
         self._downloads = downloads
-        self.downloads_dialog: DownloadsDialog | None = None
+        self.models_window: ModelsWindow | None = None
         self.first_run_banner: FirstRunBanner | None = None
-        self.downloads_action = QAction(self.tr("Models…"), self)
-        self.downloads_action.setObjectName("downloadsAction")
-        self.downloads_action.setToolTip(self.tr("Download models"))
-        self.downloads_action.setEnabled(downloads is not None)
-        self.downloads_action.triggered.connect(self._on_downloads_action_triggered)
+        self.models_action = QAction(self.tr("Models…"), self)
+        self.models_action.setObjectName("modelsAction")
+        self.models_action.setToolTip(self.tr("Import, delete, convert and download models"))
+        self.models_action.triggered.connect(self._on_models_action_triggered)
         toolbar = self.findChild(QToolBar, "mainToolbar")
         if toolbar is not None:
-            toolbar.insertAction(self.settings_action, self.downloads_action)
+            toolbar.insertAction(self.settings_action, self.models_action)
         if downloads is None:
             return
         downloads.model_installed.connect(self._on_downloads_model_installed)
-        banner = FirstRunBanner(downloads, self._models, self)
+        banner = FirstRunBanner(downloads, self._library.store, self)
         banner.download_started.connect(self._on_first_run_banner_download_started)
         banner.dismissed.connect(self._on_first_run_banner_dismissed)
         self.first_run_banner = banner
@@ -210,27 +165,30 @@ class MainWindow(QMainWindow):
         self._first_run_bar.setVisible(banner.wanted)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._first_run_bar)
 
-    def open_downloads(self) -> DownloadsDialog | None:
-        """Show the download manager window (non-modal)."""
-        if self._downloads is None:
-            return None
-        if self.downloads_dialog is None:
-            self.downloads_dialog = DownloadsDialog(self._downloads, self)
-        self.downloads_dialog.show()
-        self.downloads_dialog.raise_()
-        self.downloads_dialog.activateWindow()
-        return self.downloads_dialog
+    def open_models_window(self) -> ModelsWindow:
+        """Show the Models window (non-modal): installed models, catalog and downloads."""
+        if self.models_window is None:
+            self.models_window = ModelsWindow(self._library, self._downloads, self)
+        self.models_window.show()
+        self.models_window.raise_()
+        self.models_window.activateWindow()
+        return self.models_window
 
     @Slot()
-    def _on_downloads_action_triggered(self) -> None:
-        self.open_downloads()
+    def _on_models_action_triggered(self) -> None:
+        self.open_models_window()
+
+    @Slot()
+    def _on_settings_dialog_models_window_requested(self) -> None:
+        self.open_models_window().show_installed()
 
     @Slot(str)
     def _on_first_run_banner_download_started(self, item_id: str) -> None:
         self._first_run_bar.setVisible(False)
-        dialog = self.open_downloads()
-        if dialog is not None:
-            dialog.panel.select(item_id)
+        window = self.open_models_window()
+        window.show_downloads()
+        if window.panel is not None:
+            window.panel.select(item_id)
 
     @Slot()
     def _on_first_run_banner_dismissed(self) -> None:
@@ -251,25 +209,13 @@ class MainWindow(QMainWindow):
     # -- status bar ------------------------------------------------------------------------
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.status_model = QLabel(self.tr("No model"), bar)
-        self.status_context = QLabel(bar)
-        self.status_speed = QLabel(bar)
-        self.status_memory = QLabel(bar)
-        self.status_context.setToolTip(
-            self.tr("Tokens the last answer used of the model's context")
-        )
-        self.status_speed.setToolTip(self.tr("Speed of the last answer"))
-        self.status_memory.setToolTip(self.tr("Memory this app uses, the model included"))
-        bar.addWidget(self.status_model, 1)
-        for label in (self.status_context, self.status_speed, self.status_memory):
-            bar.addPermanentWidget(label)
-        self._memory_timer = QTimer(self)
-        self._memory_timer.setInterval(MEMORY_REFRESH_MS)
-        self._memory_timer.timeout.connect(self._on_memory_timer_timeout)
-        self._memory_timer.start()
-        self._on_memory_timer_timeout()
-        self._show_context()
+        bar = MainStatusBar(self)
+        self.setStatusBar(bar)
+        self._status_bar = bar
+        self.status_model = bar.status_model
+        self.status_context = bar.status_context
+        self.status_speed = bar.status_speed
+        self.status_memory = bar.status_memory
 
     def _build_shortcuts(self) -> None:
         def shortcut(keys: QKeySequence | str, slot: object) -> QShortcut:
@@ -300,29 +246,18 @@ class MainWindow(QMainWindow):
         client.model_loaded.connect(self._on_client_model_loaded)
         client.load_failed.connect(self._on_client_load_failed)
         client.load_fell_back.connect(self._on_client_load_fell_back)
-        self.model_importer.model_imported.connect(self._on_model_importer_model_imported)
-        self.model_importer.import_failed.connect(self._on_model_importer_import_failed)
+        self._library.model_imported.connect(self._on_library_model_imported)
+        self._library.import_failed.connect(self._on_library_import_failed)
+        self._library.models_changed.connect(self._on_library_models_changed)
 
     # -- requests --------------------------------------------------------------------------
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
-        if self._quick_save_timer.isActive():
-            # Settings from elsewhere (a failed reload's rollback) while a toolbar edit waits to
-            # be saved: keep the edit; the timer still saves it.
-            settings = replace(
-                settings,
-                temperature=round(self.temperature.value(), 2),
-                max_new_tokens=self.max_tokens.value(),
-            )
+        """The settings in force (from the keeper): shown here; the chat gets them from the
+        keeper too, not through the window."""
         self._settings = settings
-        self.temperature.blockSignals(True)
-        self.temperature.setValue(settings.temperature)
-        self.temperature.blockSignals(False)
-        self.max_tokens.blockSignals(True)
-        self.max_tokens.setValue(settings.max_new_tokens)
-        self.max_tokens.blockSignals(False)
-        self._controller.apply_settings(settings)
+        self.toolbar.show_values(settings.temperature, settings.max_new_tokens)
 
     def show_error(self, message: str) -> None:
         self.chat.show_error(message)
@@ -335,16 +270,10 @@ class MainWindow(QMainWindow):
             return self.settings_dialog
         self.save_quick_parameters()  # the dialog starts from what is saved
         dialog = SettingsDialog(
-            self._settings,
-            self._models,
-            paths.data_dir(),
-            self,
-            importer=self.model_importer,
-            converter=self.model_converter,
-            loaded_path=self._loaded.info.path if self._loaded else None,
-            cpu_bf16=self._cpu_bf16,
+            self._settings, self._library.store, paths.data_dir(), self, cpu_bf16=self._cpu_bf16
         )
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
+        dialog.models_window_requested.connect(self._on_settings_dialog_models_window_requested)
         dialog.finished.connect(self._on_settings_dialog_finished)
         self.settings_dialog = dialog
         dialog.open()
@@ -368,32 +297,29 @@ class MainWindow(QMainWindow):
         self._state.sync()
 
     def save_quick_parameters(self) -> None:
-        """Hand on a toolbar edit still waiting for its debounce, so that it is saved now."""
-        if self._quick_save_timer.isActive():
-            self._quick_save_timer.stop()
-            self.settings_edited.emit(self._settings)
+        """A toolbar edit still waiting to be saved is saved now."""
+        self.quick_edit_finished.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_quick_parameters()
         self.save_state()
-        self._memory_timer.stop()
-        self.model_converter.cancel()  # its work folder is removed; nothing is registered
+        self._status_bar.memory_timer.stop()
+        self._library.cancel_conversion()  # its work folder is removed; nothing is registered
         super().closeEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if _dropped_models(event):
+        if dropped_models(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        models = _dropped_models(event)
+        models = dropped_models(event.mimeData())
         if not models:
             event.ignore()
             return
         event.acceptProposedAction()
-        for path in models:
-            self.model_importer.import_model(path)
+        self._library.import_models(models)
         self.status_model.setText(
             self.tr("Importing {name}…").format(name=", ".join(p.name for p in models))
         )
@@ -425,7 +351,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_settings_dialog_settings_accepted(self, settings: Settings) -> None:
         if settings != self._settings:
-            # The keeper saves them and calls apply_settings back; the model reloads from there.
+            # The keeper saves them and announces them; the window, the chat and the model
+            # reloader each apply them from there, once.
             self.settings_edited.emit(settings)
 
     @Slot(int)
@@ -461,10 +388,6 @@ class MainWindow(QMainWindow):
     def _on_quick_parameter_editing_finished(self) -> None:
         self.save_quick_parameters()
 
-    @Slot()
-    def _on_quick_save_timer_timeout(self) -> None:
-        self.settings_edited.emit(self._settings)
-
     @Slot(int, str)
     def _on_client_load_started(self, _request_id: int, name: str) -> None:
         self._loaded = None
@@ -492,8 +415,7 @@ class MainWindow(QMainWindow):
         self.status_model.setToolTip(self._precision_note(loaded))
         if self._bf16_unavailable(loaded):
             self.chat.show_error(self._precision_note(loaded))
-        if self.settings_dialog is not None:
-            self.settings_dialog.model_page.set_loaded_path(loaded.info.path)
+        self._library.set_in_use(loaded.info.path)
 
     def _precision_note(self, loaded: LoadedModel) -> str:
         if not loaded.precision:
@@ -508,32 +430,34 @@ class MainWindow(QMainWindow):
         """Fast (bf16) was asked for, but the plugin compiled f32: this CPU has no bf16."""
         return self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32")
 
-    @Slot(int, str)
-    def _on_client_load_failed(self, _request_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_client_load_failed(self, _request_id: int, problem: Problem) -> None:
         self._loaded = None
         self._load_progress_action.setVisible(False)
         self.model_label.setText(self.tr("No model loaded"))
         self.status_model.setText(self.tr("The model could not be loaded"))
         self.chat.show_error(
-            self.tr("The model could not be loaded: {message}").format(message=message)
+            self.tr("The model could not be loaded: {message}").format(
+                message=engine_error_text(problem)
+            )
         )
 
     @Slot(int, object)
-    def _on_client_load_fell_back(self, _request_id: int, notes: tuple[str, ...]) -> None:
-        text = "\n".join(notes)
+    def _on_client_load_fell_back(self, _request_id: int, notes: tuple[LoadNote, ...]) -> None:
+        text = load_notes_text(notes)
         self.chat.show_error(text)
         self.status_model.setToolTip(text)
 
     @Slot(str, str)
-    def _on_model_importer_model_imported(self, _source: str, target: str) -> None:
+    def _on_library_model_imported(self, _source: str, target: str) -> None:
         name = model_name(Path(target))
         message = self.tr("Imported {name}. Choose it in Settings → Model.").format(name=name)
         self.status_model.setText(message)
-        if self.settings_dialog is None:
+        if self.settings_dialog is None and not self._models_window_visible():
             self.chat.show_error(message)
 
     @Slot(str, str)
-    def _on_model_importer_import_failed(self, source: str, message: str) -> None:
+    def _on_library_import_failed(self, source: str, message: str) -> None:
         self.chat.show_error(
             self.tr("{name} was not imported: {error}").format(
                 name=Path(source).name, error=message
@@ -544,45 +468,26 @@ class MainWindow(QMainWindow):
     def _on_chat_answer_finished(self, stats: GenerationStats) -> None:
         self._context_used = stats.prompt_tokens + stats.generated_tokens
         self._show_context()
-        if stats.decode_tokens_per_s > 0:
-            self.status_speed.setText(
-                self.tr("{speed:.1f} tokens/s").format(speed=stats.decode_tokens_per_s)
-            )
+        self._status_bar.show_speed(stats.decode_tokens_per_s)
 
     @Slot()
-    def _on_memory_timer_timeout(self) -> None:
-        try:
-            rss = psutil.Process().memory_info().rss
-        except psutil.Error:
-            return
-        self.status_memory.setText(self.tr("{size} in use").format(size=format_size(rss)))
+    def _on_library_models_changed(self) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.model_page.refresh_models()
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _edit_settings(self, **changes: object) -> None:
-        """A toolbar edit: the chat uses it at once; it is saved once the edit settles."""
+        """A toolbar edit: the keeper announces it at once (the chat uses it) and saves it
+        once the edit settles."""
         settings = replace(self._settings, **changes)  # type: ignore[arg-type]
         if settings != self._settings:
             self._settings = settings
-            self._controller.apply_settings(settings)
-            self._quick_save_timer.start()  # restarts: one save after the last keystroke
+            self.quick_settings_edited.emit(settings)
+
+    def _models_window_visible(self) -> bool:
+        return self.models_window is not None and self.models_window.isVisible()
 
     def _show_context(self) -> None:
         available = self._loaded.context_length if self._loaded else 0
-        if available:
-            self.status_context.setText(
-                self.tr("Context {used:,} / {available:,}").format(
-                    used=self._context_used, available=available
-                )
-            )
-        else:
-            self.status_context.setText(self.tr("Context –"))
-
-
-def _dropped_models(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-    """The local .gguf files and OpenVINO IR folders being dragged in; others are ignored."""
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return []
-    paths_ = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [p for p in paths_ if is_importable(p)]
+        self._status_bar.show_context(self._context_used, available)

@@ -3,55 +3,123 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """What kind of failure, for readers that word it themselves (the GUI's app/words/load.py);
+    `str(error)` stays the engine's English sentence (the CLI, logs)."""
+
+    ENGINE = "engine"
+    MODEL_NOT_FOUND = "model_not_found"
+    NOT_A_MODEL = "not_a_model"
+    CORRUPT_MODEL = "corrupt_model"
+    UNSUPPORTED_MODEL = "unsupported_model"
+    CHAT_TEMPLATE = "chat_template"
+    STOPPED = "stopped"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
+    MODEL_LOAD = "model_load"
+    OUT_OF_MEMORY = "out_of_memory"
+    CONTEXT_OVERFLOW = "context_overflow"
+    GENERATION = "generation"
 
 
 class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose. `code` says which kind; `params`
+    carry the numbers or names a translated sentence needs (e.g. a context overflow's
+    prompt_tokens and context)."""
+
+    code = ErrorCode.ENGINE
+
+    def __init__(self, *args: object, params: Mapping[str, str | int] | None = None) -> None:
+        super().__init__(*args)
+        self.params: Mapping[str, str | int] = dict(params or {})
 
 
 class ModelNotFoundError(EngineError):
     """The path does not exist or is not readable."""
 
+    code = ErrorCode.MODEL_NOT_FOUND
+
 
 class NotAModelError(EngineError):
     """The path exists but is neither a GGUF file nor an OpenVINO IR folder."""
+
+    code = ErrorCode.NOT_A_MODEL
 
 
 class CorruptModelError(EngineError):
     """The file claims to be a model but its structure is broken (truncated, bad counts)."""
 
+    code = ErrorCode.CORRUPT_MODEL
+
 
 class UnsupportedModelError(EngineError):
     """A valid model this backend cannot run (architecture, tokenizer or tensor type)."""
+
+    code = ErrorCode.UNSUPPORTED_MODEL
 
 
 class ChatTemplateError(UnsupportedModelError):
     """The model's chat template is broken, fails, runs too long, grows too large or reaches
     outside its sandbox: no backend can run the model with it."""
 
+    code = ErrorCode.CHAT_TEMPLATE
+
 
 class RenderStopped(EngineError):
     """`Engine.stop()` (or the caller's stop condition) ended the rendering of a prompt."""
+
+    code = ErrorCode.STOPPED
 
 
 class BackendUnavailableError(EngineError):
     """The requested backend's library is missing or failed to import."""
 
+    code = ErrorCode.BACKEND_UNAVAILABLE
+
 
 class ModelLoadError(EngineError):
     """The backend refused to load a model that passed our own validation."""
+
+    code = ErrorCode.MODEL_LOAD
 
 
 class OutOfMemoryError(ModelLoadError):
     """Not enough RAM or device memory for the model at this context size."""
 
+    code = ErrorCode.OUT_OF_MEMORY
+
 
 class ContextOverflowError(EngineError):
     """The conversation no longer fits in the model's context window."""
 
+    code = ErrorCode.CONTEXT_OVERFLOW
+
 
 class GenerationError(EngineError):
     """Generation failed after the model was loaded."""
+
+    code = ErrorCode.GENERATION
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An engine error as a signal payload (immutable): its code and parameters for the GUI's
+    words (app/words/load.py), and the engine's English sentence as `detail` (`str()`)."""
+
+    code: ErrorCode
+    detail: str
+    params: Mapping[str, str | int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, error: EngineError) -> Problem:
+        return cls(error.code, str(error), dict(error.params))
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def context_overflow(
@@ -67,7 +135,8 @@ def context_overflow(
     return ContextOverflowError(
         f"The conversation does not fit the {context:,}-token context the model was loaded "
         f"with: it is {size} tokens long. Send a shorter message, start a new chat or raise "
-        "the context size."
+        "the context size.",
+        params={"prompt_tokens": prompt_tokens, "context": context, "at_least": int(at_least)},
     )
 
 

@@ -7,26 +7,35 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from engine.backends.base import Backend
-from engine.backends.registry import OPENVINO, choose_backend, create_backend
-from engine.errors import GenerationError, RenderStopped, UnsupportedModelError
-from engine.model_info import ModelInfo, inspect_model, openvino_can_run
+from engine.backends.base import Backend, PromptTokens
+from engine.backends.registry import create_backend, require
+from engine.errors import (
+    GenerationError,
+    RenderStopped,
+    UnsupportedModelError,
+    context_overflow,
+)
+from engine.model_info import (
+    OPENVINO_GGUF_ARCHITECTURES,
+    ModelInfo,
+    inspect_model,
+    openvino_can_run,
+)
 from engine.prompt import ChatTemplate, RenderedPrompt, check_chat_template
 from engine.reasoning import ReasoningParser, TextPiece
 from engine.stops import StopMatcher
 from engine.template_sandbox import RenderLimits
 from engine.types import (
+    AUTO,
+    BackendName,
     GenerationParams,
     GenerationResult,
     GenerationStats,
-    LoadOptions,
+    LoadRequest,
     Message,
 )
 
 OnPiece = Callable[[TextPiece], None]
-
-# OpenVINO's GGUF reader knows only these; anything else fails or crashes inside it.
-OPENVINO_GGUF_ARCHITECTURES = frozenset({"llama", "qwen2", "qwen3"})
 
 
 @dataclass(frozen=True)
@@ -60,20 +69,22 @@ class Engine:
         self._stop_requested = threading.Event()
         self.loaded: LoadedModel | None = None
 
-    def load(
-        self,
-        model: str | Path | ModelInfo,
-        backend: str = "auto",
-        options: LoadOptions | None = None,
-    ) -> LoadedModel:
-        info = model if isinstance(model, ModelInfo) else inspect_model(Path(model))
-        name = choose_backend(info, backend)
-        warnings = _openvino_warnings(info) if name == OPENVINO else ()
+    def load(self, request: LoadRequest, info: ModelInfo | None = None) -> LoadedModel:
+        """Loads `request.model` (already inspected as `info`, when given) on the backend the
+        request names. Which backend, and what to try when this fails, is the planner's to
+        decide (engine.loading): "auto" is refused here."""
+        if request.backend == AUTO:
+            raise ValueError("Settle the backend first (engine.loading.resolved).")
+        info = info or inspect_model(Path(request.model))
+        name = require(request.backend)
+        if info.format == "openvino" and name != BackendName.OPENVINO:
+            raise UnsupportedModelError("An OpenVINO IR folder runs only on the OpenVINO backend.")
+        warnings = _openvino_warnings(info) if name == BackendName.OPENVINO else ()
         # Before the backend reads a byte: a template that fails, hangs or grows without end
         # refuses the model (ChatTemplateError) in at most its time limit.
         template = check_chat_template(info, self._render_limits)
         candidate = self._backend_factory(name)
-        candidate.load(info, options or LoadOptions())
+        candidate.load(info, request)
         self.unload()
         self._backend, self._template = candidate, template
         self.loaded = LoadedModel(
@@ -134,8 +145,10 @@ class Engine:
             return stream.should_stop() or stopped()
 
         backend = self._backend
+        tokens = backend.tokenize(prompt.text)
+        budget = token_budget(tokens, backend.context_length, params.max_new_tokens)
         stats = backend.generate(
-            prompt.text, params, stop_strings, stream.on_text, backend_should_stop
+            tokens, budget, params, stop_strings, stream.on_text, backend_should_stop
         )
         if stream.budget_reached and not stopped():
             stats = self._answer_after_budget(
@@ -165,8 +178,10 @@ class Engine:
         assert self._backend is not None
         continuation = stream.close_reasoning()
         left = max(params.max_new_tokens - thinking.generated_tokens, 1)
+        tokens = self._backend.tokenize(continuation)
         answer = self._backend.generate(
-            continuation,
+            tokens,
+            token_budget(tokens, self._backend.context_length, left),
             replace(params, max_new_tokens=left),
             stop_strings,
             stream.on_text,
@@ -262,3 +277,17 @@ def _openvino_warnings(info: ModelInfo) -> tuple[str, ...]:
         )
     ok, reason = openvino_can_run(info)
     return () if ok else (reason,)
+
+
+def token_budget(prompt: PromptTokens, context: int, wanted: int) -> int:
+    """How many tokens may follow `prompt` in a `context`-token window: at most `wanted`.
+
+    Raises `ContextOverflowError` when nothing fits, or when the backend's tokenizer cut the
+    prompt (it is longer than counted, and would run truncated)."""
+    length = len(prompt.ids)
+    if prompt.cut:
+        raise context_overflow(length, min(context, length), at_least=True)
+    room = context - length
+    if room <= 0:
+        raise context_overflow(length, context)
+    return min(wanted, room)

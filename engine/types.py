@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import StrEnum
+from pathlib import Path
+from typing import Final, Literal
 
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "stopped", "error"]
@@ -44,8 +46,38 @@ class GenerationParams:
         return self.seed % SEED_RANGE
 
 
+class BackendName(StrEnum):
+    """The backends, by the names settings.json, catalog.json and load_memory.json store."""
+
+    LLAMA = "llama"
+    OPENVINO = "openvino"
+
+
+# A request that leaves the backend to the planner (engine.loading); stored as "auto" too.
+AUTO: Final = "auto"
+BackendChoice = BackendName | Literal["auto"]
+
+
+# What a person may type or pick: "auto" first, then each backend.
+BACKEND_CHOICES: tuple[str, ...] = (AUTO, *BackendName)
+
+
+def backend_choice(text: str) -> BackendChoice:
+    """A stored or typed backend name; anything unknown (a hand edit) means "auto"."""
+    try:
+        return BackendName(text)
+    except ValueError:
+        return AUTO
+
+
 @dataclass(frozen=True)
-class LoadOptions:
+class LoadRequest:
+    """Everything one model load asks for, built once (from the settings, or the CLI's
+    arguments). The planner varies device, n_ctx and n_gpu_layers with `dataclasses.replace`
+    and settles the backend; a backend's `load` reads the rest as it is."""
+
+    model: Path
+    backend: BackendChoice = AUTO
     device: str = "CPU"
     n_ctx: int = 4096
     n_threads: int | None = None

@@ -57,10 +57,10 @@ def openvino_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def llama_engine(starter_path: Path):  # type: ignore[no-untyped-def]
     from engine.session import Engine
-    from engine.types import LoadOptions
+    from engine.types import LoadRequest
 
     engine = Engine()
-    engine.load(starter_path, "llama", LoadOptions(n_ctx=4096))
+    engine.load(LoadRequest(starter_path, "llama", n_ctx=4096))
     yield engine
     engine.unload()
 
@@ -68,9 +68,9 @@ def llama_engine(starter_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def openvino_engine(starter_path: Path, openvino_cache: Path):  # type: ignore[no-untyped-def]
     from engine.session import Engine
-    from engine.types import LoadOptions
+    from engine.types import LoadRequest
 
     engine = Engine()
-    engine.load(starter_path, "openvino", LoadOptions(n_ctx=4096, cache_dir=str(openvino_cache)))
+    engine.load(LoadRequest(starter_path, "openvino", n_ctx=4096, cache_dir=str(openvino_cache)))
     yield engine
     engine.unload()

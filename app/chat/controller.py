@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from app.core.conversations import Conversation, ConversationStore, StorageError, StoredMessage
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
+from app.words.storage import disk_warning_text, storage_error_text
 from engine.session import LoadedModel
 from engine.types import GenerationResult, Message
 
@@ -220,7 +221,7 @@ class ChatController(QObject):
                 self._store.auto_title(conversation_id, text)
                 self.conversation_updated.emit(conversation_id)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return False
         self._answer(conversation_id, user.id)
         return True
@@ -242,7 +243,7 @@ class ChatController(QObject):
         try:
             self._store.select_branch(message.parent_id)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return
         self._answer(message.conversation_id, message.parent_id)
 
@@ -260,7 +261,7 @@ class ChatController(QObject):
                 original.conversation_id, "user", text, parent_id=original.parent_id
             )
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return False
         self._answer(original.conversation_id, user.id)
         return True
@@ -269,7 +270,7 @@ class ChatController(QObject):
         try:
             self._store.select_branch(message_id)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return
         self.transcript_changed.emit()
 
@@ -289,7 +290,7 @@ class ChatController(QObject):
             if text != self._store.get_conversation(target).system_prompt:
                 self._store.set_system_prompt(target, text)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
 
     def set_thinking(self, enabled: bool) -> None:
         if self._conversation_id == NO_CONVERSATION:
@@ -298,7 +299,7 @@ class ChatController(QObject):
             try:
                 self._store.set_thinking(self._conversation_id, enabled)
             except StorageError as exc:
-                self.error_occurred.emit(str(exc))
+                self.error_occurred.emit(storage_error_text(exc))
         self.thinking_changed.emit(*self.thinking_state())
 
     @Slot(object)
@@ -380,7 +381,7 @@ class ChatController(QObject):
             self.busy_changed.emit(self.is_busy)
         warning = self._store.disk_space_warning()
         if warning:
-            self.error_occurred.emit(warning)
+            self.error_occurred.emit(disk_warning_text(warning))
 
     def _ensure_conversation(self) -> int:
         if self._conversation_id != NO_CONVERSATION:
@@ -415,7 +416,7 @@ class ChatController(QObject):
                 model=self._client.model_name,
             )
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return
         messages = self._prompt(conversation, path)
         checked = conversation.thinking
@@ -467,6 +468,6 @@ class ChatController(QObject):
                 thinking_s=run.thinking_s(now),
             )
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
         except KeyError:
             pass  # its chat was purged meanwhile; nothing left to save into

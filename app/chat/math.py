@@ -30,6 +30,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 from app.core import paths
+from app.core.tasks import TaskState
 
 log = logging.getLogger(__name__)
 
@@ -265,11 +266,12 @@ def _import_matplotlib() -> None:
     import matplotlib.mathtext  # noqa: F401
 
 
-def warm_up() -> None:
+def warm_up(_state: TaskState | None = None) -> None:
     """Import matplotlib and build its font cache ahead of the first formula.
 
-    Run on a plain background thread (it touches no Qt object): the first formula would
-    otherwise freeze the window for about a second, several seconds on a first run.
+    A task for the app's `TaskRunner` (it touches no Qt object): the first formula would
+    otherwise freeze the window for about a second, several seconds on a first run. It cannot
+    stop half way (an import), so it ignores the task's cancel flag.
     """
     try:
         _import_matplotlib()

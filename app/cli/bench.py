@@ -14,13 +14,14 @@ import psutil
 from app.core import paths
 from app.core.models.store import ModelStore
 from app.core.settings import load_settings
-from engine.backends.registry import backends_for, choose_backend
+from engine.backends.registry import require
 from engine.errors import EngineError
+from engine.loading import backends_for
 from engine.model_info import ModelInfo, inspect_model
 from engine.precision import cpu_has_bf16, plan_for, type_name
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import GenerationParams, LoadOptions, Message
+from engine.types import BackendName, GenerationParams, LoadRequest, Message
 from resources import bundled_models_dir
 
 SYSTEM = Message("system", "You are a helpful AI assistant.")
@@ -75,11 +76,12 @@ def _stop_latency_ms(engine: Engine) -> float:
     return (time.perf_counter() - marks[0]) * 1000 if marks else 0.0
 
 
-def measure(model: Path, backend: str, tokens: int, options: LoadOptions) -> BackendRun:
+def measure(request: LoadRequest, tokens: int) -> BackendRun:
+    """One backend's numbers; `request` names the model and the backend."""
     engine = Engine()
     before = _rss_mb()
     start = time.perf_counter()
-    engine.load(model, backend, options)
+    engine.load(request)
     load_s = time.perf_counter() - start
     rss = _rss_mb() - before
     try:
@@ -93,7 +95,7 @@ def measure(model: Path, backend: str, tokens: int, options: LoadOptions) -> Bac
             GenerationParams(temperature=0.0, max_new_tokens=tokens),
         )
         return BackendRun(
-            backend=backend,
+            backend=str(request.backend),
             precision=engine.loaded.precision if engine.loaded else "",
             load_s=load_s,
             rss_mb=rss,
@@ -144,13 +146,13 @@ def _openvino_precisions(wanted: list[str], device: str) -> tuple[list[str], lis
     return wanted, notes
 
 
-def _ir_folder(info: ModelInfo, options: LoadOptions) -> Path:
+def _ir_folder(info: ModelInfo, request: LoadRequest) -> Path:
     if info.format == "openvino":
         return info.path
     from engine.backends.openvino import default_cache_root
     from engine.backends.openvino_export import export_gguf
 
-    root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
+    root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
     return export_gguf(info.path, root)  # cached by the load that was just measured
 
 
@@ -197,31 +199,32 @@ def _print_report(report: BenchReport, openvino_model: str | None) -> None:
         print(note)
 
 
-def _measure_all(args: argparse.Namespace, model: Path, options: LoadOptions) -> BenchReport:
+def _measure_all(args: argparse.Namespace, asked: LoadRequest) -> BenchReport:
     store = ModelStore(paths.models_dir(), bundled_models_dir())
+    model = asked.model
     info = inspect_model(model)
     wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
     runs: list[BackendRun] = []
     costs: list[PrecisionCost] = []
     notes: list[str] = []
-    for backend in [b for b in wanted if b in backends_for(info) or b == "openvino"]:
-        chosen, chosen_info = model, info
-        if backend == "openvino" and args.openvino_model:
-            chosen = store.resolve(args.openvino_model)
-            chosen_info = inspect_model(chosen)
-        choose_backend(chosen_info, backend)
-        if backend != "openvino":
-            runs.append(measure(chosen, backend, args.tokens, options))
+    openvino = BackendName.OPENVINO
+    for name in [b for b in wanted if b in backends_for(info) or b == openvino]:
+        backend = require(name)
+        request = replace(asked, backend=backend)
+        chosen_info = info
+        if backend == openvino and args.openvino_model:
+            request = replace(request, model=store.resolve(args.openvino_model))
+            chosen_info = inspect_model(request.model)
+        if backend != openvino:
+            runs.append(measure(request, args.tokens))
             continue
         precisions, notes = _openvino_precisions(
-            [p.strip() for p in args.precisions.split(",") if p.strip()], options.device
+            [p.strip() for p in args.precisions.split(",") if p.strip()], request.device
         )
         for precision in precisions:
-            runs.append(
-                measure(chosen, backend, args.tokens, replace(options, precision=precision))
-            )
-            if precision != "f32" and options.device.upper().startswith("CPU"):
-                costs.append(_cost(_ir_folder(chosen_info, options), precision, options.device))
+            runs.append(measure(replace(request, precision=precision), args.tokens))
+            if precision != "f32" and request.device.upper().startswith("CPU"):
+                costs.append(_cost(_ir_folder(chosen_info, request), precision, request.device))
     return BenchReport(model.name, runs, costs, notes)
 
 
@@ -230,7 +233,7 @@ def main(args: argparse.Namespace) -> int:
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     try:
         model = store.resolve(args.model) if args.model else store.default_path(settings.model)
-        report = _measure_all(args, model, settings.load_options())
+        report = _measure_all(args, settings.load_request(model))
     except EngineError as exc:
         print(f"error: {exc}")
         return 1

@@ -13,10 +13,11 @@ from app.core.models.catalog import load_catalog
 from app.core.models.store import ModelStore, model_name
 from app.core.settings import load_settings
 from engine.errors import EngineError
+from engine.loading import load_once
 from engine.precision import PRECISIONS
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import LoadOptions, Message
+from engine.types import BACKEND_CHOICES, LoadRequest, Message, backend_choice
 from resources import bundled_models_dir
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -25,7 +26,7 @@ DIM, RESET = "\x1b[2m", "\x1b[0m"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", help="what to ask")
     parser.add_argument("-m", "--model", help="a model file or folder, or an installed name")
-    parser.add_argument("--backend", choices=["auto", "openvino", "llama"], default=None)
+    parser.add_argument("--backend", choices=BACKEND_CHOICES, default=None)
     parser.add_argument("--device", help="CPU, GPU, NPU or AUTO (OpenVINO); CPU or CUDA")
     thinking = parser.add_mutually_exclusive_group()
     thinking.add_argument("--think", dest="thinking", action="store_true", default=None)
@@ -62,14 +63,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     model = store.resolve(args.model) if args.model else store.default_path(settings.model)
-    options: LoadOptions = settings.load_options()
-    options = replace(
-        options,
-        device=args.device or options.device,
-        n_ctx=args.ctx or options.n_ctx,
-        n_gpu_layers=options.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
-        precision=args.precision or options.precision,
-    )
+    request = _request(args, settings.load_request(model))
     thinking = settings.thinking if args.thinking is None else args.thinking
     recommended = load_catalog().recommended_sampling(model_name(model), thinking)
     params = settings.generation_params(thinking=thinking, recommended=recommended)
@@ -83,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     messages = [Message("system", system)] if system else []
     messages.append(Message("user", args.prompt))
     engine = Engine()
-    loaded = engine.load(model, args.backend or settings.backend, options)
+    loaded = load_once(engine, request)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
@@ -102,6 +96,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print()
     return 0
+
+
+def _request(args: argparse.Namespace, request: LoadRequest) -> LoadRequest:
+    """The settings' request with what the command line overrides."""
+    return replace(
+        request,
+        backend=backend_choice(args.backend) if args.backend else request.backend,
+        device=args.device or request.device,
+        n_ctx=args.ctx or request.n_ctx,
+        n_gpu_layers=request.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
+        precision=args.precision or request.precision,
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -12,16 +12,12 @@ from typing import TextIO
 
 from app.core import paths
 from app.core.models.catalog import CatalogError, Variant, fit, load_catalog
-from app.core.models.downloads import (
-    DownloadCancelled,
-    Downloader,
-    DownloadError,
-    Progress,
-    RemoteFile,
-    Source,
-)
+from app.core.models.downloads import Downloader
+from app.core.models.errors import DownloadCancelled, DownloadError
 from app.core.models.hardware import Recommendation, probe_hardware, recommend_for
+from app.core.models.progress import Progress
 from app.core.models.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
+from app.core.models.sources import RemoteFile, Source
 from app.core.models.store import (
     IR_MARKER,
     InstalledModel,
@@ -31,8 +27,8 @@ from app.core.models.store import (
     model_name,
 )
 from app.core.secrets import TOKEN_ENV, token_for_hub
-from engine.backends.registry import backends_for
 from engine.errors import EngineError
+from engine.loading import backends_for
 from engine.sizes import format_size
 from resources import bundled_models_dir
 
@@ -82,7 +78,7 @@ def _row(model: InstalledModel) -> dict[str, object]:
         "path": str(model.path),
         "bundled": model.bundled,
         "format": info.format,
-        "backends": backends_for(info),
+        "backends": [str(b) for b in backends_for(info)],
         "size": info.size_bytes,
         "architecture": info.architecture,
         "context_length": info.context_length,

@@ -30,6 +30,7 @@ from app.conversations.style import PANEL_STYLE
 from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
 from app.core.exporting import read_history_file
 from app.core.files import write_text_atomically
+from app.words.storage import reason_text, storage_error_text
 
 SEARCH_DELAY_MS = 150
 UNDO_VISIBLE_MS = 10_000
@@ -166,7 +167,7 @@ class ConversationPanel(QWidget):
         try:
             self._store.rename(conversation_id, title)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
         self.refresh()
 
     def start_rename(self, conversation_id: int) -> None:
@@ -178,7 +179,7 @@ class ConversationPanel(QWidget):
         try:
             self._store.set_pinned(conversation_id, pinned)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
         self.refresh()
 
     def delete(self, conversation_id: int) -> None:
@@ -186,7 +187,7 @@ class ConversationPanel(QWidget):
         try:
             self._store.delete(conversation_id)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return
         self._deleted = conversation_id
         self._undo_label.setText(self.tr("Deleted “{title}”.").format(title=title))
@@ -225,7 +226,7 @@ class ConversationPanel(QWidget):
                 text = self._store.export_markdown(conversation_ids, include_reasoning=include)
             write_text_atomically(path, text if text.endswith("\n") else text + "\n")
         except (OSError, StorageError) as exc:
-            self._warn(self.tr("Could not export"), _reason(exc))
+            self._warn(self.tr("Could not export"), reason_text(exc))
             return False
         self._last_dir = path.parent
         return True
@@ -245,7 +246,7 @@ class ConversationPanel(QWidget):
         try:
             ids = self._store.import_data(read_history_file(path))
         except (HistoryFormatError, OSError, StorageError) as exc:
-            self._warn(self.tr("Could not import chats"), _reason(exc))
+            self._warn(self.tr("Could not import chats"), reason_text(exc))
             return []
         self._last_dir = path.parent
         if self.search.text():
@@ -267,7 +268,7 @@ class ConversationPanel(QWidget):
         try:
             self._store.undelete(conversation_id)
         except StorageError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(storage_error_text(exc))
             return
         self.refresh()
         self.conversation_restored.emit(conversation_id)
@@ -420,9 +421,3 @@ class ConversationPanel(QWidget):
         )
         self._empty.setVisible(empty)
         self.list.setVisible(not empty)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        return f"{exc.filename}: {exc.strerror}"
-    return str(exc)

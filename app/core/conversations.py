@@ -14,8 +14,10 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,9 @@ __all__ = [
     "DatabaseTooNewError",
     "HistoryFormatError",
     "LowDiskSpaceError",
+    "StorageCode",
     "StorageError",
+    "StorageNote",
     "StoredMessage",
     "title_from_text",
 ]
@@ -53,8 +57,53 @@ _MESSAGE_COLUMNS = (
 )
 
 
+class StorageCode(StrEnum):
+    """What went wrong with the chat database, or what the disk-space warning says; the GUI
+    words each (`app/words/storage.py`), the CLI prints the English."""
+
+    OTHER = "other"  # the English is all there is
+    OPEN_FAILED = "open_failed"  # path, reason
+    TOO_NEW = "too_new"  # path, version, known
+    DAMAGED = "damaged"  # path, reason
+    UPGRADE_FAILED = "upgrade_failed"  # version, backup ("" = none); cause: why
+    BACKUP_FAILED = "backup_failed"  # reason
+    LOW_DISK = "low_disk"  # free, folder, needed (bytes)
+    DISK_FULL = "disk_full"
+    BUSY = "busy"
+    READ_ONLY = "read_only"
+    SAVE_FAILED = "save_failed"  # reason
+    # The disk-space warning (no error: saving still works, or is about to stop working).
+    DISK_ALMOST_FULL = "disk_almost_full"  # free
+    DISK_FILLING_UP = "disk_filling_up"  # free, needed
+
+
+@dataclass(frozen=True)
+class StorageNote:
+    """A storage message that is no error (the disk-space warning): code, params, English."""
+
+    code: StorageCode
+    params: Mapping[str, str | int] = field(default_factory=dict)
+    english: str = ""
+
+    def __str__(self) -> str:
+        return self.english
+
+
 class StorageError(Exception):
-    """Chats could not be read or saved. The message is written for the user."""
+    """Chats could not be read or saved. `str()` is the English message (the CLI's); `code` and
+    `params` say it for the GUI's words; `cause` is the failure an upgrade error wraps."""
+
+    def __init__(
+        self,
+        message: str,
+        code: StorageCode = StorageCode.OTHER,
+        params: Mapping[str, str | int] | None = None,
+        cause: StorageError | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: Mapping[str, str | int] = dict(params or {})
+        self.cause = cause
 
 
 class LowDiskSpaceError(StorageError):
@@ -87,12 +136,12 @@ class ConversationStore:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = _connect(self._path)
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"Could not open the chat database {self._path} ({exc}).") from exc
+            raise _open_failed(self._path, exc) from exc
         try:
             self._prepare()
         except sqlite3.Error as exc:
             self._conn.close()
-            raise StorageError(f"Could not open the chat database {self._path} ({exc}).") from exc
+            raise _open_failed(self._path, exc) from exc
         except BaseException:
             self._conn.close()
             raise
@@ -116,10 +165,13 @@ class ConversationStore:
     def _prepare(self) -> None:
         version = self._user_version()
         if version > migrations.latest_version():
+            known = migrations.latest_version()
             raise DatabaseTooNewError(
                 f"{self._path} was saved by a newer version of MiniCPM Chat (database version"
-                f" {version}, this app knows up to {migrations.latest_version()}). Update the"
-                " app; the file was not changed."
+                f" {version}, this app knows up to {known}). Update the"
+                " app; the file was not changed.",
+                StorageCode.TOO_NEW,
+                {"path": str(self._path), "version": version, "known": known},
             )
         self._conn.execute("PRAGMA journal_mode = WAL")
         # FULL also syncs the WAL on every commit: a power cut must not take the last answer.
@@ -133,7 +185,9 @@ class ConversationStore:
             return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise StorageError(
-                f"{self._path} is not a MiniCPM Chat database or is damaged ({exc})."
+                f"{self._path} is not a MiniCPM Chat database or is damaged ({exc}).",
+                StorageCode.DAMAGED,
+                {"path": str(self._path), "reason": str(exc)},
             ) from exc
 
     def _migrate(self, version: int) -> None:
@@ -148,7 +202,10 @@ class ConversationStore:
             except StorageError as exc:
                 kept = f" A copy from before the upgrade is in {backup}." if backup else ""
                 raise type(exc)(
-                    f"Upgrading the chat database to version {step.version} failed: {exc}{kept}"
+                    f"Upgrading the chat database to version {step.version} failed: {exc}{kept}",
+                    StorageCode.UPGRADE_FAILED,
+                    {"version": step.version, "backup": str(backup or "")},
+                    exc,
                 ) from exc
 
     def _snapshot(self, version: int) -> Path:
@@ -158,7 +215,9 @@ class ConversationStore:
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
                 f"Could not back up the chat database before upgrading it ({exc});"
-                " nothing was changed."
+                " nothing was changed.",
+                StorageCode.BACKUP_FAILED,
+                {"reason": str(exc)},
             ) from exc
 
     def _open_search(self) -> None:
@@ -214,22 +273,28 @@ class ConversationStore:
             raise LowDiskSpaceError(
                 f"The disk is almost full ({format_size(free)} free in {self._path.parent}), so"
                 f" the chat was not saved. Free up some space: saving needs at least"
-                f" {format_size(self._min_free + extra)}."
+                f" {format_size(self._min_free + extra)}.",
+                StorageCode.LOW_DISK,
+                {"free": free, "folder": str(self._path.parent), "needed": self._min_free + extra},
             )
 
-    def disk_space_warning(self) -> str | None:
+    def disk_space_warning(self) -> StorageNote | None:
         """A message for the GUI to show before saving starts to fail, or None when all is well."""
         free = self._free_bytes()
         if free is None or free >= self._min_free * _WARN_FACTOR:
             return None
         if free < self._min_free:
-            return (
+            return StorageNote(
+                StorageCode.DISK_ALMOST_FULL,
+                {"free": free},
                 f"The disk is almost full ({format_size(free)} free): new messages cannot be saved"
-                " until you free up some space."
+                " until you free up some space.",
             )
-        return (
+        return StorageNote(
+            StorageCode.DISK_FILLING_UP,
+            {"free": free, "needed": self._min_free},
             f"The disk that holds your chats is almost full ({format_size(free)} free). Free up"
-            f" some space soon: below {format_size(self._min_free)} new messages cannot be saved."
+            f" some space soon: below {format_size(self._min_free)} new messages cannot be saved.",
         )
 
     # Conversations
@@ -717,15 +782,29 @@ def _storage_error(exc: sqlite3.Error) -> StorageError:
     if code == sqlite3.SQLITE_FULL or "disk is full" in text:
         return StorageError(
             "The disk is full, so the chat was not saved (nothing was half-saved). Free up some"
-            " disk space and try again."
+            " disk space and try again.",
+            StorageCode.DISK_FULL,
         )
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
         return StorageError(
-            "The chat database is busy (is MiniCPM Chat running twice?); nothing was saved."
+            "The chat database is busy (is MiniCPM Chat running twice?); nothing was saved.",
+            StorageCode.BUSY,
         )
     if code == sqlite3.SQLITE_READONLY or "readonly" in text:
-        return StorageError("The chat database is read-only, so nothing can be saved.")
-    return StorageError(f"The chat could not be saved ({text}).")
+        return StorageError(
+            "The chat database is read-only, so nothing can be saved.", StorageCode.READ_ONLY
+        )
+    return StorageError(
+        f"The chat could not be saved ({text}).", StorageCode.SAVE_FAILED, {"reason": text}
+    )
+
+
+def _open_failed(path: Path, exc: Exception) -> StorageError:
+    return StorageError(
+        f"Could not open the chat database {path} ({exc}).",
+        StorageCode.OPEN_FAILED,
+        {"path": str(path), "reason": str(exc)},
+    )
 
 
 def _escape_like(term: str) -> str:

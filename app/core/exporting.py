@@ -10,9 +10,10 @@ import json
 import math
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,54 @@ _JSON_NESTING = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"|[\[\]{}]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class HistoryCode(StrEnum):
+    """Why a history file was refused; the GUI words each (`app/words/storage.py`). Params
+    `conversation` and `message` count from 1 (0: the whole file / the whole chat)."""
+
+    NOT_AN_EXPORT = "not_an_export"  # format
+    NO_VERSION = "no_version"
+    NEWER_EXPORT = "newer_export"  # version
+    CONVERSATIONS_NOT_LIST = "conversations_not_list"
+    NOT_AN_OBJECT = "not_an_object"  # conversation, message
+    MESSAGES_NOT_LIST = "messages_not_list"  # conversation
+    UNKNOWN_ROLE = "unknown_role"  # conversation, message, role
+    FIELD_MISSING = "field_missing"  # conversation, message, key
+    FIELD_WRONG_TYPE = "field_wrong_type"  # conversation, message, key, type
+    NOT_A_NUMBER = "not_a_number"  # conversation, message, key
+    LONE_SURROGATE = "lone_surrogate"  # conversation, message, key
+    DUPLICATE_ID = "duplicate_id"  # conversation
+    UNKNOWN_PARENT = "unknown_parent"  # conversation, id
+    PARENT_LOOP = "parent_loop"  # conversation
+    NOT_UTF8 = "not_utf8"  # file
+    TOO_DEEP = "too_deep"  # file, depth
+    NOT_JSON = "not_json"  # file, reason
+
+
 class HistoryFormatError(ValueError):
-    """The data is not a chat history export that this version can read."""
+    """The data is not a chat history export that this version can read. `str()` is English
+    (the CLI's); `code` and `params` say it for the GUI's words."""
+
+    def __init__(
+        self, message: str, code: HistoryCode, params: Mapping[str, str | int] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: Mapping[str, str | int] = dict(params or {})
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The bad spot in an export: its English names it, its params number it."""
+
+    conversation: int
+    message: int = 0
+
+    def __str__(self) -> str:
+        chat = f"conversation {self.conversation}"
+        return f"{chat}, message {self.message}" if self.message else chat
+
+    def params(self, **more: str | int) -> dict[str, str | int]:
+        return {"conversation": self.conversation, "message": self.message, **more}
 
 
 @dataclass(frozen=True)
@@ -106,29 +153,41 @@ def history_to_dict(conversations: list[dict[str, Any]]) -> dict[str, Any]:
 def parse_history(data: object) -> list[ImportedConversation]:
     """Check a whole export before anything is written; errors name the bad spot."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise HistoryFormatError(f"not a MiniCPM Chat history export (expected format {FORMAT!r})")
+        raise HistoryFormatError(
+            f"not a MiniCPM Chat history export (expected format {FORMAT!r})",
+            HistoryCode.NOT_AN_EXPORT,
+            {"format": FORMAT},
+        )
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise HistoryFormatError("the export has no valid version number")
+        raise HistoryFormatError("the export has no valid version number", HistoryCode.NO_VERSION)
     if version > VERSION:
         raise HistoryFormatError(
-            f"the export is version {version}, made by a newer MiniCPM Chat; update the app"
+            f"the export is version {version}, made by a newer MiniCPM Chat; update the app",
+            HistoryCode.NEWER_EXPORT,
+            {"version": version},
         )
     chats = data.get("conversations")
     if not isinstance(chats, list):
-        raise HistoryFormatError("'conversations' must be a list")
-    return [_parse_conversation(c, f"conversation {i + 1}") for i, c in enumerate(chats)]
+        raise HistoryFormatError(
+            "'conversations' must be a list", HistoryCode.CONVERSATIONS_NOT_LIST
+        )
+    return [_parse_conversation(c, _Where(i + 1)) for i, c in enumerate(chats)]
 
 
-def _parse_conversation(raw: object, where: str) -> ImportedConversation:
+def _parse_conversation(raw: object, where: _Where) -> ImportedConversation:
     if not isinstance(raw, dict):
-        raise HistoryFormatError(f"{where}: must be an object")
+        raise HistoryFormatError(
+            f"{where}: must be an object", HistoryCode.NOT_AN_OBJECT, where.params()
+        )
     now = time.time()
     created = _number(raw, "created_at", where, now)
     messages = raw.get("messages", [])
     if not isinstance(messages, list):
-        raise HistoryFormatError(f"{where}: 'messages' must be a list")
-    parsed = [_parse_message(m, f"{where}, message {i + 1}") for i, m in enumerate(messages)]
+        raise HistoryFormatError(
+            f"{where}: 'messages' must be a list", HistoryCode.MESSAGES_NOT_LIST, where.params()
+        )
+    parsed = [_parse_message(m, replace(where, message=i + 1)) for i, m in enumerate(messages)]
     return ImportedConversation(
         title=_get(raw, "title", str, where),
         pinned=_get(raw, "pinned", bool, where, False),
@@ -141,12 +200,16 @@ def _parse_conversation(raw: object, where: str) -> ImportedConversation:
     )
 
 
-def _parse_message(raw: object, where: str) -> ImportedMessage:
+def _parse_message(raw: object, where: _Where) -> ImportedMessage:
     if not isinstance(raw, dict):
-        raise HistoryFormatError(f"{where}: must be an object")
+        raise HistoryFormatError(
+            f"{where}: must be an object", HistoryCode.NOT_AN_OBJECT, where.params()
+        )
     role = _get(raw, "role", str, where)
     if role not in ROLES:
-        raise HistoryFormatError(f"{where}: unknown role {role!r}")
+        raise HistoryFormatError(
+            f"{where}: unknown role {role!r}", HistoryCode.UNKNOWN_ROLE, where.params(role=role)
+        )
     return ImportedMessage(
         key=_get(raw, "id", int, where),
         parent_key=_get(raw, "parent_id", int, where, None),
@@ -162,22 +225,28 @@ def _parse_message(raw: object, where: str) -> ImportedMessage:
     )
 
 
-def _get(raw: dict[str, Any], key: str, kind: type, where: str, default: Any = _REQUIRED) -> Any:
+def _get(raw: dict[str, Any], key: str, kind: type, where: _Where, default: Any = _REQUIRED) -> Any:
     """A missing or null value takes the default; a value of the wrong type is an error."""
     value = raw.get(key)
     if value is None:
         if default is _REQUIRED:
-            raise HistoryFormatError(f"{where}: '{key}' is missing")
+            raise HistoryFormatError(
+                f"{where}: '{key}' is missing", HistoryCode.FIELD_MISSING, where.params(key=key)
+            )
         return default
     # bool is an int in Python, but `true` is never a valid id.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise HistoryFormatError(f"{where}: '{key}' must be of type {kind.__name__}")
+        raise HistoryFormatError(
+            f"{where}: '{key}' must be of type {kind.__name__}",
+            HistoryCode.FIELD_WRONG_TYPE,
+            where.params(key=key, type=kind.__name__),
+        )
     if kind in (str, dict):
-        _check_unicode(value, f"{where}: '{key}'")
+        _check_unicode(value, where, key)
     return value
 
 
-def _check_unicode(value: object, where: str) -> None:
+def _check_unicode(value: object, where: _Where, key: str) -> None:
     """Refuses a lone surrogate (a JSON escape like \\ud800 without its pair) in any string,
     also inside stats: SQLite cannot store one and no export could write it back."""
     pending = [value]
@@ -190,12 +259,14 @@ def _check_unicode(value: object, where: str) -> None:
             pending.extend(item)
         elif isinstance(item, str) and _SURROGATE.search(item):
             raise HistoryFormatError(
-                f"{where} is not valid Unicode text (it holds a lone surrogate, a broken "
-                "\\uXXXX escape)"
+                f"{where}: '{key}' is not valid Unicode text (it holds a lone surrogate, a "
+                "broken \\uXXXX escape)",
+                HistoryCode.LONE_SURROGATE,
+                where.params(key=key),
             )
 
 
-def _number(raw: dict[str, Any], key: str, where: str, default: float | None) -> Any:
+def _number(raw: dict[str, Any], key: str, where: _Where, default: float | None) -> Any:
     value = raw.get(key)
     if value is None:
         return default
@@ -204,19 +275,27 @@ def _number(raw: dict[str, Any], key: str, where: str, default: float | None) ->
     except OverflowError:  # an integer with hundreds of digits
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number):
-        raise HistoryFormatError(f"{where}: '{key}' must be a number")
+        raise HistoryFormatError(
+            f"{where}: '{key}' must be a number", HistoryCode.NOT_A_NUMBER, where.params(key=key)
+        )
     return number
 
 
-def _parents_first(messages: list[ImportedMessage], where: str) -> tuple[ImportedMessage, ...]:
+def _parents_first(messages: list[ImportedMessage], where: _Where) -> tuple[ImportedMessage, ...]:
     """Order the tree so each parent is inserted before its children (ids change on import)."""
     keys = {m.key for m in messages}
     if len(keys) != len(messages):
-        raise HistoryFormatError(f"{where}: two messages share an id")
+        raise HistoryFormatError(
+            f"{where}: two messages share an id", HistoryCode.DUPLICATE_ID, where.params()
+        )
     children: dict[int | None, list[ImportedMessage]] = {}
     for m in messages:
         if m.parent_key is not None and m.parent_key not in keys:
-            raise HistoryFormatError(f"{where}: message {m.key} has an unknown parent")
+            raise HistoryFormatError(
+                f"{where}: message {m.key} has an unknown parent",
+                HistoryCode.UNKNOWN_PARENT,
+                where.params(id=m.key),
+            )
         children.setdefault(m.parent_key, []).append(m)
     ordered: list[ImportedMessage] = []
     queue = list(children.get(None, []))
@@ -225,7 +304,9 @@ def _parents_first(messages: list[ImportedMessage], where: str) -> tuple[Importe
         ordered.append(message)
         queue.extend(children.get(message.key, []))
     if len(ordered) != len(messages):
-        raise HistoryFormatError(f"{where}: the parent links form a loop")
+        raise HistoryFormatError(
+            f"{where}: the parent links form a loop", HistoryCode.PARENT_LOOP, where.params()
+        )
     return tuple(ordered)
 
 
@@ -275,7 +356,9 @@ def read_history_file(path: Path) -> Any:
         # utf-8-sig: a byte order mark, as Windows editors write, is not part of the JSON.
         text = path.expanduser().read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HistoryFormatError(f"{path} is not a UTF-8 text file") from exc
+        raise HistoryFormatError(
+            f"{path} is not a UTF-8 text file", HistoryCode.NOT_UTF8, {"file": str(path)}
+        ) from exc
     return _parse_json(text, str(path))
 
 
@@ -284,13 +367,19 @@ def _parse_json(text: str, name: str) -> Any:
     if _nesting_depth(text) > MAX_DEPTH:
         raise HistoryFormatError(
             f"{name} nests lists or objects more than {MAX_DEPTH} levels deep; "
-            "a chat history export never does"
+            "a chat history export never does",
+            HistoryCode.TOO_DEEP,
+            {"file": name, "depth": MAX_DEPTH},
         )
     try:
         return json.loads(text)
     # ValueError: JSONDecodeError, and also an integer of more than 4300 digits.
     except (ValueError, RecursionError) as exc:
-        raise HistoryFormatError(f"{name} is not valid JSON ({exc})") from exc
+        raise HistoryFormatError(
+            f"{name} is not valid JSON ({exc})",
+            HistoryCode.NOT_JSON,
+            {"file": name, "reason": str(exc)},
+        ) from exc
 
 
 def _nesting_depth(text: str) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from app.core.files import write_text_atomically
 from app.core.paths import cache_dir
 from engine.precision import PRECISIONS
-from engine.types import GenerationParams, LoadOptions
+from engine.types import GenerationParams, LoadRequest, backend_choice
 
 SCHEMA_VERSION = 1
 
@@ -50,8 +50,13 @@ class Settings:
     theme: str = "system"
     language: str = "system"
 
-    def load_options(self) -> LoadOptions:
-        return LoadOptions(
+    def load_request(self, model_path: Path) -> LoadRequest:
+        """What loading `model_path` with these settings asks the engine for: built once, here,
+        and passed unchanged to the engine's planner (engine.loading)."""
+        return LoadRequest(
+            model=Path(model_path),
+            # A hand-edited backend the engine does not know means "auto", as it always did.
+            backend=backend_choice(self.backend),
             device=self.device,
             n_ctx=self.context_length,
             n_threads=self.cpu_threads or None,

@@ -8,16 +8,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.core.models.hardware import Hardware, probe_accelerators
 from app.core.models.store import model_name
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
+from engine.accelerators import Hardware, probe_accelerators
+from engine.errors import Problem
+from engine.loading import LoadMemory, LoadNote
 from engine.model_info import ModelInfo
 from engine.session import Engine, LoadedModel
 from engine.types import (
     GenerationParams,
     GenerationResult,
     GenerationStats,
-    LoadOptions,
+    LoadRequest,
     Message,
 )
 
@@ -41,9 +43,9 @@ class EngineClient(QObject):
     can type and send while the starter model loads. Signals (GUI thread, current ids only):
         load_started(int request_id, str model_name)
         model_loaded(int request_id, LoadedModel)
-        load_fell_back(int request_id, tuple[str, ...] notes)   # after model_loaded, when the
-            # load departed from the settings (another device, a smaller context): why, in words
-        load_failed(int request_id, str message)
+        load_fell_back(int request_id, tuple[LoadNote, ...] notes)   # after model_loaded, when
+            # the load departed from the settings (another device, a smaller context): why
+        load_failed(int request_id, Problem problem)   # app/words/load.py words it
         text_generated(int request_id, str channel, str text)
         generation_finished(int request_id, GenerationResult)
         generation_failed(int request_id, str message)
@@ -52,13 +54,13 @@ class EngineClient(QObject):
     load_started = Signal(int, str)
     model_loaded = Signal(int, object)
     load_fell_back = Signal(int, object)
-    load_failed = Signal(int, str)
+    load_failed = Signal(int, object)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, str)
 
     # Requests to the worker; queued because the worker lives on another thread.
-    _load_requested = Signal(int, object, str, object)
+    _load_requested = Signal(int, object, object)
     _generate_requested = Signal(int, object, object)
     _shutdown_requested = Signal()
 
@@ -69,6 +71,7 @@ class EngineClient(QObject):
         *,
         flush_interval_s: float = FLUSH_INTERVAL_S,
         probe: Callable[[], Hardware] = probe_accelerators,
+        memory: LoadMemory | None = None,
     ) -> None:
         super().__init__(parent)
         self._next_id = 0
@@ -83,7 +86,9 @@ class EngineClient(QObject):
 
         self._thread = QThread()
         self._thread.setObjectName("engine")
-        self._worker = EngineWorker(engine or Engine(), flush_interval_s, probe=probe)
+        self._worker = EngineWorker(
+            engine or Engine(), flush_interval_s, probe=probe, memory=memory
+        )
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)
 
@@ -119,18 +124,23 @@ class EngineClient(QObject):
     # -- requests --------------------------------------------------------------------------
 
     def load(
-        self,
-        model: str | Path | ModelInfo,
-        backend: str = "auto",
-        options: LoadOptions | None = None,
+        self, request: LoadRequest | str | Path | ModelInfo, info: ModelInfo | None = None
     ) -> int:
-        """Load a model, replacing the current one. Signals of an earlier load become stale."""
+        """Load a model, replacing the current one. Signals of an earlier load become stale.
+
+        The app passes `Settings.load_request(path)`. A bare path or an inspected `ModelInfo`
+        loads with the engine's defaults (tests, the benchmark window); `info`, when given, is
+        the model already inspected (not read again)."""
+        if isinstance(request, ModelInfo):
+            info = request
+            request = LoadRequest(info.path)
+        elif not isinstance(request, LoadRequest):
+            request = LoadRequest(Path(request))
         request_id = self._new_id()
         self._load_id = request_id
         self._loaded = None
-        self._model_name = model_name(model.path if isinstance(model, ModelInfo) else Path(model))
-        model_arg: str | ModelInfo = model if isinstance(model, ModelInfo) else str(model)
-        self._load_requested.emit(request_id, model_arg, backend, options or LoadOptions())
+        self._model_name = model_name(Path(request.model))
+        self._load_requested.emit(request_id, request, info)
         return request_id
 
     def generate(self, messages: Sequence[Message], params: GenerationParams) -> int:
@@ -195,19 +205,19 @@ class EngineClient(QObject):
             self._send(item)
 
     @Slot(int, object)
-    def _on_worker_load_fell_back(self, request_id: int, notes: tuple[str, ...]) -> None:
+    def _on_worker_load_fell_back(self, request_id: int, notes: tuple[LoadNote, ...]) -> None:
         if request_id == self._loaded_id and self._load_id is None and not self._closed:
             self.load_fell_back.emit(request_id, notes)
 
-    @Slot(int, str)
-    def _on_worker_load_failed(self, request_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_worker_load_failed(self, request_id: int, problem: Problem) -> None:
         if request_id != self._load_id or self._closed:
             return
         self._load_id = None
         self._loaded = None
         self._model_name = None
-        self.load_failed.emit(request_id, message)
-        self._fail_pending(f"The model could not be loaded: {message}")
+        self.load_failed.emit(request_id, problem)
+        self._fail_pending(f"The model could not be loaded: {problem}")
 
     @Slot(int, str, str)
     def _on_worker_text_generated(self, request_id: int, channel: str, text: str) -> None:

@@ -10,33 +10,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.models.hardware import Hardware, probe_accelerators
-from app.core.models.load_plan import load_model
 from app.core.models.remembered import RememberedLoads
 from app.core.models.store import model_name
-from app.core.settings import Settings
-from engine.errors import EngineError
-from engine.model_info import ModelInfo, inspect_model
+from engine.accelerators import Hardware, probe_accelerators
+from engine.errors import EngineError, ErrorCode, Problem
+from engine.loading import LoadMemory, load_model, needs_accelerators
+from engine.model_info import ModelInfo
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import GenerationParams, GenerationResult, GenerationStats, LoadOptions, Message
+from engine.types import GenerationParams, GenerationResult, GenerationStats, LoadRequest, Message
 
 log = logging.getLogger(__name__)
 
 # Streamed text reaches the GUI at most this often (20 repaints a second are plenty to read).
 FLUSH_INTERVAL_S = 0.05
-
-
-def load_settings_for(backend: str, options: LoadOptions) -> Settings:
-    """The load-time part of `Settings` that asked for (backend, options): what the plan reads."""
-    return Settings(
-        backend=backend,
-        device=options.device,
-        context_length=options.n_ctx,
-        cpu_threads=options.n_threads or 0,
-        gpu_layers=options.n_gpu_layers,
-        openvino_precision=options.precision,
-    )
 
 
 class TextCoalescer:
@@ -80,14 +67,14 @@ class EngineWorker(QObject):
     """Owns one `Engine`; lives on its own QThread. Call `stop()` from any thread.
 
     Requests arrive as queued calls of `load`, `generate`, `unload` and `shutdown`, each with the
-    request id the client handed out. A load steps down when the first choice fails (GPU -> NPU
-    -> CPU, CUDA -> CPU, smaller contexts; `app.core.models.load_plan`) and remembers what worked.
-    Signals:
+    request id the client handed out. A load is one call of the engine's planner
+    (`engine.loading.load_model`: GPU -> NPU -> CPU, CUDA -> CPU, smaller contexts), which
+    remembers what worked in `memory`. Signals:
         load_started(int request_id, str model_name)
         model_loaded(int request_id, LoadedModel)
-        load_fell_back(int request_id, tuple[str, ...] notes)   # after model_loaded, when the
-            # load departed from the settings: why, in plain sentences
-        load_failed(int request_id, str message)
+        load_fell_back(int request_id, tuple[LoadNote, ...] notes)   # after model_loaded, when
+            # the load departed from the settings: why, as codes (app/words/load.py words them)
+        load_failed(int request_id, Problem problem)   # str(problem): the engine's English
         text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
         generation_finished(int request_id, GenerationResult)
         generation_failed(int request_id, str message)
@@ -96,7 +83,7 @@ class EngineWorker(QObject):
     load_started = Signal(int, str)
     model_loaded = Signal(int, object)
     load_fell_back = Signal(int, object)
-    load_failed = Signal(int, str)
+    load_failed = Signal(int, object)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, str)
@@ -107,14 +94,14 @@ class EngineWorker(QObject):
         flush_interval_s: float = FLUSH_INTERVAL_S,
         *,
         probe: Callable[[], Hardware] = probe_accelerators,
-        remembered: RememberedLoads | None = None,
+        memory: LoadMemory | None = None,
     ) -> None:
         super().__init__()
         self._engine = engine
         self._flush_interval_s = flush_interval_s
         self._probe = probe
         self._hardware: Hardware | None = None  # probed once, on the first non-CPU load
-        self._remembered = remembered if remembered is not None else RememberedLoads()
+        self._memory = memory if memory is not None else RememberedLoads()
         # Guards the three fields below, which `stop()` reads from other threads.
         self._lock = threading.Lock()
         self._running_id: int | None = None
@@ -137,43 +124,31 @@ class EngineWorker(QObject):
 
     # -- requests, run on the worker thread ------------------------------------------------
 
-    @Slot(int, object, str, object)
-    def load(
-        self,
-        request_id: int,
-        model: str | Path | ModelInfo,
-        backend: str = "auto",
-        options: LoadOptions | None = None,
-    ) -> None:
-        name = model_name(model.path if isinstance(model, ModelInfo) else Path(model))
+    @Slot(int, object, object)
+    def load(self, request_id: int, request: LoadRequest, info: ModelInfo | None = None) -> None:
+        """`info`: the model already inspected, when the caller has it."""
+        name = model_name(Path(request.model))
         self.load_started.emit(request_id, name)
-        options = options or LoadOptions()
-        settings = load_settings_for(backend, options)
         try:
-            info = model if isinstance(model, ModelInfo) else inspect_model(Path(model))
             loaded, notes = load_model(
-                self._engine,
-                info,
-                settings,
-                self._hardware_for(settings),
-                self._remembered,
-                base_options=options,
+                self._engine, request, self._hardware_for(request), self._memory, info=info
             )
         except EngineError as exc:
-            self.load_failed.emit(request_id, str(exc))
+            self.load_failed.emit(request_id, Problem.of(exc))
             return
         except Exception as exc:  # a backend bug must not kill the worker thread
             log.exception("loading %s failed", name)
-            self.load_failed.emit(request_id, f"Unexpected error while loading: {exc}")
+            detail = f"Unexpected error while loading: {exc}"
+            self.load_failed.emit(request_id, Problem(ErrorCode.ENGINE, detail))
             return
         self.model_loaded.emit(request_id, loaded)
         if notes:
             self.load_fell_back.emit(request_id, tuple(notes))
 
-    def _hardware_for(self, settings: Settings) -> Hardware | None:
+    def _hardware_for(self, request: LoadRequest) -> Hardware | None:
         """The accelerators, probed once; not at all while only the CPU is asked for (the
         plan needs no hardware then, and the probe imports OpenVINO and runs nvidia-smi)."""
-        if settings.device.upper() == "CPU" and settings.gpu_layers == 0:
+        if not needs_accelerators(request):
             return self._hardware
         if self._hardware is None:
             try:

@@ -8,10 +8,11 @@ import contextlib
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.core.models.downloads import DownloadError
+from app.core.models.errors import DownloadError
 from app.core.models.queue import dismiss_first_run, first_run_dismissed
 from app.core.models.store import ModelStore
 from app.models.manager import DownloadManager
+from app.words.downloads import error_text
 from engine.sizes import format_size
 
 
@@ -76,7 +77,7 @@ class FirstRunBanner(QFrame):
         try:
             item_id = self._manager.enqueue(self._variant)
         except DownloadError as exc:
-            self.label.setText(str(exc))
+            self.label.setText(error_text(exc))
             return
         self._withdraw()
         self.download_started.emit(item_id)

@@ -12,13 +12,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.models.downloads import (
-    DownloadCancelled,
-    DownloadControl,
-    Downloader,
-    DownloadError,
-    Progress,
-)
+from app.core.models.downloads import Downloader
+from app.core.models.errors import DownloadCancelled, DownloadCode, DownloadError, Sentence
+from app.core.models.progress import DownloadControl, Progress
 from app.core.models.store import ModelStoreError, check_download
 
 
@@ -38,13 +34,13 @@ class DownloadWorker(QObject):
     progressed(str item_id, Progress)
     finished(str item_id, str path)       # verified, renamed into the models folder, usable
     stopped(str item_id, bool kept_partial)  # paused (True) or cancelled (False)
-    failed(str item_id, str message)      # the message is meant for the user
+    failed(str item_id, Sentence why)     # a code and params; its English is the CLI's
     """
 
     progressed = Signal(str, object)
     finished = Signal(str, str)
     stopped = Signal(str, bool)
-    failed = Signal(str, str)
+    failed = Signal(str, object)
 
     @Slot(object)
     def run(self, job: DownloadJob) -> None:
@@ -66,11 +62,16 @@ class DownloadWorker(QObject):
             check_download(path, downloader.models_dir)
         except DownloadCancelled as exc:
             self.stopped.emit(job.item_id, exc.kept_partial)
-        except (DownloadError, ModelStoreError) as exc:
-            self.failed.emit(job.item_id, str(exc))
-        except OSError as exc:
-            self.failed.emit(job.item_id, f"{exc.strerror or exc} ({exc.filename or ''})")
+        except DownloadError as exc:
+            self.failed.emit(job.item_id, exc.sentence)
+        except ModelStoreError as exc:  # no code of its own yet: its English is shown
+            self.failed.emit(job.item_id, Sentence(DownloadCode.OTHER, {}, str(exc)))
+        except OSError as exc:  # the OS words its reason in its own language
+            why = f"{exc.strerror or exc} ({exc.filename or ''})"
+            self.failed.emit(job.item_id, Sentence(DownloadCode.OTHER, {}, why))
         except Exception as exc:  # a bug must not kill the worker thread silently
-            self.failed.emit(job.item_id, f"Unexpected error: {exc!r}")
+            params = {"error": repr(exc)}
+            why = f"Unexpected error: {exc!r}"
+            self.failed.emit(job.item_id, Sentence(DownloadCode.UNEXPECTED, params, why))
         else:
             self.finished.emit(job.item_id, str(path))

@@ -4,63 +4,58 @@ thread and hands the result back on it, for the catalog's fit and "Runs best on"
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.models.hardware import Hardware, probe_accelerators
+from app.core.tasks import TaskOutcome, TaskState
+from app.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 Probe = Callable[[], Hardware]
 
 
-class _Relay(QObject):
-    """Parentless carrier for the probe thread's result. The thread emits on it; the prober's
-    slot runs on the GUI thread (queued). If the prober is gone by then, the connection went
-    with it and nothing is delivered. Signals:
-    probed(Hardware)
-    """
-
-    probed = Signal(object)
-
-
 class HardwareProber(QObject):
-    """Probes once, on a daemon thread (importing openvino can take seconds, nvidia-smi may
-    hang up to its timeout); a daemon so a slow probe never holds up quitting. Signals:
-    hardware_probed(Hardware)   # on the GUI thread
+    """Probes once, as a task (importing openvino can take seconds, nvidia-smi may hang up to
+    its timeout); the runner's threads are daemons, so a slow probe never holds up quitting.
+    Signals:
+    hardware_probed(Hardware)   # on the GUI thread; not emitted if the probe failed
     """
 
     hardware_probed = Signal(object)
 
-    def __init__(self, probe: Probe = probe_accelerators, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        probe: Probe = probe_accelerators,
+        parent: QObject | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self._probe = probe
-        self._relay = _Relay()
-        self._relay.probed.connect(self._on_relay_probed, Qt.ConnectionType.QueuedConnection)
-        self._thread: threading.Thread | None = None
+        self._runner = runner or TaskRunner("hardware-probe", parent=self)
+        self._runner.task_finished.connect(self._on_runner_task_finished)
+        self._task_id: int | None = None
 
     @Slot()
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        # The thread holds the relay (not the prober), so a prober deleted meanwhile is safe.
-        self._thread = threading.Thread(
-            target=partial(_run, self._probe, self._relay), name="hardware-probe", daemon=True
-        )
-        self._thread.start()
+        if self._task_id is not None:
+            return  # once per run: what the machine has does not change
+        # The task holds the probe, not the prober: a prober deleted meanwhile is safe.
+        self._task_id = self._runner.start(partial(_run, self._probe))
 
-    @Slot(object)
-    def _on_relay_probed(self, hardware: Hardware) -> None:
-        self.hardware_probed.emit(hardware)
+    @Slot(int, object)
+    def _on_runner_task_finished(self, task_id: int, outcome: TaskOutcome[Any]) -> None:
+        if task_id != self._task_id:
+            return  # another service's task on a shared runner
+        if outcome.error is not None:  # the probes should not raise; keep the cheap figures
+            log.error("the accelerator probe failed", exc_info=outcome.error)
+        elif outcome.result is not None:
+            self.hardware_probed.emit(outcome.result)
 
 
-def _run(probe: Probe, relay: _Relay) -> None:
-    try:
-        hardware = probe()
-    except Exception:  # the probes should not raise; if one does, keep the cheap figures
-        log.exception("the accelerator probe failed")
-        return
-    relay.probed.emit(hardware)
+def _run(probe: Probe, _state: TaskState) -> Hardware:
+    return probe()

@@ -1,59 +1,32 @@
 """`ModelImporter`: validates and copies a model into the models folder off the GUI thread.
 
-The work is `app.core.models.store.import_model` (validate with `inspect_model`, copy under a
-temporary name, rename); this only runs it on the global thread pool, one at a time, and hands
-the outcome back as signals. A copy of several gigabytes takes a while; the window stays usable.
+The work is `app.core.models.importing.run` (validate with `inspect_model`, copy under a
+temporary name, rename); this only runs it on a `TaskRunner`, one at a time, and hands the
+outcome back as signals. A copy of several gigabytes takes a while; the window stays usable.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.models.store import IR_MARKER, ModelStore, ModelStoreError
-from engine.errors import EngineError
+from app.core.models import importing
+from app.core.models.importing import is_importable
+from app.core.models.store import ModelStore
+from app.core.tasks import TaskOutcome
+from app.tasks import TaskRunner
+
+__all__ = ["ModelImporter", "is_importable"]
 
 log = logging.getLogger(__name__)
 
 
-def is_importable(path: Path) -> bool:
-    """Whether `path` looks like a model to import: a .gguf file or an OpenVINO IR folder (or
-    its XML file). Only a cheap check; `inspect_model` validates it before anything is copied."""
-    if path.is_file():
-        return path.suffix.lower() == ".gguf" or path.name == IR_MARKER
-    return path.is_dir() and (path / IR_MARKER).is_file()
-
-
-class _ImportSignals(QObject):
-    # Emitted on a pool thread; delivered queued to receivers on the GUI thread.
-    finished = Signal(str, str, str)  # source, target ("" on failure), error message
-
-
-class _ImportTask(QRunnable):
-    def __init__(self, store: ModelStore, source: Path, signals: _ImportSignals) -> None:
-        super().__init__()
-        self._store = store
-        self._source = source
-        self._signals = signals
-
-    def run(self) -> None:
-        try:
-            target, _info = self._store.import_model(self._source)
-        except (EngineError, ModelStoreError) as exc:
-            self._signals.finished.emit(str(self._source), "", str(exc))
-        except OSError as exc:
-            self._signals.finished.emit(str(self._source), "", f"Copying failed: {exc}")
-        except Exception as exc:  # a bug must not pass silently on a pool thread
-            log.exception("importing %s failed", self._source)
-            self._signals.finished.emit(str(self._source), "", f"Unexpected error: {exc}")
-        else:
-            self._signals.finished.emit(str(self._source), str(target), "")
-
-
 class ModelImporter(QObject):
-    """Imports models one after another on a pool thread. Signals (GUI thread):
+    """Imports models one after another on a task runner. Signals (GUI thread):
     import_started(str source)
     model_imported(str source, str target)   # validated, copied and listed
     import_failed(str source, str message)   # nothing was copied
@@ -67,15 +40,15 @@ class ModelImporter(QObject):
         self,
         store: ModelStore,
         parent: QObject | None = None,
-        pool: QThreadPool | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._pool = pool or QThreadPool.globalInstance()
+        self._runner = runner or TaskRunner("model-import", parent=self)
+        self._runner.task_finished.connect(self._on_runner_task_finished)
         self._queue: list[Path] = []
         self._running: Path | None = None
-        self._signals = _ImportSignals(self)
-        self._signals.finished.connect(self._on_task_finished)
+        self._task_id: int | None = None
 
     @property
     def busy(self) -> bool:
@@ -87,21 +60,42 @@ class ModelImporter(QObject):
         self._start_next()
 
     def wait(self, timeout_ms: int = -1) -> bool:
-        """Block until the pool is idle (application shutdown and tests)."""
-        return self._pool.waitForDone(timeout_ms)
+        """Block until the runner is idle (application shutdown and tests)."""
+        return self._runner.wait(None if timeout_ms < 0 else timeout_ms / 1000)
 
     def _start_next(self) -> None:
         if self._running is not None or not self._queue:
             return
         self._running = self._queue.pop(0)
         self.import_started.emit(str(self._running))
-        self._pool.start(_ImportTask(self._store, self._running, self._signals))
+        self._task_id = self._runner.start(
+            partial(importing.run, self._running, self._store.models_dir)
+        )
 
-    @Slot(str, str, str)
-    def _on_task_finished(self, source: str, target: str, error: str) -> None:
-        self._running = None
-        if error:
-            self.import_failed.emit(source, error)
+    def _message(self, error: Exception) -> str:
+        kind = importing.failure_kind(error)
+        if kind == importing.REFUSED:
+            return str(error)  # the store's or engine's own sentence: why it is no model
+        if kind == importing.COPY_FAILED:
+            return self.tr("Copying failed: {error}").format(error=error)
+        log.error("importing %s failed", self._running, exc_info=error)
+        return self.tr("Unexpected error: {error}").format(error=error)
+
+    @Slot(int, object)
+    def _on_runner_task_finished(self, task_id: int, outcome: TaskOutcome[Any]) -> None:
+        if task_id != self._task_id or self._running is None:
+            return  # another service's task on a shared runner
+        source = str(self._running)
+        if outcome.result is not None:  # copied and renamed: listed even if cancelled since
+            message = ""
+        elif outcome.error is not None:
+            message = self._message(outcome.error)
         else:
-            self.model_imported.emit(source, target)
+            message = self.tr("The import was cancelled.")
+        self._running = None
+        self._task_id = None
+        if message:
+            self.import_failed.emit(source, message)
+        else:
+            self.model_imported.emit(source, str(outcome.result))
         self._start_next()

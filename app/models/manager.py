@@ -19,8 +19,10 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core import paths
 from app.core.models.catalog import Catalog, Variant
-from app.core.models.downloads import DownloadControl, Downloader, OfflineError, Progress
+from app.core.models.downloads import Downloader
+from app.core.models.errors import DownloadCode, OfflineError, Sentence
 from app.core.models.hardware import Hardware
+from app.core.models.progress import DownloadControl, Progress
 from app.core.models.pull import downloader_for, repo_ids_for
 from app.core.models.queue import (
     DONE,
@@ -144,7 +146,7 @@ class DownloadManager(QObject):
         """Adds a catalog file (or IR folder) to the queue; returns its item id. An item
         already queued for the same file is reused."""
         if self.offline:
-            raise OfflineError(OFFLINE_MESSAGE)
+            raise OfflineError(OFFLINE_MESSAGE, DownloadCode.OFFLINE, {"variable": ""})
         existing = self.find(variant.repo, variant.file.name)
         if existing is not None and existing.state != DONE:
             if existing.state in (PAUSED, FAILED):
@@ -181,7 +183,7 @@ class DownloadManager(QObject):
         item = self.item(item_id)
         if item is None or item.state not in (PAUSED, FAILED):
             return
-        self._update(item_id, state=QUEUED, error="", note="")
+        self._update(item_id, state=QUEUED, error="", error_sentence=None, note=None)
         self._start_next()
 
     def retry(self, item_id: str) -> None:
@@ -261,7 +263,7 @@ class DownloadManager(QObject):
             control=self._control,
             make_downloader=lambda: factory(settings, item),
         )
-        self._update(item.id, state=DOWNLOADING, error="", note="")
+        self._update(item.id, state=DOWNLOADING, error="", error_sentence=None, note=None)
         self._job_requested.emit(job)
 
     @Slot(str, object)
@@ -314,6 +316,7 @@ class DownloadManager(QObject):
                 speed_bps=0.0,
                 eta_s=None,
                 error="",
+                error_sentence=None,
             )
         self.model_installed.emit(path)
         self._start_next()
@@ -334,8 +337,8 @@ class DownloadManager(QObject):
             self._update(item_id, state=state, done_bytes=done, speed_bps=0.0, eta_s=None)
         self._start_next()
 
-    @Slot(str, str)
-    def _on_worker_failed(self, item_id: str, message: str) -> None:
+    @Slot(str, object)
+    def _on_worker_failed(self, item_id: str, why: Sentence) -> None:
         self._pending.pop(item_id, None)
         self._job_done()
         self._cancelling.discard(item_id)
@@ -343,7 +346,13 @@ class DownloadManager(QObject):
         if item is not None:
             done = bytes_on_disk(self.models_dir, item)
             self._update(
-                item_id, state=FAILED, error=message, done_bytes=done, speed_bps=0.0, eta_s=None
+                item_id,
+                state=FAILED,
+                error=why.english,  # the CLI's words, and what a saved queue shows without codes
+                error_sentence=why,
+                done_bytes=done,
+                speed_bps=0.0,
+                eta_s=None,
             )
         self._start_next()
 

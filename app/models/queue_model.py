@@ -33,6 +33,7 @@ from app.core.models.queue import (
     QueuedDownload,
 )
 from app.models.manager import DownloadManager
+from app.words.downloads import sentence_text
 from engine.sizes import format_size
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -81,13 +82,14 @@ def detail_text(item: QueuedDownload) -> str:
             via=via,
         )
     elif item.state == FAILED:
-        text = f"{state} · {sizes} · {item.error}"
+        why = sentence_text(item.error_sentence) if item.error_sentence else item.error
+        text = f"{state} · {sizes} · {why}"
     elif item.state == DONE:
         text = f"{state} · {format_size(item.size_bytes)}"
     else:
         text = f"{state} · {sizes}"
     if item.note and item.state in (DOWNLOADING, VERIFYING):
-        text += f" · {item.note}"
+        text += f" · {sentence_text(item.note)}"
     return text
 
 

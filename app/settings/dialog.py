@@ -9,18 +9,20 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout
 
 from app.core.models.store import ModelStore
 from app.core.settings import Settings
-from app.models.converter import ModelConverter
-from app.models.importer import ModelImporter
+from app.settings.appearance_page import AppearancePage
+from app.settings.generation_page import GenerationPage
 from app.settings.hub_page import DownloadsPage
-from app.settings.pages import AppearancePage, GenerationPage, ModelPage
+from app.settings.model_page import ModelPage
 
 
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; OK hands the result on. Signals:
     settings_accepted(Settings)   # OK was pressed; the settings as edited
+    models_window_requested()     # the Model page's "Manage models…" was clicked
     """
 
     settings_accepted = Signal(object)
+    models_window_requested = Signal()
 
     def __init__(
         self,
@@ -29,9 +31,6 @@ class SettingsDialog(QDialog):
         data_dir: Path,
         parent: QWidget | None = None,
         *,
-        importer: ModelImporter | None = None,
-        converter: ModelConverter | None = None,
-        loaded_path: Path | None = None,
         cpu_bf16: bool | None = None,
     ) -> None:
         super().__init__(parent)
@@ -39,8 +38,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(480)
         self._settings = settings
-        self.model_page = ModelPage(models, self, importer, converter, cpu_bf16)
-        self.model_page.set_loaded_path(loaded_path)
+        self.model_page = ModelPage(models, self, cpu_bf16)
+        self.model_page.models_window_requested.connect(self.models_window_requested)
         self.generation_page = GenerationPage(self)
         self.downloads_page = DownloadsPage(self)
         self.appearance_page = AppearancePage(data_dir, self)

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from engine.model_info import ModelInfo
-from engine.types import GenerationParams, GenerationStats, LoadOptions
+from engine.types import GenerationParams, GenerationStats, LoadRequest
 
 OnText = Callable[[str], None]
 ShouldStop = Callable[[], bool]
 
 
+@dataclass(frozen=True)
+class PromptTokens:
+    """A rendered prompt as the backend will run it: its token ids, and whether the backend's
+    tokenizer stopped counting (OpenVINO's cuts a prompt at a length fixed in its IR, so a cut
+    prompt is longer than its ids say). `native` is the backend's own encoding, handed back to
+    its `generate` so the prompt is tokenized once."""
+
+    text: str
+    ids: tuple[int, ...]
+    cut: bool = False
+    native: Any = field(default=None, repr=False, compare=False)
+
+
 class Backend(Protocol):
     """Runs one loaded model. Not thread-safe: one owner thread calls it.
 
-    `generate` receives the prompt already rendered by `engine.prompt`, so both backends see
-    identical text. It pushes raw text pieces to `on_text` as they decode and polls
-    `should_stop` between tokens.
+    The engine renders the prompt once (`engine.prompt`, so both backends see identical
+    text), has the backend `tokenize` it, checks that it fits the context and decides the
+    token budget (`engine.session`); `generate` then decodes at most `budget` tokens, pushes
+    raw text pieces to `on_text` as they decode and polls `should_stop` between tokens.
     """
 
     name: str
@@ -29,13 +44,16 @@ class Backend(Protocol):
         backend has no such choice."""
         ...
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None: ...
+    def load(self, info: ModelInfo, request: LoadRequest) -> None: ...
 
     def count_tokens(self, text: str) -> int: ...
 
+    def tokenize(self, prompt: str) -> PromptTokens: ...
+
     def generate(
         self,
-        prompt: str,
+        prompt: PromptTokens,
+        budget: int,
         params: GenerationParams,
         stop_strings: tuple[str, ...],
         on_text: OnText,

@@ -7,16 +7,15 @@ import os
 import time
 from typing import Any
 
-from engine.backends.base import OnText, ShouldStop
+from engine.backends.base import OnText, PromptTokens, ShouldStop
 from engine.errors import (
     BackendUnavailableError,
     GenerationError,
     ModelLoadError,
     OutOfMemoryError,
-    context_overflow,
 )
 from engine.model_info import ModelInfo
-from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
+from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRequest
 
 NAME = "llama.cpp"
 
@@ -48,18 +47,18 @@ class LlamaCppBackend:
         # llama.cpp may round the context up; the Python token buffer keeps the size asked for.
         return min(int(self._llm.n_ctx()), len(self._llm.input_ids))
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, request: LoadRequest) -> None:
         llama_cpp = import_llama_cpp()
-        offload = options.n_gpu_layers != 0 and gpu_offload_supported()
+        offload = request.n_gpu_layers != 0 and gpu_offload_supported()
         # Flash attention pays off on CUDA; on CPU it brings nothing here, so follow the device.
-        flash = options.flash_attn if options.flash_attn is not None else offload
-        n_ctx = options.n_ctx or (info.context_length or 4096)
+        flash = request.flash_attn if request.flash_attn is not None else offload
+        n_ctx = request.n_ctx or (info.context_length or 4096)
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(info.path),
                 n_ctx=n_ctx,
-                n_threads=options.n_threads or _default_threads(),
-                n_gpu_layers=options.n_gpu_layers if offload else 0,
+                n_threads=request.n_threads or _default_threads(),
+                n_gpu_layers=request.n_gpu_layers if offload else 0,
                 flash_attn=flash,
                 verbose=False,
             )
@@ -74,9 +73,13 @@ class LlamaCppBackend:
         # The prompt already carries BOS when the template or model wants it.
         return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    def tokenize(self, prompt: str) -> PromptTokens:
+        return PromptTokens(prompt, tuple(self._tokenize(prompt)))
+
     def generate(
         self,
-        prompt: str,
+        prompt: PromptTokens,
+        budget: int,
         params: GenerationParams,
         stop_strings: tuple[str, ...],
         on_text: OnText,
@@ -84,12 +87,8 @@ class LlamaCppBackend:
     ) -> GenerationStats:
         if self._llm is None:
             raise GenerationError("No model is loaded.")
-        tokens = self._tokenize(prompt)
-        room = self.context_length - len(tokens)
-        if room <= 0:
-            raise context_overflow(len(tokens), self.context_length)
+        tokens = list(prompt.ids)
         cached = self._reusable_prefix(tokens)
-        budget = min(params.max_new_tokens, room)
         if params.seed is not None:
             self._llm.set_seed(params.engine_seed)
         try:

@@ -7,20 +7,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.backends.base import OnText, ShouldStop
+from engine.backends.base import OnText, PromptTokens, ShouldStop
 from engine.backends.openvino_export import export_gguf
 from engine.errors import (
     BackendUnavailableError,
     GenerationError,
     ModelLoadError,
     OutOfMemoryError,
-    context_overflow,
     plain_reason,
 )
 from engine.model_info import ModelInfo
 from engine.precision import AppliedPrecision, applied_precision, properties_for
 from engine.privacy import block_telemetry
-from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
+from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRequest
 
 NAME = "openvino"
 # Devices whose pipeline supports the paged KV cache with prefix caching; NPU is stateful only.
@@ -71,30 +70,30 @@ class OpenVinoBackend:
     def context_length(self) -> int:
         return self._n_ctx
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, request: LoadRequest) -> None:
         genai = import_openvino_genai()
-        cache_root = Path(options.cache_dir) if options.cache_dir else default_cache_root()
+        cache_root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
         folder = info.path if info.format == "openvino" else export_gguf(info.path, cache_root)
-        device = (options.device or "CPU").upper()
+        device = (request.device or "CPU").upper()
         import openvino
 
         core = openvino.Core()
-        precision = self._precision_properties(core, device, options.precision)
+        precision = self._precision_properties(core, device, request.precision)
         properties = dict(precision)
         if device in PAGED_DEVICES:
             scheduler = genai.SchedulerConfig()
             scheduler.enable_prefix_caching = True
             scheduler.cache_size = KV_CACHE_GB
             properties["scheduler_config"] = scheduler
-        if options.n_threads and device == "CPU":
-            properties["INFERENCE_NUM_THREADS"] = options.n_threads
+        if request.n_threads and device == "CPU":
+            properties["INFERENCE_NUM_THREADS"] = request.n_threads
         try:
             self._pipe = genai.LLMPipeline(str(folder), device, **properties)
         except RuntimeError as exc:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
         self.applied = self._applied(core, device, precision)
-        self._n_ctx = min(options.n_ctx or 4096, info.context_length or options.n_ctx or 4096)
+        self._n_ctx = min(request.n_ctx or 4096, info.context_length or request.n_ctx or 4096)
         self.device = device
 
     @property
@@ -123,9 +122,17 @@ class OpenVinoBackend:
         encoded = self._tokenizer.encode(text, add_special_tokens=False)
         return [int(t) for t in encoded.input_ids.data[0]]
 
+    def tokenize(self, prompt: str) -> PromptTokens:
+        encoded = self._tokenizer.encode(prompt, add_special_tokens=False)
+        tokens = tuple(int(t) for t in encoded.input_ids.data[0])
+        # The tokenizer silently keeps only the first tokens up to a length fixed in its IR
+        # (the GGUF's context length), so a cut prompt is longer than it looks.
+        return PromptTokens(prompt, tokens, self._is_cut(prompt, len(tokens)), encoded)
+
     def generate(
         self,
-        prompt: str,
+        prompt: PromptTokens,
+        budget: int,
         params: GenerationParams,
         stop_strings: tuple[str, ...],
         on_text: OnText,
@@ -134,17 +141,11 @@ class OpenVinoBackend:
         if self._pipe is None:
             raise GenerationError("No model is loaded.")
         genai = import_openvino_genai()
-        encoded = self._tokenizer.encode(prompt, add_special_tokens=False)
-        tokens = [int(t) for t in encoded.input_ids.data[0]]
-        room = self._n_ctx - len(tokens)
-        # The tokenizer silently keeps only the first tokens up to a length fixed in its IR
-        # (the GGUF's context length), so a cut prompt is longer than it looks; it never runs.
-        # Where that length is below the context, it is the real limit.
-        cut = self._is_cut(prompt, len(tokens))
-        if room <= 0 or cut:
-            limit = min(self._n_ctx, len(tokens)) if cut else self._n_ctx
-            raise context_overflow(len(tokens), limit, at_least=cut)
-        config = self._config(genai, params, stop_strings, min(params.max_new_tokens, room))
+        encoded = prompt.native
+        if encoded is None:  # tokenized elsewhere: encode here, once
+            encoded = self._tokenizer.encode(prompt.text, add_special_tokens=False)
+        tokens = list(prompt.ids)
+        config = self._config(genai, params, stop_strings, budget)
         # OpenVINO's detokenizer hides control tokens, so an end marker emitted as one token
         # never reaches the stop strings; stop on its id instead, as llama.cpp does.
         config.stop_token_ids = self._end_token_ids(stop_strings)

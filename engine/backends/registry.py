@@ -1,4 +1,5 @@
-"""Which backends exist here, and how to make one."""
+"""Which backends are installed here, and how to make one. Which backend a model loads on is
+decided by the planner (engine.loading), never here."""
 
 from __future__ import annotations
 
@@ -6,19 +7,17 @@ import importlib.util
 from dataclasses import dataclass
 
 from engine.backends.base import Backend
-from engine.errors import BackendUnavailableError, UnsupportedModelError
-from engine.model_info import ModelInfo, openvino_can_run
+from engine.errors import BackendUnavailableError
+from engine.types import BackendName
 
-LLAMA = "llama"
-OPENVINO = "openvino"
-BACKEND_NAMES = (LLAMA, OPENVINO)
-_MODULES = {LLAMA: "llama_cpp", OPENVINO: "openvino_genai"}
-_PACKAGES = {LLAMA: "llama-cpp-python", OPENVINO: "openvino-genai"}
+BACKEND_NAMES = tuple(BackendName)
+_MODULES = {BackendName.LLAMA: "llama_cpp", BackendName.OPENVINO: "openvino_genai"}
+_PACKAGES = {BackendName.LLAMA: "llama-cpp-python", BackendName.OPENVINO: "openvino-genai"}
 
 
 @dataclass(frozen=True)
 class BackendStatus:
-    name: str
+    name: BackendName
     available: bool
     reason: str = ""
 
@@ -35,43 +34,28 @@ def available_backends() -> list[BackendStatus]:
     return statuses
 
 
-def _require(name: str) -> None:
+def is_available(name: str) -> bool:
+    return any(s.name == name and s.available for s in available_backends())
+
+
+def require(name: str) -> BackendName:
+    """The backend of this name, when it is known and installed."""
+    try:
+        backend = BackendName(name)
+    except ValueError:
+        raise BackendUnavailableError(f"Unknown backend '{name}'.") from None
     for status in available_backends():
-        if status.name == name and not status.available:
-            raise BackendUnavailableError(f"The {name} backend is unavailable: {status.reason}.")
-
-
-def backends_for(info: ModelInfo) -> list[str]:
-    """Backends that can run this model correctly, best first."""
-    if info.format == "openvino":
-        return [OPENVINO]
-    names = [LLAMA]
-    if openvino_can_run(info)[0]:
-        names.append(OPENVINO)
-    return names
-
-
-def choose_backend(info: ModelInfo, requested: str = "auto") -> str:
-    if requested == "auto":
-        usable = {s.name for s in available_backends() if s.available}
-        for name in backends_for(info):
-            if name in usable:
-                return name
-        raise BackendUnavailableError("No installed backend can run this model.")
-    if requested not in BACKEND_NAMES:
-        raise BackendUnavailableError(f"Unknown backend '{requested}'.")
-    _require(requested)
-    if info.format == "openvino" and requested != OPENVINO:
-        raise UnsupportedModelError("An OpenVINO IR folder runs only on the OpenVINO backend.")
-    return requested
+        if status.name == backend and not status.available:
+            raise BackendUnavailableError(f"The {backend} backend is unavailable: {status.reason}.")
+    return backend
 
 
 def create_backend(name: str) -> Backend:
-    if name == LLAMA:
+    if name == BackendName.LLAMA:
         from engine.backends.llama_cpp import LlamaCppBackend
 
         return LlamaCppBackend()
-    if name == OPENVINO:
+    if name == BackendName.OPENVINO:
         from engine.backends.openvino import OpenVinoBackend
 
         return OpenVinoBackend()

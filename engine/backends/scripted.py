@@ -6,9 +6,9 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from engine.backends.base import OnText, ShouldStop
+from engine.backends.base import OnText, PromptTokens, ShouldStop
 from engine.model_info import ModelInfo
-from engine.types import FinishReason, GenerationParams, GenerationStats, LoadOptions
+from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRequest
 
 NAME = "scripted"
 _PIECES = re.compile(r"\s*\S+|\s+")
@@ -44,24 +44,28 @@ class ScriptedBackend:
     def context_length(self) -> int:
         return self._context_length
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, request: LoadRequest) -> None:
         if self._load_error is not None:
             raise self._load_error
         self.loaded = info
-        self.device = options.device
+        self.device = request.device
 
     def count_tokens(self, text: str) -> int:
         return len(_PIECES.findall(text))
 
+    def tokenize(self, prompt: str) -> PromptTokens:
+        return PromptTokens(prompt, tuple(range(self.count_tokens(prompt))))
+
     def generate(
         self,
-        prompt: str,
+        prompt: PromptTokens,
+        budget: int,
         params: GenerationParams,
         stop_strings: tuple[str, ...],
         on_text: OnText,
         should_stop: ShouldStop,
     ) -> GenerationStats:
-        self.prompts.append(prompt)
+        self.prompts.append(prompt.text)
         self.params.append(params)
         index = min(len(self.prompts), len(self.replies)) - 1
         reply = self.replies[index] if self.replies else ""
@@ -72,7 +76,7 @@ class ScriptedBackend:
             if should_stop():
                 finish = "stopped"
                 break
-            if generated >= params.max_new_tokens:
+            if generated >= budget:
                 finish = "length"
                 break
             if self.delay_s:
@@ -83,7 +87,7 @@ class ScriptedBackend:
         return GenerationStats(
             backend=self.name,
             device=self.device,
-            prompt_tokens=self.count_tokens(prompt),
+            prompt_tokens=len(prompt.ids),
             generated_tokens=generated,
             time_to_first_token_s=self.delay_s,
             decode_tokens_per_s=generated / total if total > 0 else 0.0,

@@ -90,7 +90,7 @@ class Driver(QObject):
 
     @Slot()
     def _open_models(self) -> None:
-        dialog = self._window.open_downloads()
+        dialog = self._window.open_models_window()
         self.result["models_opened"] = dialog is not None and dialog.isVisible()
         QTimer.singleShot(500, self._finish_when_probed)
 
@@ -108,8 +108,8 @@ class Driver(QObject):
         devices = getattr(hardware, "openvino_devices", ())
         self.result["hardware_probed"] = [device.id for device in devices]
 
-    @Slot(int, str)
-    def _on_client_load_failed(self, _request_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_client_load_failed(self, _request_id: int, message: object) -> None:
         self._fail(f"load failed: {message}")
 
     @Slot(str)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,45 @@ def test_settings_keeper_saves_changes_and_announces_them(qtbot) -> None:  # typ
     assert announced.args == [changed]
     assert load_settings(paths.settings_path()).temperature == 0.1
     assert keeper.current == changed
+
+
+def test_a_quick_edit_is_announced_at_once_and_saved_once_later(qtbot) -> None:  # type: ignore[no-untyped-def]
+    keeper = SettingsKeeper(Settings(), paths.settings_path(), save_delay_ms=50)
+    with qtbot.waitSignal(keeper.settings_changed) as announced:
+        keeper.edit(Settings(max_new_tokens=20))
+    assert announced.args == [Settings(max_new_tokens=20)]
+    keeper.edit(Settings(max_new_tokens=204))
+    assert keeper.unsaved and not paths.settings_path().exists()  # nothing written while typing
+    qtbot.waitUntil(lambda: not keeper.unsaved, timeout=2000)
+    assert load_settings(paths.settings_path()).max_new_tokens == 204
+    keeper.edit(Settings(max_new_tokens=2048))
+    keeper.flush()  # the edit is done (Enter, or closing): saved now
+    assert not keeper.unsaved
+    assert load_settings(paths.settings_path()).max_new_tokens == 2048
+
+
+def test_each_settings_change_reaches_the_chat_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: a toolbar edit reached the chat, then came back from the keeper through the
+    window and reached it a second time."""
+    from app.application import build_main_window, build_services
+    from engine.backends.scripted import ScriptedBackend, scripted_factory
+    from engine.session import Engine
+
+    services = build_services(Engine(backend_factory=scripted_factory(ScriptedBackend())))
+    try:
+        window = build_main_window(services)
+        qtbot.addWidget(window)
+        applied: list[object] = []
+        services.controller.thinking_changed.connect(lambda *args: applied.append(args))
+        window.max_tokens.setValue(300)
+        assert len(applied) == 1  # used at once, by the chat
+        assert services.controller._settings.max_new_tokens == 300
+        window.save_quick_parameters()  # saved: nothing is applied again
+        assert load_settings(paths.settings_path()).max_new_tokens == 300
+        assert len(applied) == 1
+        edited = replace(services.settings.current, temperature=0.3)
+        window.settings_edited.emit(edited)  # as the settings dialog's OK does
+        assert len(applied) == 2 and services.settings.current == edited
+        assert window.temperature.value() == 0.3
+    finally:
+        services.shutdown()

@@ -16,7 +16,10 @@ from app.core import paths
 from app.core.models.store import IMPORTED_DIR, ModelStore
 from app.core.settings import Settings
 from app.main_window import MainWindow
-from app.settings.pages import ModelPage
+from app.models.converter import ModelConverter
+from app.models.importer import ModelImporter
+from app.models.installed_view import InstalledModelsView
+from app.models.library import ModelLibrary
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from engine.template_sandbox import RenderLimits
@@ -105,12 +108,14 @@ def test_stop_ends_a_template_that_is_still_rendering(
 
 
 @pytest.mark.timeout(60)
-def test_the_model_page_refuses_to_import_a_hanging_template(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_models_window_refuses_to_import_a_hanging_template(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     hostile = write_llama_gguf(tmp_path / "hostile.gguf", chat_template=FOREVER + CHATML_TEMPLATE)
-    page = ModelPage(ModelStore(paths.models_dir(), bundled_models_dir()))
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    library = ModelLibrary(store, ModelImporter(store), ModelConverter(store.models_dir))
+    page = InstalledModelsView(library)
+    library.setParent(page)
     qtbot.addWidget(page)
-    page.load(Settings())
-    with qtbot.waitSignal(page._importer.import_failed, timeout=15000) as failed:
+    with qtbot.waitSignal(page.library.import_failed, timeout=15000) as failed:
         page.import_model(hostile)
     assert failed.args[0] == str(hostile)
     assert "chat template ran for more than 2 seconds" in failed.args[1]

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.application import build_main_window, build_services
 from app.i18n import install_translator, resolve_language
-from app.settings.pages import AppearancePage
+from app.settings.appearance_page import AppearancePage
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from installers.build_translations import build

@@ -24,10 +24,9 @@ from app.core.conversations import ConversationStore
 from app.core.settings import Settings, load_settings, save_settings
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
-from engine.errors import context_overflow
 from engine.model_info import ModelInfo, inspect_model
 from engine.session import Engine
-from engine.types import LoadOptions
+from engine.types import LoadRequest
 
 STARTER = Path(__file__).resolve().parents[2] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 LONG_REPLY = " ".join(f"word{i}" for i in range(400))
@@ -135,7 +134,7 @@ class GatedLoadBackend(ScriptedBackend):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._gate = threading.Event()
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, options: LoadRequest) -> None:
         self._gate.wait(timeout=10)
         super().load(info, options)
 
@@ -384,9 +383,9 @@ class SlowPrefillBackend(ScriptedBackend):
 
     prefill_s = 1.3
 
-    def generate(self, prompt, params, stop_strings, on_text, should_stop):  # type: ignore[no-untyped-def]
+    def generate(self, prompt, budget, params, stop_strings, on_text, should_stop):  # type: ignore[no-untyped-def]
         time.sleep(self.prefill_s)
-        return super().generate(prompt, params, stop_strings, on_text, should_stop)
+        return super().generate(prompt, budget, params, stop_strings, on_text, should_stop)
 
 
 def test_the_thinking_time_shown_while_answering_is_the_one_kept(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -446,8 +445,12 @@ def test_quick_parameters_are_saved_and_used(make_app, qtbot) -> None:  # type: 
     with qtbot.waitSignal(app.services.settings.settings_changed, timeout=3000):
         app.window.temperature.setValue(0.2)
         app.window.max_tokens.setValue(300)
-    saved = load_settings(paths.settings_path())
-    assert (saved.temperature, saved.max_new_tokens) == (0.2, 300)
+
+    def saved() -> tuple[float, int]:
+        settings = load_settings(paths.settings_path())
+        return settings.temperature, settings.max_new_tokens
+
+    qtbot.waitUntil(lambda: saved() == (0.2, 300), timeout=3000)  # once the edits pause
     app.type_and_send("Hi")
     params = app.backend.params[-1]
     assert (params.temperature, params.max_new_tokens) == (0.2, 300)
@@ -560,7 +563,7 @@ def test_the_real_starter_model_knows_the_capital_of_france(qtbot) -> None:  # t
         qtbot.addWidget(window)
         window.show()
         with qtbot.waitSignal(services.client.model_loaded, timeout=120_000):
-            services.client.load(STARTER, "llama", services.settings.current.load_options())
+            services.client.load(services.settings.current.load_request(STARTER))
         edit = window.chat.composer.edit
         qtbot.keyClicks(edit, "What is the capital of France?")
         with qtbot.waitSignal(services.client.generation_finished, timeout=300_000) as done:
@@ -605,16 +608,10 @@ def test_own_sampling_wins_when_model_sampling_is_off(  # type: ignore[no-untype
 
 
 class SmallContextBackend(ScriptedBackend):
-    """A 64-token context that a long question overflows, as a real backend's would."""
+    """A 64-token context that a long question overflows (the engine checks the room)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, context_length=64, **kwargs)  # type: ignore[arg-type]
-
-    def generate(self, prompt, params, stop_strings, on_text, should_stop):  # type: ignore[no-untyped-def]
-        tokens = self.count_tokens(prompt)
-        if tokens >= self.context_length:
-            raise context_overflow(tokens, self.context_length)
-        return super().generate(prompt, params, stop_strings, on_text, should_stop)
 
 
 def test_an_answer_the_conversation_did_not_fit_says_so_not_interrupted(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -641,10 +638,17 @@ def _ink(image: QImage) -> int:
     return sum(1 for g in gray if abs(g - background) > 100)
 
 
+class HugeContextBackend(ScriptedBackend):
+    """Room for a megabyte of question (the engine checks the room as for a real model)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, context_length=10_000_000, **kwargs)  # type: ignore[arg-type]
+
+
 def test_a_one_megabyte_question_shows_its_text_and_keeps_all_of_it(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
     """The whole megabyte in one label, 644,000 pixels tall, drew nothing at all (a blank
     box), and laying it out took seconds on sending and on every resize."""
-    app = make_app(["Ok."])
+    app = make_app(["Ok."], backend_class=HugeContextBackend)
     question = "The quick brown fox jumps over the lazy dog.\n" * 23_000  # 1 MB, 23,000 lines
     edit = app.window.chat.composer.edit
     edit.setPlainText(question)
@@ -667,7 +671,7 @@ def test_a_one_megabyte_question_shows_its_text_and_keeps_all_of_it(make_app, qt
 class F32OnlyBackend(ScriptedBackend):
     """Reports what OpenVINO compiles on a CPU without bf16 arithmetic."""
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, options: LoadRequest) -> None:
         super().load(info, options)
         self.precision = "f32, KV f16"
 

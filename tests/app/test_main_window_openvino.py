@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 
 from app.application import build_main_window, build_services
 from app.core.settings import Settings
-from engine.backends.base import OnText, ShouldStop
+from engine.backends.base import OnText, PromptTokens, ShouldStop
 from engine.backends.openvino import OpenVinoBackend
 from engine.convert.job import convert_gguf
 from engine.session import Engine
-from engine.types import GenerationParams, GenerationStats, LoadOptions
+from engine.types import BackendName, GenerationParams, GenerationStats, LoadRequest
 from tests.engine.convert.convert_models import write_tied_minicpm
 
 EMPTY_THINK = "<think>\n\n</think>\n\n"
@@ -30,14 +30,15 @@ class RecordingOpenVino(OpenVinoBackend):
 
     def generate(
         self,
-        prompt: str,
+        prompt: PromptTokens,
+        budget: int,
         params: GenerationParams,
         stop_strings: tuple[str, ...],
         on_text: OnText,
         should_stop: ShouldStop,
     ) -> GenerationStats:
-        self.calls.append((prompt, params))
-        return super().generate(prompt, params, stop_strings, on_text, should_stop)
+        self.calls.append((prompt.text, params))
+        return super().generate(prompt, budget, params, stop_strings, on_text, should_stop)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_a_converted_model_chats_on_openvino_with_thinking_on_and_off(  # type: 
         qtbot.addWidget(window)
         window.show()
         with qtbot.waitSignal(services.client.model_loaded, timeout=120_000):
-            services.client.load(converted, "openvino", LoadOptions(n_ctx=512, device="CPU"))
+            services.client.load(LoadRequest(converted, BackendName.OPENVINO, n_ctx=512))
         # The model's info says how OpenVINO computes: exact f32 by default, on every CPU.
         assert window.status_model.text().endswith("openvino · CPU · f32, KV f16")
         assert "f32" in window.status_model.toolTip()

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.loading import load_once
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import GenerationParams, Message
+from engine.types import GenerationParams, LoadRequest, Message
 from tests.conftest import FRANCE
 
 SYSTEM = Message("system", "You are a helpful AI assistant.")
@@ -132,7 +133,7 @@ def test_seeded_sampling_is_repeatable(llama_engine: Engine) -> None:
 def test_reasoning_is_split_from_the_answer(starter_path: Path) -> None:
     backend = ScriptedBackend(["<think>Paris is in France.</think>The capital is Paris."])
     engine = Engine(backend_factory=scripted_factory(backend))
-    engine.load(starter_path)
+    load_once(engine, LoadRequest(starter_path))
     result = engine.generate([Message("user", FRANCE)], GenerationParams())
     assert result.reasoning == "Paris is in France."
     assert result.text == "The capital is Paris."
@@ -141,7 +142,7 @@ def test_reasoning_is_split_from_the_answer(starter_path: Path) -> None:
 def test_stop_strings_end_the_answer_cleanly(starter_path: Path) -> None:
     backend = ScriptedBackend(["Paris. <|im_end|> leaked text"])
     engine = Engine(backend_factory=scripted_factory(backend))
-    engine.load(starter_path)
+    load_once(engine, LoadRequest(starter_path))
     result = engine.generate([Message("user", FRANCE)], GenerationParams())
     assert result.text == "Paris."
     assert result.stats.finish_reason == "stop"
@@ -150,7 +151,7 @@ def test_stop_strings_end_the_answer_cleanly(starter_path: Path) -> None:
 def test_thinking_budget_closes_the_think_block(starter_path: Path) -> None:
     backend = ScriptedBackend(["<think>a b c d e f g h</think>Too late.", "The answer."])
     engine = Engine(backend_factory=scripted_factory(backend))
-    engine.load(starter_path)
+    load_once(engine, LoadRequest(starter_path))
     params = GenerationParams(thinking_budget=3, enable_thinking=True)
     pieces: list[TextPiece] = []
     result = engine.generate([Message("user", FRANCE)], params, pieces.append)
@@ -165,7 +166,7 @@ def test_thinking_budget_closes_the_think_block(starter_path: Path) -> None:
 def test_thinking_within_budget_runs_once(starter_path: Path) -> None:
     backend = ScriptedBackend(["<think>short</think>Done."])
     engine = Engine(backend_factory=scripted_factory(backend))
-    engine.load(starter_path)
+    load_once(engine, LoadRequest(starter_path))
     result = engine.generate([Message("user", FRANCE)], GenerationParams(thinking_budget=50))
     assert (result.reasoning, result.text) == ("short", "Done.")
     assert len(backend.prompts) == 1

@@ -15,9 +15,10 @@ from gguf_factory import CHATML_TEMPLATE, write_llama_gguf
 
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import UnsupportedModelError
+from engine.loading import load_once
 from engine.prompt import ChatTemplate
 from engine.session import Engine
-from engine.types import GenerationParams, GenerationResult, LoadOptions, Message
+from engine.types import GenerationParams, GenerationResult, LoadRequest, Message
 
 USER = [Message("user", "Hi")]
 FOREVER = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
@@ -75,7 +76,7 @@ def test_the_model_refuses_to_load_on_either_backend(backend: str, tmp_path: Pat
     engine = Engine()
     start = time.monotonic()
     with pytest.raises(UnsupportedModelError, match="chat template ran for more than"):
-        engine.load(path, backend, LoadOptions(n_ctx=512, cache_dir=str(tmp_path / "cache")))
+        engine.load(LoadRequest(path, backend, n_ctx=512, cache_dir=str(tmp_path / "cache")))
     assert time.monotonic() - start < QUICKLY_S
     assert engine.loaded is None
 
@@ -88,14 +89,16 @@ def test_a_template_that_reaches_outside_the_sandbox_refuses_the_model(
     path = write_llama_gguf(tmp_path / "escape.gguf", chat_template=source)
     engine = Engine(backend_factory=scripted_factory(ScriptedBackend()))
     with pytest.raises(UnsupportedModelError, match="tried to reach outside its sandbox"):
-        engine.load(path)
+        load_once(engine, LoadRequest(path))
 
 
 @pytest.mark.timeout(60)
 def test_stop_from_another_thread_ends_a_render_at_once(tmp_path: Path) -> None:
     backend = ScriptedBackend(["Never said.", "Hello again."])
     engine = Engine(backend_factory=scripted_factory(backend))
-    engine.load(write_llama_gguf(tmp_path / "slow.gguf", chat_template=SLOW_WHEN_ASKED))
+    load_once(
+        engine, LoadRequest(write_llama_gguf(tmp_path / "slow.gguf", chat_template=SLOW_WHEN_ASKED))
+    )
     results: list[GenerationResult] = []
 
     def answer() -> None:
@@ -124,7 +127,9 @@ def test_stop_from_another_thread_ends_a_render_at_once(tmp_path: Path) -> None:
 def test_a_stop_asked_before_the_render_began_is_not_lost(tmp_path: Path) -> None:
     """The caller's own flag (set by the GUI's Stop before `generate` clears the engine's)."""
     engine = Engine(backend_factory=scripted_factory(ScriptedBackend()))
-    engine.load(write_llama_gguf(tmp_path / "slow.gguf", chat_template=SLOW_WHEN_ASKED))
+    load_once(
+        engine, LoadRequest(write_llama_gguf(tmp_path / "slow.gguf", chat_template=SLOW_WHEN_ASKED))
+    )
     start = time.monotonic()
     result = engine.generate(
         [Message("user", "SLOW")], GenerationParams(), should_stop=lambda: True

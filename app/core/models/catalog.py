@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.sizes import format_size
+from engine.types import BackendName
 from resources import resource_path
 
 CATALOG_VERSION = 1
 FORMATS = ("gguf", "openvino")
-BACKENDS = ("llama", "openvino")
+BACKENDS = tuple(BackendName)  # the names catalog.json uses
 MODES = ("thinking", "no_thinking")
 # Runtime buffers, tokenizer and the app itself on top of weights + KV cache.
 RUNTIME_OVERHEAD_BYTES = 512 * 1024**2

@@ -11,13 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.core.models.catalog import Variant
-from app.core.models.downloads import (
-    Downloader,
-    DownloadError,
-    HuggingFaceSource,
-    ModelScopeSource,
-    Source,
-)
+from app.core.models.downloads import Downloader
+from app.core.models.errors import DownloadCode, DownloadError
+from app.core.models.sources import HuggingFaceSource, ModelScopeSource, Source
 from app.core.settings import Settings
 
 SOURCE_NAMES = ("hf", "mirror", "modelscope")
@@ -41,9 +37,16 @@ def build_sources(
     names = list(dict.fromkeys(names))
     unknown = [n for n in names if n not in SOURCE_NAMES]
     if unknown:
-        raise DownloadError(f"Unknown source {unknown[0]!r}; use {', '.join(SOURCE_NAMES)}.")
+        raise DownloadError(
+            f"Unknown source {unknown[0]!r}; use {', '.join(SOURCE_NAMES)}.",
+            DownloadCode.UNKNOWN_SOURCE,
+            {"name": unknown[0], "known": ", ".join(SOURCE_NAMES)},
+        )
     if "mirror" in names and not endpoint:
-        raise DownloadError("The 'mirror' source needs the mirror's address (a Hub endpoint).")
+        raise DownloadError(
+            "The 'mirror' source needs the mirror's address (a Hub endpoint).",
+            DownloadCode.MIRROR_NEEDS_ENDPOINT,
+        )
     built: dict[str, Source] = {}
     for name in names:
         if name == "hf":
@@ -80,7 +83,8 @@ def downloader_for(
     if not names:
         raise DownloadError(
             "This model is not on ModelScope, the only download source in Settings. "
-            "Add Hugging Face or a mirror there."
+            "Add Hugging Face or a mirror there.",
+            DownloadCode.ONLY_MODELSCOPE,
         )
     sources = build_sources(names, endpoint=settings.hub_endpoint or None, token=token)
     return Downloader(

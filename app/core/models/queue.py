@@ -13,13 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.files import write_text_atomically
-from app.core.models.downloads import (
-    DownloadError,
-    check_relative,
-    meta_path,
-    repo_folder,
-    staging_folder,
-)
+from app.core.models.errors import DownloadError, Sentence, sentence_from_json
+from app.core.models.layout import check_relative, meta_path, repo_folder, staging_folder
 from app.core.models.store import part_path
 
 QUEUE_FILE = "downloads.json"
@@ -49,17 +44,21 @@ class QueuedDownload:
     size_bytes: int
     repo_ids: dict[str, str] = field(default_factory=dict)
     state: str = QUEUED
-    error: str = ""
+    error: str = ""  # English (the CLI's words); the GUI words `error_sentence`
     path: str = ""  # the installed model, once done
+    error_sentence: Sentence | None = None  # why it failed, as a code with params
     # Live figures, never saved.
     done_bytes: int = 0
     speed_bps: float = 0.0
     eta_s: float | None = None
     source: str = ""
-    note: str = ""
+    note: Sentence | None = None  # the latest thing worth telling: a failover, a restart
 
 
 _SAVED = ("id", "title", "repo", "file", "size_bytes", "repo_ids", "state", "error", "path")
+# Saved beside `_SAVED` as JSON of its own (`Sentence.to_json`); a damaged one is dropped, and
+# the English `error` is shown instead.
+_SAVED_SENTENCE = "error_sentence"
 
 
 def target_path(models_dir: Path, item: QueuedDownload) -> Path:
@@ -114,6 +113,7 @@ def load_queue(data_dir: Path, models_dir: Path) -> list[QueuedDownload]:
             continue  # a hand-edited row without its required fields
         if not _is_valid(item):
             continue
+        item = replace(item, error_sentence=sentence_from_json(row.get(_SAVED_SENTENCE)))
         item = replace(item, state=_RESTORED_AS.get(item.state, item.state))
         items.append(replace(item, done_bytes=bytes_on_disk(models_dir, item)))
     return items
@@ -147,8 +147,15 @@ def _is_valid(item: QueuedDownload) -> bool:
 
 
 def save_queue(data_dir: Path, items: list[QueuedDownload]) -> None:
-    rows = [{k: v for k, v in asdict(item).items() if k in _SAVED} for item in items]
+    rows = [_row(item) for item in items]
     _write_json(data_dir / QUEUE_FILE, {"version": QUEUE_VERSION, "items": rows})
+
+
+def _row(item: QueuedDownload) -> dict[str, Any]:
+    row = {k: v for k, v in asdict(item).items() if k in _SAVED}
+    if item.error_sentence is not None:
+        row[_SAVED_SENTENCE] = item.error_sentence.to_json()
+    return row
 
 
 def first_run_dismissed(data_dir: Path) -> bool:

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.files import write_text_atomically
-from app.core.models.load_plan import Attempt
 from app.core.paths import data_dir
-from app.core.settings import Settings
+from engine.types import BackendName, LoadRequest
 
 
 class RememberedLoads:
-    """What loaded a model on this machine, keyed by the model's path and the settings asked
-    for, so a changed setting is honoured instead of overridden. JSON, written atomically."""
+    """What loaded a model on this machine, keyed by the model's path and what the request
+    asked for (backend, device, context, GPU layers), so a changed setting is honoured instead
+    of overridden. JSON, written atomically. The engine's planner reads it through its
+    `engine.loading.LoadMemory` protocol."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "load_memory.json"
 
-    def get(self, model: Path, settings: Settings) -> Attempt | None:
+    def get(self, asked: LoadRequest) -> LoadRequest | None:
+        model = asked.model
         record = self._read().get(_key(model))
-        if not isinstance(record, dict) or record.get("asked") != _asked(settings):
+        if not isinstance(record, dict) or record.get("asked") != _asked(asked):
             return None
         if record.get("size") != _size(model):
             return None  # the file was replaced: what worked may not any more
         try:
-            return Attempt(
-                backend=str(record["backend"]),
+            return replace(
+                asked,
+                backend=BackendName(str(record["backend"])),
                 device=str(record["device"]),
                 n_ctx=int(record["n_ctx"]),
                 n_gpu_layers=int(record.get("n_gpu_layers", 0)),
@@ -35,12 +38,17 @@ class RememberedLoads:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def remember(self, model: Path, settings: Settings, attempt: Attempt) -> None:
+    def remember(self, asked: LoadRequest, worked: LoadRequest) -> None:
         records = self._read()
-        record = asdict(attempt)
-        del record["reason"]
-        record.update(asked=_asked(settings), size=_size(model))
-        records[_key(model)] = record
+        model = asked.model
+        records[_key(model)] = {
+            "backend": str(worked.backend),
+            "device": worked.device,
+            "n_ctx": worked.n_ctx,
+            "n_gpu_layers": worked.n_gpu_layers,
+            "asked": _asked(asked),
+            "size": _size(model),
+        }
         self._write(records)
 
     def forget(self, model: Path) -> None:
@@ -74,5 +82,7 @@ def _size(model: Path) -> int | None:
         return None
 
 
-def _asked(settings: Settings) -> list[object]:
-    return [settings.backend, settings.device, settings.context_length, settings.gpu_layers]
+def _asked(request: LoadRequest) -> list[object]:
+    """The same four values, in the same order, as the settings' backend, device,
+    context_length and gpu_layers that older versions stored."""
+    return [str(request.backend), request.device, request.n_ctx, request.n_gpu_layers]

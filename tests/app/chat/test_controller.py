@@ -30,7 +30,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 class FailingBackend(ScriptedBackend):
     def generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        on_text = args[3]
+        on_text = args[4]  # (prompt, budget, params, stop_strings, on_text, should_stop)
         on_text("Partial")
         raise GenerationError("The model ran out of context.")
 

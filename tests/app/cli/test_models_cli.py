@@ -15,8 +15,8 @@ from keyring.backends import fail
 import main
 from app.cli import models as models_cli
 from app.core import paths
-from app.core.models.downloads import part_path
 from app.core.models.hardware import CudaGpu, Hardware, OpenVinoDevice
+from app.core.models.store import part_path
 from app.core.secrets import save_token
 from tests import fakehub
 from tests.app.cli.test_chat_cli import run_main

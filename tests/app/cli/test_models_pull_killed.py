@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.models.downloads import meta_path, part_path
+from app.core.models.layout import meta_path
+from app.core.models.store import part_path
 from tests import fakehub
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import FakeHub

@@ -18,6 +18,7 @@ from app.core.conversations import (
     DatabaseTooNewError,
     HistoryFormatError,
     LowDiskSpaceError,
+    StorageCode,
     StorageError,
     title_from_text,
 )
@@ -371,10 +372,10 @@ def test_disk_space_warning_comes_early(
     low_disk(monkeypatch, free=10**10)
     assert store.disk_space_warning() is None
     low_disk(monkeypatch, free=120_000_000)
-    assert "120 MB" in (store.disk_space_warning() or "")
+    assert "120 MB" in str(store.disk_space_warning())
     chat(store, "still saves")
     low_disk(monkeypatch, free=1_000_000)
-    assert "cannot be saved" in (store.disk_space_warning() or "")
+    assert "cannot be saved" in str(store.disk_space_warning())
 
 
 class FailingConnection:
@@ -549,3 +550,16 @@ def test_markdown_says_why_an_answer_failed_and_when_one_was_interrupted(
         conversation_id, "assistant", "Half an ans", parent_id=question.id, complete=False
     )
     assert "_(incomplete: generation was interrupted)_" in store.export_markdown()
+
+
+def test_disk_errors_and_warnings_carry_codes_for_the_gui(
+    store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    low_disk(monkeypatch, free=120_000_000)
+    warning = store.disk_space_warning()
+    assert warning is not None and warning.code == StorageCode.DISK_FILLING_UP
+    assert warning.params["free"] == 120_000_000
+    low_disk(monkeypatch, free=1_000)
+    with pytest.raises(LowDiskSpaceError) as refused:
+        store.create_conversation()
+    assert refused.value.code == StorageCode.LOW_DISK and refused.value.params["free"] == 1_000

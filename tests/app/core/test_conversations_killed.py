@@ -75,7 +75,7 @@ def on_finished(_message_id, _stats):
 
 services.client.model_loaded.connect(on_loaded)
 controller.answer_finished.connect(on_finished)
-services.client.load(inspect_model(model))
+services.client.load(inspect_model(model).path)
 app.exec()
 services.shutdown()
 """

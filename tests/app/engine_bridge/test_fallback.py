@@ -11,15 +11,17 @@ from PySide6.QtCore import QObject, Slot
 
 from app import application
 from app.core import paths
-from app.core.models import hardware
-from app.core.models.hardware import Hardware
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
+from app.words.load import load_note_text
+from engine import accelerators
+from engine.accelerators import Hardware
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import OutOfMemoryError
+from engine.loading import LoadNote, LoadNoteCode
 from engine.model_info import ModelInfo
 from engine.session import Engine, LoadedModel
-from engine.types import LoadOptions
+from engine.types import LoadRequest
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 CUDA_NOTE = "The NVIDIA GPU ran out of memory; using the CPU instead."
@@ -37,7 +39,7 @@ class GpuShyBackend(ScriptedBackend):
         super().__init__(["Hi."])
         self.devices: list[str] = []
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, options: LoadRequest) -> None:
         self.devices.append(options.device)
         if options.device != "CPU":
             raise OutOfMemoryError("CUDA error: out of memory")
@@ -66,11 +68,11 @@ class FakeProbe:
 class Notes(QObject):
     def __init__(self, client: EngineClient) -> None:
         super().__init__()
-        self.notes: list[tuple[str, ...]] = []
+        self.notes: list[tuple[LoadNote, ...]] = []
         client.load_fell_back.connect(self._on_client_load_fell_back)
 
     @Slot(int, object)
-    def _on_client_load_fell_back(self, _request_id: int, notes: tuple[str, ...]) -> None:
+    def _on_client_load_fell_back(self, _request_id: int, notes: tuple[LoadNote, ...]) -> None:
         self.notes.append(notes)
 
 
@@ -90,11 +92,13 @@ def test_a_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(client_and_backen
         qtbot.waitSignal(client.load_fell_back, timeout=5000),
         qtbot.waitSignal(client.model_loaded, timeout=5000) as loaded,
     ):
-        client.load(STARTER, "auto", LoadOptions(device="CUDA", n_ctx=2048))
+        client.load(LoadRequest(STARTER, device="CUDA", n_ctx=2048))
     model: LoadedModel = loaded.args[1]
     assert model.device == "CPU"
     assert backend.devices == ["CUDA", "CPU"]
-    assert notes.notes == [(CUDA_NOTE,)]
+    [(note,)] = notes.notes
+    assert note.code == LoadNoteCode.DEVICE_OUT_OF_MEMORY
+    assert note.english() == load_note_text(note) == CUDA_NOTE
     # The probe ran once, on the worker thread, never on the GUI thread.
     assert len(probe.threads) == 1
     assert probe.threads[0] is not threading.main_thread()
@@ -102,7 +106,7 @@ def test_a_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(client_and_backen
     assert (paths.data_dir() / "load_memory.json").is_file()
     backend.devices.clear()
     with qtbot.waitSignal(client.model_loaded, timeout=5000):
-        client.load(STARTER, "auto", LoadOptions(device="CUDA", n_ctx=2048))
+        client.load(LoadRequest(STARTER, device="CUDA", n_ctx=2048))
     assert backend.devices == ["CPU"]
     assert len(probe.threads) == 1  # cached
 
@@ -111,7 +115,7 @@ def test_a_cpu_load_needs_no_probe_and_reports_nothing(client_and_backend, qtbot
     client, backend, probe = client_and_backend
     notes = Notes(client)
     with qtbot.waitSignal(client.model_loaded, timeout=5000):
-        client.load(STARTER, "auto", LoadOptions(n_ctx=2048))
+        client.load(LoadRequest(STARTER, n_ctx=2048))
     qtbot.wait(50)
     assert backend.devices == ["CPU"]
     assert probe.threads == []
@@ -119,7 +123,7 @@ def test_a_cpu_load_needs_no_probe_and_reports_nothing(client_and_backend, qtbot
 
 
 def test_the_fallback_note_shows_in_the_window(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(hardware, "probe_hardware", lambda accelerators: FakeProbe()())
+    monkeypatch.setattr(accelerators, "probe_hardware", lambda accelerators: FakeProbe()())
     backend = GpuShyBackend()
     services = application.build_services(
         Engine(backend_factory=scripted_factory(backend)),

@@ -11,9 +11,10 @@ from PySide6.QtCore import QObject, Slot
 from app.engine_bridge.client import EngineClient
 from app.engine_bridge.worker import EngineWorker, TextCoalescer
 from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.errors import ErrorCode, Problem
 from engine.reasoning import TextPiece
 from engine.session import Engine, LoadedModel
-from engine.types import GenerationParams, GenerationResult, LoadOptions, Message
+from engine.types import GenerationParams, GenerationResult, LoadRequest, Message
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 QUESTION = (Message("user", "Hi"),)
@@ -109,7 +110,7 @@ def test_coalescer_hands_on_held_text_when_the_channel_changes() -> None:
 def test_worker_loads_and_generates(qtbot, backend: ScriptedBackend) -> None:  # type: ignore[no-untyped-def]
     worker = EngineWorker(Engine(backend_factory=scripted_factory(backend)))
     with qtbot.waitSignal(worker.model_loaded) as loaded:
-        worker.load(7, str(STARTER), "auto", LoadOptions())
+        worker.load(7, LoadRequest(STARTER))
     request_id, model = loaded.args
     assert request_id == 7 and model.info.name
     with qtbot.waitSignal(worker.generation_finished) as finished:
@@ -121,13 +122,16 @@ def test_worker_loads_and_generates(qtbot, backend: ScriptedBackend) -> None:  #
 def test_worker_reports_a_missing_model_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     worker = EngineWorker(Engine(backend_factory=scripted_factory(ScriptedBackend())))
     with qtbot.waitSignal(worker.load_failed) as failed:
-        worker.load(1, str(tmp_path / "nope.gguf"), "auto", LoadOptions())
-    assert failed.args[0] == 1 and "nope.gguf" in failed.args[1]
+        worker.load(1, LoadRequest(tmp_path / "nope.gguf"))
+    problem = failed.args[1]
+    assert failed.args[0] == 1 and "nope.gguf" in str(problem)
+    # A code the GUI words (app/words/load.py); the engine's English stays its detail.
+    assert isinstance(problem, Problem) and problem.code == ErrorCode.MODEL_NOT_FOUND
 
 
 def test_worker_answers_stopped_for_a_request_stopped_before_it_ran(qtbot, backend) -> None:  # type: ignore[no-untyped-def]
     worker = EngineWorker(Engine(backend_factory=scripted_factory(backend)))
-    worker.load(1, str(STARTER), "auto", LoadOptions())
+    worker.load(1, LoadRequest(STARTER))
     worker.stop(5)
     with qtbot.waitSignal(worker.generation_finished) as finished:
         worker.generate(5, QUESTION, GenerationParams())

@@ -1,24 +1,26 @@
-"""Preparing a MiniCPM GGUF for OpenVINO from the Model page: estimate, progress, cancel,
-verification numbers, and nothing registered when it fails (engine.convert underneath)."""
+"""`ModelConverter`, the service the Models window's Prepare button uses: progress, the
+outcome, cancel, a failed verification and a full disk, with nothing registered when it fails
+(engine.convert underneath, on a `TaskRunner`)."""
 
 from __future__ import annotations
 
 import errno
 import re
-import shutil
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
-from app.core import paths
-from app.core.models.store import CONVERTED_DIR, ModelStore
-from app.core.settings import Settings
-from app.settings.pages import ModelPage
+from app.core.models import converting
+from app.core.tasks import TaskState
+from app.models.converter import ModelConverter
+from app.tasks import TaskRunner
 from engine.convert import gguf_to_openvino, job
-from resources import bundled_models_dir
+from engine.convert.gguf_to_openvino import ConversionCancelled
 from tests.engine.convert.convert_models import scramble_embeddings, write_tied_minicpm
-from tests.engine.gguf_factory import write_llama_gguf
 
 SOURCE = "MiniCPM4.1-tiny-tied-F16"
 
@@ -29,162 +31,122 @@ def tied_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def page(qtbot, tied_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The Model page of a fresh data dir with the tied MiniCPM GGUF in models/downloads/."""
-    monkeypatch.setenv("MINICPM_CHAT_HOME", str(tmp_path / "home"))
-    downloads = paths.models_dir() / "downloads"
-    downloads.mkdir(parents=True)
-    shutil.copy2(tied_source, downloads / tied_source.name)
-    page = ModelPage(ModelStore(paths.models_dir(), bundled_models_dir()))
-    qtbot.addWidget(page)
-    page.load(Settings())
-    yield page
-    page._converter.shutdown()
+def converter(tmp_path: Path) -> Iterator[ModelConverter]:
+    converter = ModelConverter(tmp_path / "models")
+    yield converter
+    assert converter.shutdown(30000)
 
 
-def select(page: ModelPage, name: str) -> None:
-    row = page.model.findData(name)
-    assert row >= 0, name
-    page.model.setCurrentIndex(row)
-    # The F16 test model defaults to int8 (an f16 model needs ~4x its size on CPU); these
-    # tests convert it as it is, which is exact and fast.
-    page.convert_weights.setCurrentIndex(page.convert_weights.findData("keep"))
+def converted_root(converter: ModelConverter) -> Path:
+    return converter._root
 
 
-def converted_root() -> Path:
-    return paths.models_dir() / CONVERTED_DIR
-
-
-def answer_yes(monkeypatch: pytest.MonkeyPatch, asked: list[str]) -> None:
-    def question(_parent: object, _title: str, text: str, *args: object) -> object:
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-
-
-def test_prepare_shows_the_estimate_converts_and_lists_the_verified_model(  # type: ignore[no-untyped-def]
-    qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
+def test_a_conversion_reports_rising_progress_and_its_target(
+    qtbot: QtBot, converter: ModelConverter, tied_source: Path
 ) -> None:
-    select(page, SOURCE)
-    assert page.prepare_button.isEnabled()
-    assert page.conversion_progress.isHidden() and page.cancel_conversion_button.isHidden()
-    asked: list[str] = []
-    answer_yes(monkeypatch, asked)
+    started: list[str] = []
     fractions: list[float] = []
-    page._converter.conversion_progressed.connect(lambda _s, f: fractions.append(f))
-    with qtbot.waitSignal(page._converter.model_converted, timeout=120000) as done:
-        page.prepare_button.click()
-        assert not page.conversion_progress.isHidden()
-        assert not page.prepare_button.isEnabled()
-    # The estimate came first: time, disk and memory.
-    assert "min" in asked[0] and "temporary disk" in asked[0] and "memory" in asked[0]
+    converter.conversion_started.connect(started.append)
+    converter.conversion_progressed.connect(lambda _stage, fraction: fractions.append(fraction))
+    with qtbot.waitSignal(converter.model_converted, timeout=120000) as done:
+        assert converter.convert(tied_source, "keep")
+        assert converter.busy and converter.running == tied_source
+        assert not converter.convert(tied_source, "keep")  # one at a time
+    assert started == [str(tied_source)]
     target = Path(done.args[1])
-    assert target == converted_root() / f"{SOURCE}-ov"
+    assert done.args[0] == str(tied_source)
+    assert target == converted_root(converter) / f"{SOURCE}-ov"
     assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert page.conversion_progress.isHidden()
-    # Listed, chosen, and its verification shown in the list's tooltip and the status line.
-    assert page.model.currentData() == f"{SOURCE}-ov"
-    tip = page.model.itemData(page.model.currentIndex(), 3)  # ToolTipRole
-    assert "Verified against llama.cpp (keep): top-1 agreement 100.0%" in tip
-    assert "top-1 agreement" in page.manage_status.text()
-    assert not page.prepare_button.isEnabled()  # an OpenVINO folder cannot be prepared again
+    assert not converter.busy and converter.running is None
+    verification = converting.read_verification(target)
+    assert verification is not None and verification["passed"] is True
 
 
-def test_declining_the_estimate_starts_nothing(  # type: ignore[no-untyped-def]
-    page: ModelPage, monkeypatch: pytest.MonkeyPatch
+def test_cancel_leaves_nothing_registered(
+    qtbot: QtBot, converter: ModelConverter, tied_source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    select(page, SOURCE)
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.No)
-    )
-    assert not page.prepare_selected_model()
-    assert not page._converter.busy and not converted_root().exists()
-
-
-def test_cancel_leaves_nothing_registered(  # type: ignore[no-untyped-def]
-    qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    select(page, SOURCE)
-    answer_yes(monkeypatch, [])
     real = gguf_to_openvino.matrix_from_gguf
 
     def cancel_while_building(*args: object, **kwargs: object) -> object:
-        page._converter.cancel()  # the thread-safe flag, as the Cancel button sets it
+        converter.cancel()  # thread-safe, here from the task's own thread
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(gguf_to_openvino, "matrix_from_gguf", cancel_while_building)
-    with qtbot.waitSignal(page._converter.conversion_failed, timeout=60000) as failed:
-        assert page.prepare_selected_model()
-        assert page.cancel_conversion_button.isVisible() or page.isHidden()
-    assert failed.args[1] == "cancelled"
-    assert "cancelled; nothing was added" in page.manage_status.text()
-    assert list(converted_root().iterdir()) == []
-    assert f"{SOURCE}-ov" not in [page.model.itemData(r) for r in range(page.model.count())]
-    assert page.prepare_button.isEnabled()
+    with qtbot.waitSignal(converter.conversion_failed, timeout=60000) as failed:
+        assert converter.convert(tied_source, "keep")
+    assert failed.args == [str(tied_source), "cancelled", ""]
+    assert list(converted_root(converter).iterdir()) == []
+    assert not converter.busy
 
 
-def test_the_cancel_button_sets_the_flag(qtbot, page: ModelPage) -> None:  # type: ignore[no-untyped-def]
-    page._converter._running = Path("x.gguf")  # as if running
-    page._show_conversion(True)
-    page.cancel_conversion_button.click()
-    assert page._converter._cancel.is_set()
-    assert not page.cancel_conversion_button.isEnabled()
-    page._converter._running = None
+def test_cancel_from_the_gui_thread_stops_a_running_task(
+    qtbot: QtBot, converter: ModelConverter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = threading.Event()
+
+    def waiting(source: Path, root: Path, name: str, weights: str, state: TaskState) -> Path:
+        started.set()
+        while not state.cancelled:  # as convert_gguf checks between stages and layers
+            time.sleep(0.01)
+        raise ConversionCancelled("Conversion cancelled.")
+
+    monkeypatch.setattr(converting, "run", waiting)
+    with qtbot.waitSignal(converter.conversion_failed, timeout=10000) as failed:
+        assert converter.convert(Path("x.gguf"), "keep")
+        assert started.wait(5)
+        converter.cancel()  # as the Cancel button does
+    assert failed.args == ["x.gguf", "cancelled", ""]
+    assert not converter.busy
 
 
-def test_a_failed_verification_is_shown_and_not_registered(  # type: ignore[no-untyped-def]
-    qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
+def test_a_failed_verification_is_rejected_and_not_registered(
+    qtbot: QtBot, converter: ModelConverter, tied_source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scramble_embeddings(monkeypatch)
-    select(page, SOURCE)
-    answer_yes(monkeypatch, [])
-    with qtbot.waitSignal(page._converter.conversion_failed, timeout=120000) as failed:
-        page.prepare_selected_model()
+    with qtbot.waitSignal(converter.conversion_failed, timeout=120000) as failed:
+        converter.convert(tied_source, "keep")
     assert failed.args[1] == "rejected"
-    assert "disagrees with llama.cpp" in page.manage_status.text()
     assert re.search(r"agrees with llama.cpp on 1?\d% of tokens", failed.args[2])
-    assert list(converted_root().iterdir()) == []
+    assert list(converted_root(converter).iterdir()) == []
 
 
-def test_out_of_disk_is_shown_and_not_registered(  # type: ignore[no-untyped-def]
-    qtbot, page: ModelPage, monkeypatch: pytest.MonkeyPatch
+def test_out_of_disk_is_reported_and_not_registered(
+    qtbot: QtBot, converter: ModelConverter, tied_source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def full(*_args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(job, "build_openvino_model", full)
-    select(page, SOURCE)
-    answer_yes(monkeypatch, [])
-    with qtbot.waitSignal(page._converter.conversion_failed, timeout=60000) as failed:
-        page.prepare_selected_model()
-    assert failed.args[1] == "disk"
-    assert "ran out of disk space" in page.manage_status.text()
-    assert list(converted_root().iterdir()) == []
+    with qtbot.waitSignal(converter.conversion_failed, timeout=60000) as failed:
+        converter.convert(tied_source, "keep")
+    assert failed.args[1] == "disk" and "No space left" in failed.args[2]
+    assert list(converted_root(converter).iterdir()) == []
 
 
-def test_a_quantized_file_keeps_its_blocks_by_default(  # type: ignore[no-untyped-def]
-    qtbot, page: ModelPage, tied_source: Path
+def test_the_estimate_comes_from_the_header(converter: ModelConverter, tied_source: Path) -> None:
+    cost = converter.estimate(tied_source, "keep")
+    assert cost.parameters > 0 and cost.seconds > 0 and cost.free_disk_bytes > 0
+    assert not converted_root(converter).exists()  # nothing is created before agreeing
+
+
+def test_a_shared_runner_carries_only_its_own_outcomes(qtbot: QtBot, tmp_path: Path) -> None:
+    runner = TaskRunner("shared")
+    converter = ModelConverter(tmp_path, runner=runner)
+    failed: list[object] = []
+    converter.conversion_failed.connect(lambda *args: failed.append(args))
+    with qtbot.waitSignal(runner.task_finished, timeout=5000):
+        runner.start(lambda _state: "someone else's")
+    assert failed == [] and not converter.busy
+
+
+def test_an_unexpected_error_is_a_failure_with_its_message(
+    qtbot: QtBot, converter: ModelConverter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.engine.convert.convert_models import llama_quantize
+    def buggy(*_args: object) -> Path:
+        raise KeyError("bug")
 
-    quantized = paths.models_dir() / "downloads" / "MiniCPM4.1-tiny-Q8_0.gguf"
-    llama_quantize(tied_source, quantized, "Q8_0")
-    page._refill_models()
-    page.model.setCurrentIndex(page.model.findData("MiniCPM4.1-tiny-Q8_0"))
-    assert page.convert_weights.currentData() == "keep"
-    page.convert_weights.setCurrentIndex(page.convert_weights.findData("int4"))
-    page._update_model_buttons()  # e.g. after a conversion ends: the person's choice stays
-    assert page.convert_weights.currentData() == "int4"
-    page.model.setCurrentIndex(page.model.findData(SOURCE))
-    assert page.convert_weights.currentData() == "int8"
-
-
-def test_only_minicpm_ggufs_can_be_prepared(qtbot, page: ModelPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_llama_gguf(paths.models_dir() / "downloads" / "plain-llama.gguf")
-    page._refill_models()
-    select(page, "plain-llama")
-    assert not page.prepare_button.isEnabled()
-    assert not page.prepare_selected_model()
-    select(page, SOURCE)
-    assert page.prepare_button.isEnabled()
+    monkeypatch.setattr(converting, "run", buggy)
+    with qtbot.waitSignal(converter.conversion_failed, timeout=5000) as failed:
+        assert converter.convert(Path("m.gguf"), "keep")
+    assert failed.args[:2] == ["m.gguf", "failed"]
+    assert "Unexpected error" in failed.args[2] and "bug" in failed.args[2]

@@ -1,4 +1,5 @@
-"""Importing (dialog, drag and drop) and deleting models from the Model page and the window."""
+"""Importing (file picker, drag and drop) and deleting models in the Models window, and drops
+onto the main window (imported through the same `ModelLibrary`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app.application import Services, build_main_window, build_services
 from app.core import paths
 from app.core.models.store import IMPORTED_DIR, ModelStore
-from app.core.settings import Settings
 from app.main_window import MainWindow
-from app.settings.pages import ModelPage
+from app.models.converter import ModelConverter
+from app.models.importer import ModelImporter
+from app.models.installed_view import InstalledModelsView
+from app.models.library import ModelLibrary
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from resources import bundled_models_dir
@@ -34,15 +37,22 @@ def imported_dir() -> Path:
     return paths.models_dir() / IMPORTED_DIR
 
 
-def make_page(qtbot) -> ModelPage:  # type: ignore[no-untyped-def]
-    page = ModelPage(ModelStore(paths.models_dir(), bundled_models_dir()))
+def make_library() -> ModelLibrary:
+    store = ModelStore(paths.models_dir(), bundled_models_dir())
+    return ModelLibrary(store, ModelImporter(store), ModelConverter(store.models_dir))
+
+
+def make_page(qtbot) -> InstalledModelsView:  # type: ignore[no-untyped-def]
+    """The Models window's list of installed models, as the window shows it."""
+    library = make_library()
+    page = InstalledModelsView(library)
+    library.setParent(page)
     qtbot.addWidget(page)
-    page.load(Settings())
     return page
 
 
-def names(page: ModelPage) -> list[str]:
-    return [page.model.itemData(row) for row in range(page.model.count())]
+def names(page: InstalledModelsView) -> list[str]:
+    return page.names()
 
 
 @pytest.fixture
@@ -55,7 +65,7 @@ def window(qtbot) -> Iterator[tuple[MainWindow, Services]]:  # type: ignore[no-u
     with qtbot.waitSignal(services.client.model_loaded, timeout=5000):
         services.client.load(STARTER)
     yield main, services
-    main.model_importer.wait()
+    services.library.wait()
     services.shutdown()
 
 
@@ -65,12 +75,12 @@ def window(qtbot) -> Iterator[tuple[MainWindow, Services]]:  # type: ignore[no-u
 def test_importing_a_valid_gguf_lists_and_selects_it(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source = write_llama_gguf(tmp_path / "my-model.gguf")
     page = make_page(qtbot)
-    with qtbot.waitSignal(page._importer.model_imported, timeout=10000):
+    with qtbot.waitSignal(page.library.model_imported, timeout=10000):
         page.import_model(source)
     assert (imported_dir() / "my-model.gguf").read_bytes() == source.read_bytes()
     assert "my-model" in names(page)
-    assert page.model.currentData() == "my-model"
-    assert page.apply(Settings()).model == "my-model"  # OK would switch to it
+    selected = page.selected_model()
+    assert selected is not None and selected.name == "my-model"
     assert "Imported my-model.gguf" in page.manage_status.text()
 
 
@@ -80,7 +90,7 @@ def test_the_import_button_uses_a_file_dialog(qtbot, tmp_path: Path, monkeypatch
         QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(source), ""))
     )
     page = make_page(qtbot)
-    with qtbot.waitSignal(page._importer.model_imported, timeout=10000):
+    with qtbot.waitSignal(page.library.model_imported, timeout=10000):
         qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     assert "picked" in names(page)
 
@@ -90,7 +100,7 @@ def test_a_broken_file_is_refused_and_nothing_is_copied(qtbot, tmp_path: Path) -
     broken.write_bytes(BROKEN)
     page = make_page(qtbot)
     before = names(page)
-    with qtbot.waitSignal(page._importer.import_failed, timeout=10000) as failed:
+    with qtbot.waitSignal(page.library.import_failed, timeout=10000) as failed:
         page.import_model(broken)
     assert failed.args[0] == str(broken)
     assert "broken.gguf was not imported" in page.manage_status.text()
@@ -99,7 +109,7 @@ def test_a_broken_file_is_refused_and_nothing_is_copied(qtbot, tmp_path: Path) -
     assert page.import_button.isEnabled()
 
 
-def drop(window: MainWindow, path: Path) -> tuple[QDragEnterEvent, QDropEvent]:
+def drop(window: QWidget, path: Path) -> tuple[QDragEnterEvent, QDropEvent]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     enter = QDragEnterEvent(
@@ -125,7 +135,7 @@ def drop(window: MainWindow, path: Path) -> tuple[QDragEnterEvent, QDropEvent]:
 def test_dropping_a_gguf_on_the_window_imports_it(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     main, services = window
     source = write_llama_gguf(tmp_path / "dropped.gguf")
-    with qtbot.waitSignal(main.model_importer.model_imported, timeout=10000):
+    with qtbot.waitSignal(services.library.model_imported, timeout=10000):
         enter, event = drop(main, source)
         assert enter.isAccepted() and event.isAccepted()
     assert (imported_dir() / "dropped.gguf").is_file()
@@ -134,10 +144,10 @@ def test_dropping_a_gguf_on_the_window_imports_it(window, qtbot, tmp_path: Path)
 
 
 def test_dropping_a_broken_file_reports_it(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    main, _services = window
+    main, services = window
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(BROKEN)
-    with qtbot.waitSignal(main.model_importer.import_failed, timeout=10000):
+    with qtbot.waitSignal(services.library.import_failed, timeout=10000):
         drop(main, broken)
     assert "broken.gguf was not imported" in main.chat.banner.text()
     assert not (imported_dir() / "broken.gguf").exists()
@@ -149,6 +159,33 @@ def test_other_files_are_not_accepted_as_drops(window, tmp_path: Path) -> None: 
     text.write_text("hello")
     enter, _event = drop(main, text)
     assert not enter.isAccepted()
+    enter, _event = drop(main.open_models_window(), text)
+    assert not enter.isAccepted()
+
+
+def test_dropping_a_gguf_on_the_models_window_imports_and_lists_it(
+    window, qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    main, services = window
+    models = main.open_models_window()
+    source = write_llama_gguf(tmp_path / "onto-models.gguf")
+    with qtbot.waitSignal(services.library.model_imported, timeout=10000):
+        enter, event = drop(models, source)
+        assert enter.isAccepted() and event.isAccepted()
+    assert models.tabs.currentWidget() is models.installed
+    assert "onto-models" in models.installed.names()
+    assert "Imported onto-models.gguf" in models.installed.manage_status.text()
+
+
+def test_an_import_shows_in_the_open_settings_picker(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    main, services = window
+    dialog = main.open_settings()
+    combo = dialog.model_page.model
+    with qtbot.waitSignal(services.library.model_imported, timeout=10000):
+        drop(main, write_llama_gguf(tmp_path / "fresh.gguf"))
+    assert combo.findData("fresh") >= 0
+    assert dialog.edited_settings().model == services.settings.current.model  # untouched
+    dialog.reject()
 
 
 # -- delete ------------------------------------------------------------------------------------
@@ -175,7 +212,7 @@ def answer(monkeypatch, button: QMessageBox.StandardButton) -> list[str]:  # typ
 def test_delete_asks_then_removes_the_files(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     target = installed(tmp_path)
     page = make_page(qtbot)
-    page.model.setCurrentIndex(page.model.findData("spare"))
+    assert page.select("spare")
     assert page.delete_button.isEnabled()
 
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
@@ -189,13 +226,12 @@ def test_delete_asks_then_removes_the_files(qtbot, tmp_path: Path, monkeypatch) 
     assert not imported_dir().exists()  # the emptied folder went too
     assert "spare" not in names(page)
     assert page.manage_status.text() == "Deleted spare."
-    assert page.apply(Settings()).model is None  # back to the default
 
 
 def test_the_bundled_starter_cannot_be_deleted(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
     page = make_page(qtbot)
-    assert page.model.currentData() == "SmolLM2-135M-Instruct.Q4_1"
+    assert page.select("SmolLM2-135M-Instruct.Q4_1")
     assert not page.delete_button.isEnabled()
     assert not page.delete_selected_model()
     assert asked == []
@@ -209,9 +245,8 @@ def test_the_model_in_use_is_not_deleted(window, qtbot, tmp_path: Path, monkeypa
     with qtbot.waitSignal(services.client.model_loaded, timeout=5000):
         services.client.load(target)
     asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
-    dialog = main.open_settings()
-    page = dialog.model_page
-    page.model.setCurrentIndex(page.model.findData("busy"))
+    page = main.open_models_window().installed
+    assert page.select("busy")
     assert not page.delete_button.isEnabled()
     assert not page.delete_selected_model()
     assert asked == []
@@ -222,7 +257,6 @@ def test_the_model_in_use_is_not_deleted(window, qtbot, tmp_path: Path, monkeypa
         services.client.load(STARTER)
     assert page.delete_selected_model()
     assert not target.exists()
-    dialog.reject()
 
 
 def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
@@ -238,14 +272,14 @@ def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
 
 
 def test_removing_a_model_forgets_how_it_was_loaded(tmp_path: Path) -> None:
-    """For the page and `models rm` alike: the store's remove forgets the remembered load."""
-    from app.core.models.load_plan import Attempt
+    """For the Models window and `models rm` alike: removing forgets the remembered load."""
     from app.core.models.remembered import RememberedLoads
     from app.core.settings import Settings
 
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     target, _info = store.import_model(write_llama_gguf(tmp_path / "gone.gguf"))
-    RememberedLoads().remember(target, Settings(), Attempt("llama", "CPU", 2048))
+    asked = Settings().load_request(target)
+    RememberedLoads().remember(asked, asked)
     model = store.find("gone")
     assert model is not None
     store.remove(model)

@@ -16,16 +16,15 @@ from PySide6.QtWidgets import QToolBar
 from app.application import build_main_window, build_services, start_hardware_probe
 from app.core import paths
 from app.core.models.catalog import load_catalog
-from app.core.models.downloads import part_path
 from app.core.models.hardware import CudaGpu, Hardware, OpenVinoDevice
 from app.core.models.queue import DONE, PAUSED, first_run_dismissed
-from app.core.models.store import ModelStore
+from app.core.models.store import ModelStore, part_path
 from app.core.settings import Settings
 from app.models.banner import FirstRunBanner
+from app.models.catalog_view import DownloadPanel
 from app.models.hardware_probe import HardwareProber
 from app.models.manager import DownloadManager
 from app.models.queue_model import DETAIL_ROLE, STATE_ROLE
-from app.models.window import DownloadPanel
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
 from engine.sizes import format_size
@@ -300,9 +299,9 @@ def test_the_app_probes_accelerators_off_the_gui_thread(qtbot) -> None:  # type:
         assert probe.threads == []  # building the services never probes
         window = build_main_window(services)
         qtbot.addWidget(window)
-        window.downloads_action.trigger()
-        assert window.downloads_dialog is not None
-        panel = window.downloads_dialog.panel
+        window.models_action.trigger()
+        assert window.models_window is not None
+        panel = window.models_window.panel
         assert panel.advice_text(REPO, NAME) == "llama · CPU"
         with qtbot.waitSignal(services.downloads.hardware_changed, timeout=5000):
             start_hardware_probe(services)
@@ -319,15 +318,15 @@ def test_main_window_has_models_action_and_first_run_card(qtbot) -> None:  # typ
         window = build_main_window(services)
         qtbot.addWidget(window)
         window.show()
-        assert window.downloads_action.isEnabled()
+        assert window.models_action.isEnabled()
         bar = window.findChild(QToolBar, "firstRunBar")
         assert bar is not None and bar.isVisible()
         assert window.first_run_banner is not None and window.first_run_banner.isVisible()
         assert window.first_run_banner is not None
         click(qtbot, window.first_run_banner.not_now_button)
         assert bar.isHidden()
-        window.downloads_action.trigger()
-        assert window.downloads_dialog is not None and window.downloads_dialog.isVisible()
-        assert window.downloads_dialog.panel.catalog.topLevelItemCount() >= 1
+        window.models_action.trigger()
+        assert window.models_window is not None and window.models_window.isVisible()
+        assert window.models_window.panel.catalog.topLevelItemCount() >= 1
     finally:
         services.shutdown()

@@ -21,7 +21,7 @@ from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import EngineError
 from engine.model_info import ModelInfo
 from engine.session import Engine
-from engine.types import LoadOptions
+from engine.types import LoadRequest
 from resources import bundled_models_dir
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -44,7 +44,7 @@ def install_copy(name: str) -> Path:
 class PickyBackend(ScriptedBackend):
     """Fails to load any model whose file name starts with "Broken"."""
 
-    def load(self, info: ModelInfo, options: LoadOptions) -> None:
+    def load(self, info: ModelInfo, options: LoadRequest) -> None:
         if info.path.name.startswith("Broken"):
             raise EngineError("this model is broken")
         super().load(info, options)
@@ -227,7 +227,7 @@ def test_changing_the_precision_reloads_the_model_with_it(make_window, qtbot) ->
     with qtbot.waitSignal(services.client.model_loaded, timeout=5000):
         ok(dialog, qtbot)
     assert services.settings.current.openvino_precision == "f32"
-    assert services.settings.current.load_options().precision == "f32"
+    assert services.settings.current.load_request(STARTER).precision == "f32"
 
 
 def test_a_model_that_fails_to_load_brings_the_previous_one_back(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -13,14 +13,15 @@ from engine.errors import (
     NotAModelError,
     OutOfMemoryError,
 )
+from engine.loading import load_once
 from engine.session import Engine
-from engine.types import GenerationParams, LoadOptions, Message
+from engine.types import GenerationParams, LoadRequest, Message
 
 
 @pytest.mark.slow
 def test_minicpm_architecture_loads_and_generates(minicpm_gguf: Path) -> None:
     engine = Engine()
-    loaded = engine.load(minicpm_gguf, "auto", LoadOptions(n_ctx=256))
+    loaded = load_once(engine, LoadRequest(minicpm_gguf, n_ctx=256))
     try:
         assert loaded.backend == "llama"
         assert loaded.info.architecture == "minicpm"
@@ -36,14 +37,14 @@ def test_minicpm_architecture_loads_and_generates(minicpm_gguf: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError):
-        Engine().load(tmp_path / "nope.gguf", "llama")
+        Engine().load(LoadRequest(tmp_path / "nope.gguf", "llama"))
 
 
 def test_not_a_model(tmp_path: Path) -> None:
     text = tmp_path / "notes.gguf"
     text.write_text("just some notes")
     with pytest.raises(NotAModelError):
-        Engine().load(text, "llama")
+        Engine().load(LoadRequest(text, "llama"))
 
 
 def test_truncated_model_never_reaches_llama_cpp(starter_path: Path, tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_truncated_model_never_reaches_llama_cpp(starter_path: Path, tmp_path: P
     with starter_path.open("rb") as src:
         cut.write_bytes(src.read(5_000_000))
     with pytest.raises(CorruptModelError, match="truncated|incomplete"):
-        Engine(backend_factory=_refuse).load(cut, "llama")
+        Engine(backend_factory=_refuse).load(LoadRequest(cut, "llama"))
 
 
 def _refuse(name: str):  # type: ignore[no-untyped-def]
@@ -61,7 +62,7 @@ def _refuse(name: str):  # type: ignore[no-untyped-def]
 @pytest.mark.slow
 def test_prompt_longer_than_the_context(starter_path: Path) -> None:
     engine = Engine()
-    engine.load(starter_path, "llama", LoadOptions(n_ctx=64))
+    engine.load(LoadRequest(starter_path, "llama", n_ctx=64))
     try:
         with pytest.raises(ContextOverflowError, match="does not fit the 64-token context"):
             engine.generate([Message("user", "word " * 200)], GenerationParams())
@@ -72,7 +73,7 @@ def test_prompt_longer_than_the_context(starter_path: Path) -> None:
 @pytest.mark.slow
 def test_context_too_large_for_memory_is_a_clear_error(starter_path: Path) -> None:
     with pytest.raises(OutOfMemoryError, match="Not enough memory"):
-        Engine().load(starter_path, "llama", LoadOptions(n_ctx=2**24))
+        Engine().load(LoadRequest(starter_path, "llama", n_ctx=2**24))
 
 
 def test_the_portable_build_computes_the_same_on_every_x86_64_cpu(starter_path: Path) -> None:

@@ -12,9 +12,10 @@ import pytest
 
 from engine.backends import openvino_export
 from engine.errors import ContextOverflowError, CorruptModelError, UnsupportedModelError
+from engine.loading import load_once
 from engine.model_info import inspect_model
 from engine.session import Engine
-from engine.types import GenerationParams, LoadOptions, Message
+from engine.types import GenerationParams, LoadRequest, Message
 from tests.conftest import FRANCE, REPO
 
 GREEDY = GenerationParams(temperature=0.0, max_new_tokens=16)
@@ -68,7 +69,7 @@ def test_ir_folder_loads_and_answers(
     info = inspect_model(folder)
     assert info.format == "openvino"
     engine = Engine()
-    loaded = engine.load(folder, "auto", LoadOptions(n_ctx=2048))
+    loaded = load_once(engine, LoadRequest(folder, n_ctx=2048))
     try:
         assert loaded.backend == "openvino"
         result = engine.generate([SYSTEM, Message("user", FRANCE)], GREEDY)
@@ -103,7 +104,7 @@ def test_child_failure_gives_its_reason(
 
 def test_minicpm_gguf_is_refused_with_a_reason(minicpm_gguf: Path) -> None:
     with pytest.raises(UnsupportedModelError, match="architecture 'minicpm'"):
-        Engine().load(minicpm_gguf, "openvino")
+        Engine().load(LoadRequest(minicpm_gguf, "openvino"))
 
 
 PRIVACY_PROBE = """
@@ -111,9 +112,9 @@ import json, os, sys
 from engine.backends.openvino import import_openvino_genai
 from engine.model_info import inspect_model
 from engine.session import Engine
-from engine.types import LoadOptions
+from engine.types import LoadRequest
 engine = Engine()
-engine.load(sys.argv[1], "openvino", LoadOptions(n_ctx=512, cache_dir=sys.argv[2]))
+engine.load(LoadRequest(sys.argv[1], "openvino", n_ctx=512, cache_dir=sys.argv[2]))
 print(json.dumps({
     "telemetry_loaded": any(m.startswith("openvino_telemetry") for m in sys.modules),
     "intel_dir": os.path.exists(os.path.expanduser("~/intel")),
@@ -170,7 +171,7 @@ def test_a_sentencepiece_llama_gguf_runs_on_openvino_like_llama_cpp(
     ):
         assert compare_logits(reference, candidate).top1_agreement >= 0.9
     engine = Engine()
-    engine.load(path, "openvino", LoadOptions(n_ctx=512, cache_dir=str(openvino_cache)))
+    engine.load(LoadRequest(path, "openvino", n_ctx=512, cache_dir=str(openvino_cache)))
     try:
         assert engine.generate([Message("user", "hello")], GREEDY).stats.generated_tokens > 0
     finally:
@@ -194,7 +195,7 @@ def test_the_pipeline_is_compiled_with_the_apps_precision_on_every_cpu(
     monkeypatch.setattr(openvino_genai, "LLMPipeline", recording)
     engine = Engine()
     loaded = engine.load(
-        starter_path, "openvino", LoadOptions(n_ctx=1024, cache_dir=str(openvino_cache))
+        LoadRequest(starter_path, "openvino", n_ctx=1024, cache_dir=str(openvino_cache))
     )
     engine.unload()
     assert seen[-1]["INFERENCE_PRECISION_HINT"] == "f32"
@@ -208,9 +209,11 @@ def test_an_unknown_precision_is_a_load_error_in_words(
 ) -> None:
     from engine.errors import ModelLoadError
 
-    options = LoadOptions(n_ctx=1024, cache_dir=str(openvino_cache), precision="fp8")
+    options = LoadRequest(
+        starter_path, "openvino", n_ctx=1024, cache_dir=str(openvino_cache), precision="fp8"
+    )
     with pytest.raises(ModelLoadError, match="Unknown OpenVINO precision"):
-        Engine().load(starter_path, "openvino", options)
+        Engine().load(options)
 
 
 def _cpu_has_bf16() -> bool:
@@ -241,8 +244,10 @@ def test_fast_bf16_stays_close_to_exact_f32_where_the_cpu_has_it(
     agreement = precision_agreement(folder, FAST_CPU)
     assert agreement.top1_agreement >= 0.85
     engine = Engine()
-    options = LoadOptions(n_ctx=1024, cache_dir=str(openvino_cache), precision="bf16")
-    loaded = engine.load(starter_path, "openvino", options)
+    options = LoadRequest(
+        starter_path, "openvino", n_ctx=1024, cache_dir=str(openvino_cache), precision="bf16"
+    )
+    loaded = engine.load(options)
     try:
         assert loaded.precision.startswith("bf16")
         assert engine.generate([SYSTEM, Message("user", FRANCE)], GREEDY).stats.generated_tokens
@@ -316,7 +321,7 @@ def test_an_export_failure_reaches_the_person_as_a_sentence(
     that line, class path and all, was the message."""
     path = _starter_variant(starter_path, tmp_path, breaker)
     with pytest.raises(UnsupportedModelError) as failure:
-        Engine().load(path, "openvino", LoadOptions(n_ctx=512, cache_dir=str(tmp_path)))
+        Engine().load(LoadRequest(path, "openvino", n_ctx=512, cache_dir=str(tmp_path)))
     message = str(failure.value)
     assert message.startswith(sentence)
     assert "Error:" not in message and "engine.errors" not in message
@@ -336,7 +341,7 @@ def test_a_load_failure_gives_openvinos_reason_not_its_source_location(
     weights = folder / "openvino_model.bin"
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(ModelLoadError) as failure:
-        Engine().load(folder, "openvino", LoadOptions(n_ctx=512))
+        Engine().load(LoadRequest(folder, "openvino", n_ctx=512))
     assert str(failure.value) == "OpenVINO could not load the model: Incorrect weights in bin file!"
 
 

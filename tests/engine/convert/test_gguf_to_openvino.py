@@ -28,7 +28,7 @@ from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, o
 from engine.model_info import inspect_model
 from engine.precision import EXACT
 from engine.session import Engine
-from engine.types import GenerationParams, LoadOptions, Message
+from engine.types import GenerationParams, LoadRequest, Message
 
 NAME = "MiniCPM4.1-tiny-ov"
 
@@ -119,7 +119,7 @@ def test_greedy_chat_equals_llama_cpp_through_the_engine(
     results = {}
     for backend, model in (("llama", source), ("openvino", converted.folder)):
         engine = Engine()
-        engine.load(model, backend, LoadOptions(n_ctx=512))
+        engine.load(LoadRequest(model, backend, n_ctx=512))
         prompt_ids = engine.count_tokens(engine.render(messages, params).text)
         results[backend] = (prompt_ids, engine.generate(messages, params))
         engine.unload()

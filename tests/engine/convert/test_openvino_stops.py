@@ -16,7 +16,7 @@ from engine.convert.job import convert_gguf
 from engine.model_info import inspect_model
 from engine.prompt import ChatTemplate
 from engine.session import Engine
-from engine.types import GenerationParams, LoadOptions, Message
+from engine.types import GenerationParams, LoadRequest, Message
 
 MESSAGES = [Message("user", "What is the capital of France? 法国的首都")]
 PARAMS = GenerationParams(temperature=0.0, max_new_tokens=32, enable_thinking=False)
@@ -52,7 +52,7 @@ def test_openvino_stops_at_im_end_like_llama_cpp(
     results = {}
     for backend, model in (("llama", source), ("openvino", converted.folder)):
         engine = Engine()
-        engine.load(model, backend, LoadOptions(n_ctx=512))
+        engine.load(LoadRequest(model, backend, n_ctx=512))
         results[backend] = engine.generate(MESSAGES, PARAMS)
         engine.unload()
     llama, ov = results["llama"], results["openvino"]

@@ -13,20 +13,18 @@ from typing import IO
 
 import pytest
 
-from app.core.models import downloads
-from app.core.models.downloads import (
+from app.core.models import part_record, transfer
+from app.core.models.downloads import Downloader
+from app.core.models.errors import (
     AuthRequiredError,
     DiskFullError,
     DownloadCancelled,
-    DownloadControl,
-    Downloader,
     DownloadError,
     HashMismatchError,
     NotFoundError,
-    Progress,
-    part_path,
 )
-from app.core.models.store import ModelStore
+from app.core.models.progress import DownloadControl, Progress
+from app.core.models.store import ModelStore, part_path
 from tests import fakehub
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import TOKEN, FakeHub
@@ -189,7 +187,7 @@ def test_disk_full_while_writing_keeps_the_part_for_later(
     fake_hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_hub.add_repo(REPO, {NAME: DATA})
-    real_write = downloads._write_chunk
+    real_write = transfer._write_chunk
     writes = 0
 
     class FullDisk:
@@ -201,13 +199,13 @@ def test_disk_full_while_writing_keeps_the_part_for_later(
         writes += 1
         real_write(fh if writes <= 3 else FullDisk(), chunk)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(downloads, "_write_chunk", filling)
+    monkeypatch.setattr(transfer, "_write_chunk", filling)
     with pytest.raises(DiskFullError, match="filled up"):
         downloader(models, fake_hub).download_file(REPO, NAME)
     part = part_path(target(models))
     assert 0 < part.stat().st_size < len(DATA) and not target(models).exists()
 
-    monkeypatch.setattr(downloads, "_write_chunk", real_write)
+    monkeypatch.setattr(transfer, "_write_chunk", real_write)
     assert downloader(models, fake_hub).download_file(REPO, NAME).read_bytes() == DATA
 
 
@@ -237,10 +235,10 @@ def test_disk_full_with_bytes_still_buffered_gives_the_clear_message(
             return io.BufferedWriter(_FillsUp(file, mode), buffer_size=64 * 1024)  # type: ignore[return-value]
         return open(file, mode, *args, **kwargs)  # type: ignore[call-overload, no-any-return]
 
-    monkeypatch.setattr(downloads, "open", buffered_open, raising=False)
+    monkeypatch.setattr(transfer, "open", buffered_open, raising=False)
     with pytest.raises(DiskFullError) as full:
         downloader(models, fake_hub).download_file(REPO, NAME)
-    assert str(full.value) == downloads.DISK_FULL_MESSAGE
+    assert str(full.value) == transfer.DISK_FULL_MESSAGE
     part = part_path(target(models))
     assert part.read_bytes() == DATA[:150_000]  # what fitted is kept, and it is right
 
@@ -257,7 +255,7 @@ def test_disk_full_when_recording_the_part_is_the_same_clear_error(
     def no_room(*_args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(downloads, "_write_meta", no_room)
+    monkeypatch.setattr(part_record, "_write_meta", no_room)
     with pytest.raises(DiskFullError, match="The disk filled up"):
         downloader(models, fake_hub).download_file(REPO, NAME)
 
@@ -277,7 +275,7 @@ def test_no_space_message_names_the_reserve(
     """Issue 15: "needs 0.10 GB more and 0.12 GB is free" read as if it fitted."""
     fake_hub.add_repo(REPO, {NAME: DATA})
     usage = namedtuple("usage", "total used free")
-    free = len(DATA) + downloads.DISK_RESERVE_BYTES - 5_000_000
+    free = len(DATA) + transfer.DISK_RESERVE_BYTES - 5_000_000
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9 - free, free))
     with pytest.raises(DiskFullError) as full:
         downloader(models, fake_hub).download_file(REPO, NAME)

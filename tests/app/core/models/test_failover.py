@@ -13,20 +13,18 @@ import pytest
 
 import main
 from app.core import paths
-from app.core.models.downloads import (
-    Downloader,
+from app.core.models.downloads import Downloader
+from app.core.models.errors import (
+    DownloadCode,
     DownloadError,
     HashMismatchError,
-    HuggingFaceSource,
-    ModelScopeSource,
     NotFoundError,
     OfflineError,
-    Progress,
-    RemoteFile,
-    Source,
-    meta_path,
-    part_path,
 )
+from app.core.models.layout import meta_path
+from app.core.models.progress import Progress
+from app.core.models.sources import HuggingFaceSource, ModelScopeSource, RemoteFile, Source
+from app.core.models.store import part_path
 from tests import fakehub
 from tests.fakehub import FakeHub, FakeModelScope
 
@@ -116,8 +114,14 @@ def test_killed_hub_fails_over_to_modelscope_and_reuses_the_part(
     assert len(fake_hub.file_gets(NAME)) == 1  # later tries were refused, never logged
     gets = fake_modelscope.file_gets(NAME)
     assert len(gets) == 1 and 0 < range_start(gets[0].range) <= 150_000
-    assert any("switching to modelscope" in p.note.lower() for p in seen)
-    sources = [p.source for p in seen if not p.note]
+    assert any("switching to modelscope" in str(p.note).lower() for p in seen)
+    (switched,) = [p.note for p in seen if p.note]
+    assert (switched.code, switched.params) == (
+        DownloadCode.SWITCHED_SOURCE,
+        {"source": "hf", "next": "modelscope"},
+    )
+    assert switched.causes[0][0] == "hf"  # why it switched, as a code too
+    sources = [p.source for p in seen if p.note is None]
     assert sources[0] == "hf" and sources[-1] == "modelscope"
 
 
@@ -202,7 +206,9 @@ def test_hash_disagreement_restarts_the_file_cleanly(
     )
     assert path.read_bytes() == OTHER  # never a mix of the two
     assert fake_modelscope.file_gets(NAME)[0].range is None  # from byte 0
-    assert any("starting this file over" in p.note for p in seen)
+    assert any("starting this file over" in str(p.note) for p in seen)
+    notes = [p.note for p in seen if p.note and p.note.code == DownloadCode.STARTED_OVER]
+    assert notes and notes[0].params["file"] == NAME
     assert seen[-1].done_bytes == seen[-1].total_bytes == len(OTHER)
 
 
@@ -211,10 +217,15 @@ def test_every_source_failing_names_each(
 ) -> None:
     with pytest.raises(
         NotFoundError, match=r"Every download source failed.*\[hf\].*\[modelscope\]"
-    ):
+    ) as failed:
         downloader(models, hf(fake_hub), ms(fake_modelscope)).download_file(
             HF_REPO, NAME, repo_ids=REPO_IDS
         )
+    assert failed.value.code == DownloadCode.ALL_FAILED
+    causes = dict(failed.value.causes)
+    assert causes["hf"].code == DownloadCode.REPO_NOT_FOUND
+    assert causes["hf"].params["repo"] == HF_REPO
+    assert causes["modelscope"].params["repo"] == MS_REPO
 
 
 @pytest.mark.parametrize("how", ["argument", "environment"])

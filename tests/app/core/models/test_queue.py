@@ -8,6 +8,7 @@ import json
 import random
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from app.core import paths
 from app.core.models.catalog import Variant, load_catalog
-from app.core.models.downloads import part_path
+from app.core.models.errors import DownloadCode, Sentence
 from app.core.models.hardware import Hardware
 from app.core.models.queue import (
     DONE,
@@ -27,6 +28,7 @@ from app.core.models.queue import (
     load_queue,
     save_queue,
 )
+from app.core.models.store import part_path
 from app.core.settings import Settings
 from app.models.manager import DownloadManager
 from app.models.queue_model import DETAIL_ROLE, ID_ROLE, STATE_ROLE, DownloadQueueListModel
@@ -245,6 +247,24 @@ def test_a_download_that_is_no_model_fails_and_is_deleted(
     assert "not a usable model, so it was deleted" in error
     assert installed == []
     assert not (paths.models_dir() / "openbmb").exists()
+
+
+def test_why_an_item_failed_is_saved_as_a_code() -> None:
+    """A restarted app words a failed item in the person's language, not the saved English."""
+    why = Sentence(DownloadCode.EMPTY_REPO, {"repo": REPO}, f"The repository {REPO} has no files.")
+    failed = QueuedDownload("f", "T", REPO, NAME, 10, state=FAILED, error=why.english)
+    save_queue(paths.data_dir(), [replace(failed, error_sentence=why)])
+    (restored,) = load_queue(paths.data_dir(), paths.models_dir())
+    assert restored.error_sentence == why and restored.error == why.english
+
+
+def test_a_damaged_saved_code_leaves_the_english() -> None:
+    row = {**_saved_row(state=FAILED, error="Broke."), "error_sentence": {"code": "nonsense"}}
+    body = {"version": 1, "items": [row]}
+    paths.data_dir().mkdir(parents=True, exist_ok=True)
+    (paths.data_dir() / "downloads.json").write_text(json.dumps(body), encoding="utf-8")
+    (restored,) = load_queue(paths.data_dir(), paths.models_dir())
+    assert (restored.error, restored.error_sentence) == ("Broke.", None)
 
 
 def _saved_row(**changes: object) -> dict[str, object]:

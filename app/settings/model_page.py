@@ -1,0 +1,243 @@
+"""`ModelPage`: which installed model loads, and how (backend, device, context, threads, GPU
+layers, OpenVINO precision). Importing, deleting and converting models is the Models window's
+work; "Manage models…" asks for it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from app.core.models.store import InstalledModel, ModelStore
+from app.core.settings import Settings
+from app.settings.choices import fill, select
+from engine.types import AUTO, BackendName
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+# Labels are marked for lupdate (QT_TRANSLATE_NOOP) and translated by `fill`, in the
+# context of the page that shows them; product names stay as they are.
+BACKENDS = (
+    (QT_TRANSLATE_NOOP("ModelPage", "Automatic"), AUTO),
+    ("llama.cpp", BackendName.LLAMA.value),
+    ("OpenVINO", BackendName.OPENVINO.value),
+)
+DEVICES = (
+    (QT_TRANSLATE_NOOP("ModelPage", "Automatic"), "AUTO"),
+    ("CPU", "CPU"),
+    (QT_TRANSLATE_NOOP("ModelPage", "GPU (OpenVINO)"), "GPU"),
+    (QT_TRANSLATE_NOOP("ModelPage", "NPU (OpenVINO)"), "NPU"),
+    (QT_TRANSLATE_NOOP("ModelPage", "NVIDIA GPU (CUDA)"), "CUDA"),
+)
+# Which devices each backend can use: llama.cpp offloads to CUDA, OpenVINO to its GPU and NPU
+# plugins. "auto" picks the backend per model, so any device may apply.
+BACKEND_DEVICES = {
+    AUTO: frozenset(value for _label, value in DEVICES),
+    BackendName.LLAMA.value: frozenset({"AUTO", "CPU", "CUDA"}),
+    BackendName.OPENVINO.value: frozenset({"AUTO", "CPU", "GPU", "NPU"}),
+}
+# engine.precision's choices; "bf16" is disabled where the CPU has no bf16 arithmetic.
+PRECISIONS = (
+    (QT_TRANSLATE_NOOP("ModelPage", "Automatic (exact on CPU)"), "auto"),
+    (QT_TRANSLATE_NOOP("ModelPage", "Exact (f32)"), "f32"),
+    (QT_TRANSLATE_NOOP("ModelPage", "Fast (bf16)"), "bf16"),
+)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    # Not resolved: an installed model may be a link to another one, and is not that one.
+    return a.absolute() == b.absolute()
+
+
+class ModelPage(QWidget):
+    """Which model, and how it is loaded. Signals:
+    models_window_requested()   # "Manage models…" was clicked
+    """
+
+    models_window_requested = Signal()
+
+    def __init__(
+        self,
+        models: ModelStore,
+        parent: QWidget | None = None,
+        cpu_bf16: bool | None = None,
+    ) -> None:
+        """`models`: read for the list of installed models and the default one (the page
+        changes no files). `cpu_bf16`: whether the CPU computes in bf16 (None: unknown, the
+        choice is offered and the loaded model's info shows what OpenVINO really used)."""
+        super().__init__(parent)
+        self.setObjectName("modelPage")
+        self._models = models
+        self._loaded_index = -1
+        form = QFormLayout(self)
+        self.model = QComboBox(self)
+        self.model.setObjectName("modelCombo")
+        self.model.setPlaceholderText(self.tr("No model is installed"))
+        self._fill_models(models.list())
+        self.manage_button = QPushButton(self.tr("Manage models…"), self)
+        self.manage_button.setObjectName("manageModelsButton")
+        self.manage_button.setToolTip(self.tr("Import, delete, convert and download models"))
+        self.manage_button.clicked.connect(self._on_manage_button_clicked)
+        picker = QHBoxLayout()
+        picker.addWidget(self.model, 1)
+        picker.addWidget(self.manage_button)
+        self.backend = QComboBox(self)
+        fill(self.backend, BACKENDS, "ModelPage")
+        self.device = QComboBox(self)
+        fill(self.device, DEVICES, "ModelPage")
+        self.device.setToolTip(
+            self.tr(
+                "Automatic tries the GPU first and falls back to the CPU. "
+                "OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA"
+            )
+        )
+        self.backend.currentIndexChanged.connect(self._on_backend_current_index_changed)
+        self.context_length = QSpinBox(self)
+        self.context_length.setRange(512, 262144)
+        self.context_length.setSingleStep(1024)
+        self.context_length.setSuffix(self.tr(" tokens"))
+        self.cpu_threads = QSpinBox(self)
+        self.cpu_threads.setRange(0, 256)
+        self.cpu_threads.setSpecialValueText(self.tr("Automatic"))
+        self.gpu_layers = QSpinBox(self)
+        self.gpu_layers.setRange(0, 999)
+        self.gpu_layers.setToolTip(self.tr("llama.cpp only: layers to run on the GPU (0 = none)"))
+        self.precision = QComboBox(self)
+        self.precision.setObjectName("precisionCombo")
+        fill(self.precision, PRECISIONS, "ModelPage")
+        self._cpu_bf16 = cpu_bf16
+        self.precision.setToolTip(
+            self.tr(
+                "OpenVINO only. Exact computes in f32: the same answers on every computer, and "
+                "the fastest decoding. Fast computes in bf16 on CPUs that have it (AVX-512 BF16 "
+                "or AMX): long prompts are read about twice as fast, answers differ slightly"
+            )
+        )
+        self._enable_precisions()
+        form.addRow(self.tr("Model"), picker)
+        form.addRow(self.tr("Backend"), self.backend)
+        form.addRow(self.tr("Device"), self.device)
+        form.addRow(self.tr("Context length"), self.context_length)
+        form.addRow(self.tr("CPU threads"), self.cpu_threads)
+        form.addRow(self.tr("GPU layers"), self.gpu_layers)
+        form.addRow(self.tr("OpenVINO precision"), self.precision)
+
+    def load(self, settings: Settings) -> None:
+        self._select_model(settings.model)
+        select(self.backend, settings.backend)
+        self._enable_devices()
+        select(self.device, settings.device)
+        self.context_length.setValue(settings.context_length)
+        self.cpu_threads.setValue(settings.cpu_threads)
+        self.gpu_layers.setValue(settings.gpu_layers)
+        select(self.precision, settings.openvino_precision)
+        self._enable_precisions()
+
+    def apply(self, settings: Settings) -> Settings:
+        model = settings.model
+        if self.model.currentIndex() >= 0 and self.model.currentIndex() != self._loaded_index:
+            model = self.model.currentData()
+        return replace(
+            settings,
+            model=model,
+            backend=self.backend.currentData(),
+            device=self.device.currentData(),
+            context_length=self.context_length.value(),
+            cpu_threads=self.cpu_threads.value(),
+            gpu_layers=self.gpu_layers.value(),
+            openvino_precision=self.precision.currentData(),
+        )
+
+    def refresh_models(self) -> None:
+        """Lists the installed models again (one was imported, converted, downloaded or
+        deleted elsewhere), keeping the choice and whether it was touched."""
+        chosen = self._row_path(self.model.currentIndex())
+        untouched = self._row_path(self._loaded_index)
+        touched = self.model.currentIndex() != self._loaded_index
+        self.model.blockSignals(True)
+        self.model.clear()
+        self._fill_models(self._models.list())
+        self._loaded_index = self._row_of(untouched)
+        row = self._row_of(chosen) if touched else -1
+        self.model.setCurrentIndex(row if row >= 0 else self._loaded_index)
+        self.model.blockSignals(False)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _fill_models(self, installed: list[InstalledModel]) -> None:
+        for model in installed:
+            label = model.name + (self.tr(" (bundled)") if model.bundled else "")
+            if model.error:
+                label += self.tr(" (unusable)")
+            self.model.addItem(label, model.name)
+            row = self.model.count() - 1
+            self.model.setItemData(row, str(model.path), PATH_ROLE)
+            tip = str(model.path) + (f"\n{model.error}" if model.error else "")
+            self.model.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        self.model.setEnabled(self.model.count() > 0)
+
+    def _select_model(self, preferred: str | None) -> None:
+        # None means "the default model"; show the one that would load.
+        try:
+            path: Path | None = self._models.default_path(preferred)
+        except Exception:  # noqa: BLE001 (no model installed: nothing to select)
+            path = None
+        index = self._row_of(path)
+        self.model.setCurrentIndex(index)
+        # Untouched, the choice stays as it was (None keeps following the default).
+        self._loaded_index = index
+
+    def _row_path(self, row: int) -> Path | None:
+        value = self.model.itemData(row, PATH_ROLE) if row >= 0 else None
+        return Path(value) if value else None
+
+    def _row_of(self, path: Path | None) -> int:
+        if path is None:
+            return -1
+        for row in range(self.model.count()):
+            row_path = self._row_path(row)
+            if row_path is not None and _same_path(row_path, path):
+                return row
+        return -1
+
+    def _enable_devices(self) -> None:
+        allowed = BACKEND_DEVICES.get(self.backend.currentData(), BACKEND_DEVICES["auto"])
+        items = self.device.model()
+        assert isinstance(items, QStandardItemModel)
+        for row in range(self.device.count()):
+            item = items.item(row)
+            if item is not None:
+                item.setEnabled(self.device.itemData(row) in allowed)
+        if self.device.currentData() not in allowed:
+            select(self.device, "AUTO")
+
+    def _enable_precisions(self) -> None:
+        items = self.precision.model()
+        assert isinstance(items, QStandardItemModel)
+        fast = items.item(self.precision.findData("bf16"))
+        if fast is not None and self._cpu_bf16 is False:
+            fast.setEnabled(False)
+            fast.setToolTip(self.tr("This CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)"))
+            if self.precision.currentData() == "bf16":
+                select(self.precision, "auto")
+        self.precision.setEnabled(self.backend.currentData() != BackendName.LLAMA)
+
+    # -- slots -----------------------------------------------------------------------------
+
+    @Slot(int)
+    def _on_backend_current_index_changed(self, _index: int) -> None:
+        self._enable_devices()
+        self._enable_precisions()
+
+    @Slot()
+    def _on_manage_button_clicked(self) -> None:
+        self.models_window_requested.emit()

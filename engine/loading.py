@@ -1,0 +1,528 @@
+"""Loading a model: which backend, and what to try when the first choice fails.
+
+The one place that decides the backend. `load_attempts` plans the order from a `LoadRequest`
+and the probed accelerators (the remembered choice first; OpenVINO GPU -> NPU -> CPU; CUDA
+offload -> CPU; then smaller contexts on the CPU; llama.cpp last for a GGUF);
+`load_with_fallback` walks it with `Engine.load`, turning each failure into a typed `LoadNote`.
+`load_model` does both and records the winner in a `LoadMemory` the caller passes in (the app's
+is app.core.models.remembered). Plain Python: runs on the GUI's worker thread or in the CLI.
+Notes carry codes and parameters; the GUI words them (app/words/load.py), the CLI and logs use
+`LoadNote.english()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Protocol
+
+from engine.accelerators import Hardware
+from engine.backends.registry import is_available
+from engine.errors import (
+    BackendUnavailableError,
+    ChatTemplateError,
+    CorruptModelError,
+    EngineError,
+    ModelNotFoundError,
+    NotAModelError,
+    OutOfMemoryError,
+    UnsupportedModelError,
+)
+from engine.model_info import ModelInfo, inspect_model, openvino_can_run
+from engine.session import Engine, LoadedModel
+from engine.types import AUTO, BackendChoice, BackendName, LoadRequest
+
+LLAMA = BackendName.LLAMA
+OPENVINO = BackendName.OPENVINO
+MIN_CONTEXT = 2048
+ALL_LAYERS = -1  # llama.cpp: offload every layer
+# Failures that no other device, context or backend can fix: the file itself is the problem.
+# (A chat template that hangs would otherwise be waited for once per backend.)
+_MODEL_ERRORS = (CorruptModelError, ModelNotFoundError, NotAModelError, ChatTemplateError)
+
+log = logging.getLogger(__name__)
+
+NoteValue = str | int
+
+
+class LoadNoteCode(StrEnum):
+    """Why a load departed from what was asked. Parameters per code:
+
+    openvino_misreads_gguf: reason (the engine's English sentence about the file)
+    ir_needs_openvino: -
+    smaller_context: -
+    llama_reads_gguf: -
+    remembered: backend, device, n_ctx
+    The fallback codes say what failed, then what comes next: next_backend ("" = the same),
+    next_device ("" = the same, unless the backend changed), next_n_ctx (0 = the same):
+    context_out_of_memory: n_ctx
+    device_out_of_memory: device
+    backend_unavailable: backend, reason
+    backend_cannot_run: backend, reason
+    device_unusable: device, reason
+    backend_failed: backend, reason
+    """
+
+    OPENVINO_MISREADS_GGUF = "openvino_misreads_gguf"
+    IR_NEEDS_OPENVINO = "ir_needs_openvino"
+    SMALLER_CONTEXT = "smaller_context"
+    LLAMA_READS_GGUF = "llama_reads_gguf"
+    REMEMBERED = "remembered"
+    CONTEXT_OUT_OF_MEMORY = "context_out_of_memory"
+    DEVICE_OUT_OF_MEMORY = "device_out_of_memory"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
+    BACKEND_CANNOT_RUN = "backend_cannot_run"
+    DEVICE_UNUSABLE = "device_unusable"
+    BACKEND_FAILED = "backend_failed"
+
+
+# The codes of a failed attempt: their note also says what was tried next.
+FALLBACK_CODES = frozenset(
+    {
+        LoadNoteCode.CONTEXT_OUT_OF_MEMORY,
+        LoadNoteCode.DEVICE_OUT_OF_MEMORY,
+        LoadNoteCode.BACKEND_UNAVAILABLE,
+        LoadNoteCode.BACKEND_CANNOT_RUN,
+        LoadNoteCode.DEVICE_UNUSABLE,
+        LoadNoteCode.BACKEND_FAILED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class LoadNote:
+    """One thing a person should know about how their model was loaded. Words come from the
+    reader: `english()` here, Qt's translations in the GUI."""
+
+    code: LoadNoteCode
+    params: Mapping[str, NoteValue] = field(default_factory=dict)
+
+    def text(self, name: str) -> str:
+        return str(self.params.get(name, ""))
+
+    def number(self, name: str) -> int:
+        value = self.params.get(name, 0)
+        return value if isinstance(value, int) else 0
+
+    def english(self) -> str:
+        return note_english(self)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One way to load: the request as the plan varied it, and why it is in the plan."""
+
+    request: LoadRequest
+    note: LoadNote | None = None
+
+    @property
+    def backend(self) -> BackendName:
+        return BackendName(self.request.backend)
+
+    @property
+    def device(self) -> str:
+        return self.request.device
+
+    @property
+    def n_ctx(self) -> int:
+        return self.request.n_ctx
+
+    @property
+    def n_gpu_layers(self) -> int:
+        return self.request.n_gpu_layers
+
+    @property
+    def choice(self) -> tuple[str, str, int, int]:
+        return self.backend, self.device, self.n_ctx, self.n_gpu_layers
+
+
+OnAttemptFailed = Callable[[Attempt, EngineError], None]
+
+
+class LoadMemory(Protocol):
+    """What loaded a model before, keyed by what the request asked for (its model, backend,
+    device, n_ctx and n_gpu_layers); the app's is app.core.models.remembered.RememberedLoads."""
+
+    def get(self, asked: LoadRequest) -> LoadRequest | None:
+        """The request that worked for `asked` (same model), or None."""
+        ...
+
+    def remember(self, asked: LoadRequest, worked: LoadRequest) -> None: ...
+
+
+# --- which backend --------------------------------------------------------------------------
+
+
+def backends_for(info: ModelInfo) -> list[BackendName]:
+    """Backends that can run this model correctly, best first."""
+    if info.format == "openvino":
+        return [OPENVINO]
+    names = [LLAMA]
+    if openvino_can_run(info)[0]:
+        names.append(OPENVINO)
+    return names
+
+
+def auto_backend(info: ModelInfo) -> BackendName:
+    """What "auto" means for this model: the best installed backend that runs it correctly
+    (llama.cpp for a GGUF, faster decoding there, docs FACTS; OpenVINO for an IR folder)."""
+    candidates = backends_for(info)
+    for name in candidates:
+        if is_available(name):
+            return name
+    return candidates[0]  # its load says which package is missing
+
+
+def _first_backend(info: ModelInfo, asked: BackendChoice) -> tuple[BackendName, LoadNote | None]:
+    """The backend the plan starts with, and why it is not the one asked for."""
+    backend = auto_backend(info) if asked == AUTO else BackendName(asked)
+    if backend == OPENVINO and info.format == "gguf":
+        ok, why = openvino_can_run(info)
+        if not ok:
+            return LLAMA, LoadNote(LoadNoteCode.OPENVINO_MISREADS_GGUF, {"reason": why})
+    if backend == LLAMA and info.format == "openvino":
+        return OPENVINO, LoadNote(LoadNoteCode.IR_NEEDS_OPENVINO)
+    return backend, None
+
+
+def resolved(request: LoadRequest, info: ModelInfo) -> LoadRequest:
+    """The request with "auto" settled for this model; a named backend stays as asked."""
+    if request.backend != AUTO:
+        return request
+    return replace(request, backend=auto_backend(info))
+
+
+def load_once(engine: Engine, request: LoadRequest, info: ModelInfo | None = None) -> LoadedModel:
+    """One load as asked, "auto" settled here, no fallback: the CLI's and the tests' way."""
+    info = info or inspect_model(request.model)
+    return engine.load(resolved(request, info), info)
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+def load_attempts(
+    info: ModelInfo,
+    request: LoadRequest,
+    hardware: Hardware | None = None,
+    memory: LoadMemory | None = None,
+) -> list[Attempt]:
+    """Every way to load this model, best first, without duplicates.
+
+    Backend "auto" means OpenVINO for an IR folder and llama.cpp for a GGUF; "openvino" on a
+    GGUF OpenVINO computes wrongly goes straight to llama.cpp. Device "AUTO" picks the best
+    device `hardware` knows of; a named one is tried first as asked.
+    """
+    n_ctx = _context(info, request)
+    backend, first_note = _first_backend(info, request.backend)
+    base = replace(request, model=info.path, n_ctx=n_ctx)
+    devices = (
+        _openvino_devices(request.device, hardware)
+        if backend == OPENVINO
+        else _llama_devices(request, hardware)
+    )
+    plan = [
+        Attempt(_varied(base, backend, device, n_ctx, layers), first_note if i == 0 else None)
+        for i, (device, layers) in enumerate(devices)
+    ]
+    smaller = LoadNote(LoadNoteCode.SMALLER_CONTEXT)
+    plan.extend(Attempt(_varied(base, backend, "CPU", c, 0), smaller) for c in _halvings(n_ctx))
+    if backend == OPENVINO and info.format == "gguf":
+        llama_note = LoadNote(LoadNoteCode.LLAMA_READS_GGUF)
+        plan.append(Attempt(_varied(base, LLAMA, "CPU", n_ctx, 0), llama_note))
+        plan.extend(Attempt(_varied(base, LLAMA, "CPU", c, 0)) for c in _halvings(n_ctx))
+    known = memory.get(replace(request, model=info.path)) if memory is not None else None
+    if known is not None and known.backend != AUTO:
+        plan.insert(0, _remembered_attempt(replace(known, model=info.path), plan[0]))
+    return _unique(plan)
+
+
+def _varied(
+    base: LoadRequest, backend: BackendName, device: str, n_ctx: int, layers: int
+) -> LoadRequest:
+    return replace(base, backend=backend, device=device, n_ctx=n_ctx, n_gpu_layers=layers)
+
+
+def _remembered_attempt(known: LoadRequest, planned: Attempt) -> Attempt:
+    """Worth a note only when it departs from what the request asks for."""
+    attempt = Attempt(
+        replace(
+            planned.request,
+            backend=known.backend,
+            device=known.device,
+            n_ctx=known.n_ctx,
+            n_gpu_layers=known.n_gpu_layers,
+        )
+    )
+    if attempt.choice == planned.choice:
+        return planned
+    params: dict[str, NoteValue] = {
+        "backend": attempt.backend,
+        "device": attempt.device,
+        "n_ctx": attempt.n_ctx,
+    }
+    return replace(attempt, note=LoadNote(LoadNoteCode.REMEMBERED, params))
+
+
+def _context(info: ModelInfo, request: LoadRequest) -> int:
+    n_ctx = max(request.n_ctx, 1)
+    if info.context_length:
+        n_ctx = min(n_ctx, info.context_length)
+    return n_ctx
+
+
+def _halvings(n_ctx: int) -> list[int]:
+    sizes = []
+    while n_ctx > MIN_CONTEXT:
+        n_ctx = max(n_ctx // 2, MIN_CONTEXT)
+        sizes.append(n_ctx)
+    return sizes
+
+
+def _openvino_devices(requested: str, hardware: Hardware | None) -> list[tuple[str, int]]:
+    wanted = (requested or "CPU").upper()
+    known = [d.id for d in hardware.openvino_devices or ()] if hardware is not None else []
+    gpus = [d for d in known if _kind(d) == "GPU"]
+    npus = [d for d in known if _kind(d) == "NPU"]
+    if wanted == "AUTO":
+        devices = [*gpus, *npus]
+    elif wanted == "CPU":
+        devices = []
+    elif _kind(wanted) == "GPU":
+        devices = [wanted, *npus]  # GPU -> NPU -> CPU
+    else:
+        devices = [wanted]
+    return [(d, 0) for d in [*devices, "CPU"]]
+
+
+def _llama_devices(request: LoadRequest, hardware: Hardware | None) -> list[tuple[str, int]]:
+    device = (request.device or "CPU").upper()
+    has_cuda = hardware is not None and bool(hardware.cuda_offload)
+    layers = request.n_gpu_layers
+    # llama.cpp offloads whenever gpu_layers is set (engine/backends/llama_cpp.py): keep that.
+    if layers != 0 or device in ("CUDA", "GPU") or (device == "AUTO" and has_cuda):
+        return [("CUDA", layers or ALL_LAYERS), ("CPU", 0)]
+    return [("CPU", 0)]
+
+
+def needs_accelerators(request: LoadRequest) -> bool:
+    """Whether the plan for this request reads the probed accelerators (the probe imports
+    OpenVINO and runs nvidia-smi: not worth it while only the CPU is asked for)."""
+    return request.device.upper() != "CPU" or request.n_gpu_layers != 0
+
+
+def _kind(device: str) -> str:
+    return device.split(".")[0]
+
+
+def _unique(plan: list[Attempt]) -> list[Attempt]:
+    seen: set[tuple[str, str, int, int]] = set()
+    result = []
+    for attempt in plan:
+        if attempt.choice not in seen:
+            seen.add(attempt.choice)
+            result.append(attempt)
+    return result
+
+
+# --- walking it -----------------------------------------------------------------------------
+
+
+def load_with_fallback(
+    engine: Engine,
+    info: ModelInfo,
+    attempts: Sequence[Attempt],
+    on_attempt_failed: OnAttemptFailed | None = None,
+    *,
+    on_loaded: Callable[[Attempt], None] | None = None,
+) -> tuple[LoadedModel, list[LoadNote]]:
+    """Tries each attempt in turn; returns the loaded model and what happened, as notes.
+
+    A broken file stops at once (no device helps); a backend that is missing or cannot run the
+    model is skipped for the rest of the plan. When everything fails, the first meaningful error
+    is raised: about the model rather than about a device that was only worth a try.
+    """
+    if not attempts:
+        raise ValueError("No load attempts to try.")
+    failures: list[tuple[Attempt, EngineError]] = []
+    skipped_backends: set[str] = set()
+    notes: list[LoadNote] = []
+    for attempt in attempts:
+        if attempt.backend in skipped_backends:
+            continue
+        if failures:
+            notes.append(_fallback_note(*failures[-1], attempt))
+        try:
+            loaded = engine.load(attempt.request, info)
+        except _MODEL_ERRORS:
+            raise
+        except EngineError as exc:
+            log.info("Load attempt %s failed: %s", attempt.choice, exc)
+            failures.append((attempt, exc))
+            if on_attempt_failed is not None:
+                on_attempt_failed(attempt, exc)
+            if isinstance(exc, BackendUnavailableError | UnsupportedModelError):
+                skipped_backends.add(attempt.backend)
+            continue
+        if not failures and attempt.note is not None:
+            # The plan already departed from the request (a remembered choice, or llama.cpp
+            # for a GGUF OpenVINO gets wrong): say so.
+            notes.append(attempt.note)
+        if on_loaded is not None:
+            on_loaded(attempt)
+        return loaded, notes
+    raise _first_meaningful(failures)
+
+
+def _first_meaningful(failures: list[tuple[Attempt, EngineError]]) -> EngineError:
+    for _attempt, exc in failures:
+        if isinstance(exc, UnsupportedModelError):
+            return exc
+    for attempt, exc in failures:
+        if attempt.device == "CPU" and not isinstance(exc, BackendUnavailableError):
+            return exc
+    return failures[0][1]
+
+
+def _fallback_note(attempt: Attempt, exc: EngineError, following: Attempt) -> LoadNote:
+    code, params = _cause(attempt, exc)
+    backend_changed = following.backend != attempt.backend
+    device_shown = backend_changed or following.device != attempt.device
+    params.update(
+        next_backend=following.backend if backend_changed else "",
+        next_device=following.device if device_shown else "",
+        next_n_ctx=following.n_ctx if following.n_ctx != attempt.n_ctx else 0,
+    )
+    return LoadNote(code, params)
+
+
+def _cause(attempt: Attempt, exc: EngineError) -> tuple[LoadNoteCode, dict[str, NoteValue]]:
+    reason = _clause(exc)
+    if isinstance(exc, OutOfMemoryError):
+        if attempt.device == "CPU":
+            return LoadNoteCode.CONTEXT_OUT_OF_MEMORY, {"n_ctx": attempt.n_ctx}
+        return LoadNoteCode.DEVICE_OUT_OF_MEMORY, {"device": attempt.device}
+    if isinstance(exc, BackendUnavailableError):
+        return LoadNoteCode.BACKEND_UNAVAILABLE, {"backend": attempt.backend, "reason": reason}
+    if isinstance(exc, UnsupportedModelError):
+        return LoadNoteCode.BACKEND_CANNOT_RUN, {"backend": attempt.backend, "reason": reason}
+    if attempt.device != "CPU":
+        return LoadNoteCode.DEVICE_UNUSABLE, {"device": attempt.device, "reason": reason}
+    return LoadNoteCode.BACKEND_FAILED, {"backend": attempt.backend, "reason": reason}
+
+
+def _clause(exc: Exception) -> str:
+    """The error's sentence as a clause inside parentheses: no full stop, and no capital unless
+    the first word is a name ("OpenVINO", "CPU") rather than an ordinary word ("The")."""
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+# --- both -----------------------------------------------------------------------------------
+
+
+def load_model(
+    engine: Engine,
+    request: LoadRequest,
+    hardware: Hardware | None = None,
+    memory: LoadMemory | None = None,
+    on_attempt_failed: OnAttemptFailed | None = None,
+    *,
+    info: ModelInfo | None = None,
+) -> tuple[LoadedModel, list[LoadNote]]:
+    """Plan, load with fallback, remember the winner: what the GUI's worker calls."""
+    info = info or inspect_model(request.model)
+    asked = replace(request, model=info.path)
+    attempts = load_attempts(info, asked, hardware, memory)
+
+    def keep(attempt: Attempt) -> None:
+        if memory is not None:
+            memory.remember(asked, attempt.request)
+
+    return load_with_fallback(engine, info, attempts, on_attempt_failed, on_loaded=keep)
+
+
+# --- in English (the CLI, logs and tests; the GUI words notes with app/words/load.py) ------
+
+
+def note_english(note: LoadNote) -> str:
+    code = note.code
+    if code in FALLBACK_CODES:
+        return f"{_cause_english(note)}; {_instead_english(note)}."
+    if code == LoadNoteCode.OPENVINO_MISREADS_GGUF:
+        return _sentence(note.text("reason"))
+    if code == LoadNoteCode.IR_NEEDS_OPENVINO:
+        return "An OpenVINO IR folder runs only on OpenVINO."
+    if code == LoadNoteCode.SMALLER_CONTEXT:
+        return "A smaller context needs less memory."
+    if code == LoadNoteCode.LLAMA_READS_GGUF:
+        return "llama.cpp reads every GGUF file."
+    where = f"{backend_english(note.text('backend'))} on {device_english(note.text('device'))}"
+    return (
+        f"Using what worked for this model before: {where}, {note.number('n_ctx'):,}-token context."
+    )
+
+
+def _cause_english(note: LoadNote) -> str:
+    code, reason = note.code, note.text("reason")
+    backend = backend_english(note.text("backend"))
+    device = device_english(note.text("device"))
+    if code == LoadNoteCode.CONTEXT_OUT_OF_MEMORY:
+        n_ctx = note.number("n_ctx")
+        return f"There was not enough memory for {_a(n_ctx)} {n_ctx:,}-token context"
+    if code == LoadNoteCode.DEVICE_OUT_OF_MEMORY:
+        return f"{_capital(device)} ran out of memory"
+    if code == LoadNoteCode.BACKEND_UNAVAILABLE:
+        return f"{backend} is not available ({reason})"
+    if code == LoadNoteCode.BACKEND_CANNOT_RUN:
+        return f"{backend} cannot run this model ({reason})"
+    if code == LoadNoteCode.DEVICE_UNUSABLE:
+        return f"{_capital(device)} could not be used, perhaps a driver problem ({reason})"
+    return f"{backend} could not load the model ({reason})"
+
+
+def _instead_english(note: LoadNote) -> str:
+    parts = []
+    if note.text("next_backend"):
+        parts.append(f"{backend_english(note.text('next_backend'))} on")
+    if note.text("next_device"):
+        parts.append(device_english(note.text("next_device")))
+    n_ctx = note.number("next_n_ctx")
+    if n_ctx:
+        context = f"{_a(n_ctx)} {n_ctx:,}-token context"
+        parts.append(f"with {context}" if parts else context)
+    if not parts:
+        return "trying again"
+    return "using " + " ".join(parts) + " instead"
+
+
+def _a(number: int) -> str:
+    """The article before a number as it is read aloud: "an 8,192", "a 4,096"."""
+    text = f"{number:,}"
+    return "an" if text.startswith(("8", "11,", "18,")) or text in ("11", "18") else "a"
+
+
+def device_english(device: str) -> str:
+    kind = device.split(".")[0]
+    words = {"CPU": "the CPU", "GPU": "the GPU", "NPU": "the NPU", "CUDA": "the NVIDIA GPU"}
+    text = words.get(kind, f"the {device} device")
+    return f"{text} ({device})" if "." in device else text
+
+
+def backend_english(backend: str) -> str:
+    words = {str(LLAMA): "llama.cpp", str(OPENVINO): "OpenVINO"}
+    return words.get(backend, backend)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return _capital(text) + ("" if text.endswith(".") else ".")

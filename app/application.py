@@ -20,11 +20,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.chat.controller import ChatController
 from app.chat.math import warm_up as math_warm_up
 from app.core import paths
-from app.core.conversations import ConversationStore, StorageError
+from app.core.conversations import ConversationStore
 from app.core.models.catalog import load_catalog
 from app.core.models.hardware import probe_accelerators, probe_hardware
 from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
+from app.core.storage_errors import StorageError
 from app.engine_bridge.client import EngineClient
 from app.garbage import GuiGarbageCollector
 from app.i18n import install_translator
@@ -38,7 +39,8 @@ from app.tasks import TaskRunner
 from app.theme import ThemeController
 from app.words.storage import disk_warning_text, storage_error_text
 from engine.errors import EngineError
-from engine.session import Engine, LoadedModel
+from engine.session import Engine
+from engine.types import LoadedModel
 from resources import app_icon_path, bundled_models_dir
 
 log = logging.getLogger(__name__)

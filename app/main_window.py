@@ -9,16 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-    QShowEvent,
-)
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar, QWidget
 
 from app.chat.chat_view import ChatView
@@ -30,17 +22,19 @@ from app.core.models.store import model_name
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient, model_display_name
 from app.models.banner import FirstRunBanner
+from app.models.drop_target import ModelDropTarget
 from app.models.library import ModelLibrary
 from app.models.manager import DownloadManager
-from app.models.window import ModelsWindow, dropped_models
+from app.models.window import ModelsWindow
 from app.settings.dialog import SettingsDialog
-from app.status_bar import MainStatusBar
+from app.shortcuts import MainShortcuts
+from app.status_bar import MainStatusBar, bf16_unavailable, precision_note
 from app.toolbar import MainToolbar
+from app.window_state import WindowState
 from app.words.load import engine_error_text, load_notes_text
 from engine.errors import Problem
-from engine.loading import LoadNote
-from engine.session import LoadedModel
-from engine.types import GenerationStats
+from engine.load_notes import LoadNote
+from engine.types import GenerationStats, LoadedModel
 
 WINDOW_TITLE = "MiniCPM Chat"
 
@@ -81,14 +75,12 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._cpu_bf16 = cpu_bf16
         self.settings_dialog: SettingsDialog | None = None
-        self._state = QSettings(str(state_path), QSettings.Format.IniFormat)
-        self._loaded: LoadedModel | None = None
-        self._context_used = 0
+        self._state = WindowState(state_path)
         self._shown_once = False
         # Set by the composition root (app/garbage.py); held here so it lives as the window does.
         self.garbage_collector: QObject | None = None
         # Dropped models are imported through the library, like those of the Models window.
-        self.setAcceptDrops(True)
+        self.drop_target = ModelDropTarget(self, library)
 
         self.conversations = ConversationPanel(store, self)
         self.chat = ChatView(controller, self)
@@ -104,9 +96,9 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._build_downloads(downloads)
-        self._build_shortcuts()
+        self.shortcuts = MainShortcuts(self)
         self._wire()
-        self._restore_state()
+        self._state.restore(self, self.splitter)
         self.apply_settings(settings)
         self.chat.focus_composer()
 
@@ -118,37 +110,24 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
         self.model_label = toolbar.model_label
         self.load_progress = toolbar.load_progress
-        self._load_progress_action = toolbar.load_progress_action
         self.temperature = toolbar.temperature
         self.max_tokens = toolbar.max_tokens
         self.temperature.valueChanged.connect(self._on_temperature_value_changed)
         self.temperature.editingFinished.connect(self._on_quick_parameter_editing_finished)
         self.max_tokens.valueChanged.connect(self._on_max_tokens_value_changed)
         self.max_tokens.editingFinished.connect(self._on_quick_parameter_editing_finished)
-        self.settings_action = QAction(self.tr("Settings…"), self)
-        self.settings_action.setObjectName("settingsAction")
-        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.settings_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.settings_action.setToolTip(
-            self.tr("Model, generation and appearance settings (Ctrl+,)")
-        )
+        self.settings_action = toolbar.settings_action
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
-        toolbar.addAction(self.settings_action)
+        self.models_action = toolbar.models_action
+        self.models_action.triggered.connect(self._on_models_action_triggered)
 
     # -- models (app.models) ---------------------------------------------------------------
 
     def _build_downloads(self, downloads: DownloadManager | None) -> None:
-        """The "Models…" action, the Models window and the first-run card."""
+        """The Models window and the first-run card."""
         self._downloads = downloads
         self.models_window: ModelsWindow | None = None
         self.first_run_banner: FirstRunBanner | None = None
-        self.models_action = QAction(self.tr("Models…"), self)
-        self.models_action.setObjectName("modelsAction")
-        self.models_action.setToolTip(self.tr("Import, delete, convert and download models"))
-        self.models_action.triggered.connect(self._on_models_action_triggered)
-        toolbar = self.findChild(QToolBar, "mainToolbar")
-        if toolbar is not None:
-            toolbar.insertAction(self.settings_action, self.models_action)
         if downloads is None:
             return
         downloads.model_installed.connect(self._on_downloads_model_installed)
@@ -169,6 +148,7 @@ class MainWindow(QMainWindow):
         """Show the Models window (non-modal): installed models, catalog and downloads."""
         if self.models_window is None:
             self.models_window = ModelsWindow(self._library, self._downloads, self)
+            self.models_window.model_chosen.connect(self._on_models_window_model_chosen)
         self.models_window.show()
         self.models_window.raise_()
         self.models_window.activateWindow()
@@ -217,20 +197,6 @@ class MainWindow(QMainWindow):
         self.status_speed = bar.status_speed
         self.status_memory = bar.status_memory
 
-    def _build_shortcuts(self) -> None:
-        def shortcut(keys: QKeySequence | str, slot: object) -> QShortcut:
-            item = QShortcut(QKeySequence(keys), self)
-            item.setContext(Qt.ShortcutContext.WindowShortcut)
-            item.activated.connect(slot)
-            return item
-
-        self.new_chat_shortcut = shortcut("Ctrl+N", self._on_new_chat_shortcut_activated)
-        self.search_shortcut = shortcut("Ctrl+F", self._on_search_shortcut_activated)
-        self.composer_shortcut = shortcut("Ctrl+L", self._on_composer_shortcut_activated)
-        self.stop_shortcut = shortcut("Esc", self._on_stop_shortcut_activated)
-        # Only while an answer streams, so Esc still cancels a rename or clears a search.
-        self.stop_shortcut.setEnabled(False)
-
     def _wire(self) -> None:
         panel, controller, client = self.conversations, self._controller, self._client
         panel.conversation_selected.connect(controller.open_conversation)
@@ -240,7 +206,12 @@ class MainWindow(QMainWindow):
         controller.conversation_created.connect(self._on_controller_conversation_created)
         controller.conversation_opened.connect(panel.select)
         controller.conversation_updated.connect(panel.on_conversation_changed)
-        controller.busy_changed.connect(self.stop_shortcut.setEnabled)
+        controller.busy_changed.connect(self.shortcuts.stop.setEnabled)
+        self.shortcuts.new_chat.activated.connect(self._on_conversations_new_chat_requested)
+        self.shortcuts.search.activated.connect(self.conversations.focus_search)
+        self.shortcuts.composer.activated.connect(self.chat.focus_composer)
+        self.shortcuts.stop.activated.connect(controller.stop)
+        self.drop_target.models_dropped.connect(self._status_bar.show_importing)
         self.chat.answer_finished.connect(self._on_chat_answer_finished)
         client.load_started.connect(self._on_client_load_started)
         client.model_loaded.connect(self._on_client_model_loaded)
@@ -281,20 +252,8 @@ class MainWindow(QMainWindow):
 
     # -- window state ----------------------------------------------------------------------
 
-    def _restore_state(self) -> None:
-        geometry = self._state.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1100, 720)
-        splitter = self._state.value("window/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
-
     def save_state(self) -> None:
-        self._state.setValue("window/geometry", self.saveGeometry())
-        self._state.setValue("window/splitter", self.splitter.saveState())
-        self._state.sync()
+        self._state.save(self, self.splitter)
 
     def save_quick_parameters(self) -> None:
         """A toolbar edit still waiting to be saved is saved now."""
@@ -307,23 +266,6 @@ class MainWindow(QMainWindow):
         self._library.cancel_conversion()  # its work folder is removed; nothing is registered
         super().closeEvent(event)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if dropped_models(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        models = dropped_models(event.mimeData())
-        if not models:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self._library.import_models(models)
-        self.status_model.setText(
-            self.tr("Importing {name}…").format(name=", ".join(p.name for p in models))
-        )
-
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._shown_once:
@@ -331,18 +273,6 @@ class MainWindow(QMainWindow):
             self.chat.focus_composer()
 
     # -- slots -----------------------------------------------------------------------------
-
-    @Slot()
-    def _on_new_chat_shortcut_activated(self) -> None:
-        self._on_conversations_new_chat_requested()
-
-    @Slot()
-    def _on_search_shortcut_activated(self) -> None:
-        self.conversations.focus_search()
-
-    @Slot()
-    def _on_composer_shortcut_activated(self) -> None:
-        self.chat.focus_composer()
 
     @Slot()
     def _on_settings_action_triggered(self) -> None:
@@ -355,15 +285,16 @@ class MainWindow(QMainWindow):
             # reloader each apply them from there, once.
             self.settings_edited.emit(settings)
 
+    @Slot(str)
+    def _on_models_window_model_chosen(self, name: str) -> None:
+        if name != self._settings.model:
+            self.settings_edited.emit(replace(self._settings, model=name))
+
     @Slot(int)
     def _on_settings_dialog_finished(self, _result: int) -> None:
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()
             self.settings_dialog = None
-
-    @Slot()
-    def _on_stop_shortcut_activated(self) -> None:
-        self._controller.stop()
 
     @Slot()
     def _on_conversations_new_chat_requested(self) -> None:
@@ -390,52 +321,25 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str)
     def _on_client_load_started(self, _request_id: int, name: str) -> None:
-        self._loaded = None
-        self.model_label.setText(self.tr("Loading {name}…").format(name=name))
-        self._load_progress_action.setVisible(True)
-        self.load_progress.setVisible(True)
-        self.status_model.setText(self.tr("Loading {name}…").format(name=name))
-        self._show_context()
+        self.toolbar.show_loading(name)
+        self._status_bar.show_loading(name)
 
     @Slot(int, object)
     def _on_client_model_loaded(self, _request_id: int, loaded: LoadedModel) -> None:
-        self._loaded = loaded
-        self._context_used = 0
-        self._load_progress_action.setVisible(False)
         name = model_display_name(loaded)
-        self.model_label.setText(name)
-        self.model_label.setToolTip(str(loaded.info.path))
-        parts = [name, loaded.backend, loaded.device]
-        if loaded.precision:
-            parts.append(loaded.precision)
-        self.status_model.setText(" · ".join(parts))
-        self._show_context()
+        note = precision_note(self._settings.openvino_precision, loaded)
+        self.toolbar.show_loaded(name, str(loaded.info.path))
+        self._status_bar.show_loaded(name, loaded, note)
         for warning in loaded.warnings:
             self.chat.show_error(warning)
-        self.status_model.setToolTip(self._precision_note(loaded))
-        if self._bf16_unavailable(loaded):
-            self.chat.show_error(self._precision_note(loaded))
+        if bf16_unavailable(self._settings.openvino_precision, loaded):
+            self.chat.show_error(note)
         self._library.set_in_use(loaded.info.path)
-
-    def _precision_note(self, loaded: LoadedModel) -> str:
-        if not loaded.precision:
-            return ""
-        if self._bf16_unavailable(loaded):
-            return self.tr(
-                "This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead."
-            )
-        return self.tr("OpenVINO computes in {precision}.").format(precision=loaded.precision)
-
-    def _bf16_unavailable(self, loaded: LoadedModel) -> bool:
-        """Fast (bf16) was asked for, but the plugin compiled f32: this CPU has no bf16."""
-        return self._settings.openvino_precision == "bf16" and loaded.precision.startswith("f32")
 
     @Slot(int, object)
     def _on_client_load_failed(self, _request_id: int, problem: Problem) -> None:
-        self._loaded = None
-        self._load_progress_action.setVisible(False)
-        self.model_label.setText(self.tr("No model loaded"))
-        self.status_model.setText(self.tr("The model could not be loaded"))
+        self.toolbar.show_load_failed()
+        self._status_bar.show_load_failed()
         self.chat.show_error(
             self.tr("The model could not be loaded: {message}").format(
                 message=engine_error_text(problem)
@@ -446,7 +350,7 @@ class MainWindow(QMainWindow):
     def _on_client_load_fell_back(self, _request_id: int, notes: tuple[LoadNote, ...]) -> None:
         text = load_notes_text(notes)
         self.chat.show_error(text)
-        self.status_model.setToolTip(text)
+        self._status_bar.show_load_notes(text)
 
     @Slot(str, str)
     def _on_library_model_imported(self, _source: str, target: str) -> None:
@@ -466,9 +370,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_chat_answer_finished(self, stats: GenerationStats) -> None:
-        self._context_used = stats.prompt_tokens + stats.generated_tokens
-        self._show_context()
-        self._status_bar.show_speed(stats.decode_tokens_per_s)
+        self._status_bar.show_answer(stats)
 
     @Slot()
     def _on_library_models_changed(self) -> None:
@@ -487,7 +389,3 @@ class MainWindow(QMainWindow):
 
     def _models_window_visible(self) -> bool:
         return self.models_window is not None and self.models_window.isVisible()
-
-    def _show_context(self) -> None:
-        available = self._loaded.context_length if self._loaded else 0
-        self._status_bar.show_context(self._context_used, available)

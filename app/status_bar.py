@@ -1,17 +1,40 @@
-"""`MainStatusBar`: the loaded model, the context used, the last answer's speed, and the memory
-this app uses (refreshed every couple of seconds)."""
+"""`MainStatusBar`: the loaded model (and how OpenVINO computes with it), the context used, the
+last answer's speed, and the memory this app uses (refreshed every couple of seconds)."""
 # Its sentences keep the main window's translation context (they moved out of it), so the
 # translations made for them still apply.
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
 
 import psutil
 from PySide6.QtCore import QCoreApplication, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from engine.sizes import format_size
+from engine.types import GenerationStats, LoadedModel
 
 MEMORY_REFRESH_MS = 2000
+
+
+def bf16_unavailable(asked_precision: str, loaded: LoadedModel) -> bool:
+    """Fast (bf16) was asked for, but the plugin compiled f32: this CPU has no bf16."""
+    return asked_precision == "bf16" and loaded.precision.startswith("f32")
+
+
+def precision_note(asked_precision: str, loaded: LoadedModel) -> str:
+    """How OpenVINO computes with the loaded model; "" when the backend does not say."""
+    if not loaded.precision:
+        return ""
+    if bf16_unavailable(asked_precision, loaded):
+        return QCoreApplication.translate(
+            "MainWindow",
+            "This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.",
+        )
+    return QCoreApplication.translate("MainWindow", "OpenVINO computes in {precision}.").format(
+        precision=loaded.precision
+    )
 
 
 class MainStatusBar(QStatusBar):
@@ -42,9 +65,53 @@ class MainStatusBar(QStatusBar):
         self.memory_timer.timeout.connect(self._on_memory_timer_timeout)
         self.memory_timer.start()
         self._on_memory_timer_timeout()
-        self.show_context(0, 0)
+        self._context_used = 0
+        self._context_available = 0  # 0 while no model is loaded
+        self._show_context()
 
-    def show_context(self, used: int, available: int) -> None:
+    def show_loading(self, name: str) -> None:
+        self.status_model.setText(
+            QCoreApplication.translate("MainWindow", "Loading {name}…").format(name=name)
+        )
+        self._context_available = 0
+        self._show_context()
+
+    def show_loaded(self, name: str, loaded: LoadedModel, precision_note: str) -> None:
+        """ "Name · backend · device · precision", the precision explained in the tooltip."""
+        parts = [name, loaded.backend, loaded.device]
+        if loaded.precision:
+            parts.append(loaded.precision)
+        self.status_model.setText(" · ".join(parts))
+        self.status_model.setToolTip(precision_note)
+        self._context_used = 0
+        self._context_available = loaded.context_length
+        self._show_context()
+
+    def show_load_failed(self) -> None:
+        self.status_model.setText(
+            QCoreApplication.translate("MainWindow", "The model could not be loaded")
+        )
+        self._context_available = 0
+
+    def show_load_notes(self, text: str) -> None:
+        """Why the model was loaded otherwise than asked (a fallback), kept in the tooltip."""
+        self.status_model.setToolTip(text)
+
+    def show_importing(self, models: Sequence[Path]) -> None:
+        self.status_model.setText(
+            QCoreApplication.translate("MainWindow", "Importing {name}…").format(
+                name=", ".join(path.name for path in models)
+            )
+        )
+
+    def show_answer(self, stats: GenerationStats) -> None:
+        """The context the last answer used, and its speed."""
+        self._context_used = stats.prompt_tokens + stats.generated_tokens
+        self._show_context()
+        self.show_speed(stats.decode_tokens_per_s)
+
+    def _show_context(self) -> None:
+        used, available = self._context_used, self._context_available
         if available:
             self.status_context.setText(
                 QCoreApplication.translate("MainWindow", "Context {used:,} / {available:,}").format(

@@ -1,11 +1,13 @@
-"""`MainToolbar`: the loaded model's name, load activity, and the quick parameters (temperature,
-max tokens). It only holds the widgets; the main window wires them and adds its actions."""
+"""`MainToolbar`: the loaded model's name, load activity, the quick parameters (temperature,
+max tokens), and the Models… and Settings… actions. It only holds the widgets; the main window
+wires them."""
 # Its sentences keep the main window's translation context (they moved out of it), so the
 # translations made for them still apply.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLabel,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
 
 
 class MainToolbar(QToolBar):
-    """No signals: the main window connects to the widgets' own."""
+    """No signals: the main window connects to the widgets' and actions' own."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +70,41 @@ class MainToolbar(QToolBar):
         )
         self.addWidget(self.max_tokens)
         self.addSeparator()
+        self._add_actions()
+
+    def _add_actions(self) -> None:
+        self.models_action = QAction(QCoreApplication.translate("MainWindow", "Models…"), self)
+        self.models_action.setObjectName("modelsAction")
+        self.models_action.setToolTip(
+            QCoreApplication.translate("MainWindow", "Import, delete, convert and download models")
+        )
+        self.settings_action = QAction(QCoreApplication.translate("MainWindow", "Settings…"), self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.settings_action.setToolTip(
+            QCoreApplication.translate(
+                "MainWindow", "Model, generation and appearance settings (Ctrl+,)"
+            )
+        )
+        self.addAction(self.models_action)
+        self.addAction(self.settings_action)
+
+    def show_loading(self, name: str) -> None:
+        self.model_label.setText(
+            QCoreApplication.translate("MainWindow", "Loading {name}…").format(name=name)
+        )
+        self.load_progress_action.setVisible(True)
+        self.load_progress.setVisible(True)
+
+    def show_loaded(self, name: str, path: str) -> None:
+        self.load_progress_action.setVisible(False)
+        self.model_label.setText(name)
+        self.model_label.setToolTip(path)
+
+    def show_load_failed(self) -> None:
+        self.load_progress_action.setVisible(False)
+        self.model_label.setText(QCoreApplication.translate("MainWindow", "No model loaded"))
 
     def show_values(self, temperature: float, max_tokens: int) -> None:
         """Shows settings from elsewhere without announcing them as edits. A box that already

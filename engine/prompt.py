@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from engine.model_info import ModelInfo
-from engine.template_sandbox import RenderLimits, TemplateSandbox, raise_exception
+from engine.template_limits import RenderLimits
+from engine.template_sandbox import TemplateSandbox, raise_exception
 from engine.types import Message
 
 # Used when a model ships no template at all; ChatML is what most small instruct models expect.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from engine.backends.base import Backend, PromptTokens
@@ -15,39 +15,25 @@ from engine.errors import (
     UnsupportedModelError,
     context_overflow,
 )
-from engine.model_info import (
-    OPENVINO_GGUF_ARCHITECTURES,
-    ModelInfo,
-    inspect_model,
-    openvino_can_run,
-)
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
+from engine.openvino_support import OPENVINO_GGUF_ARCHITECTURES, openvino_can_run
 from engine.prompt import ChatTemplate, RenderedPrompt, check_chat_template
 from engine.reasoning import ReasoningParser, TextPiece
 from engine.stops import StopMatcher
-from engine.template_sandbox import RenderLimits
+from engine.template_limits import RenderLimits
 from engine.types import (
     AUTO,
     BackendName,
     GenerationParams,
     GenerationResult,
     GenerationStats,
+    LoadedModel,
     LoadRequest,
     Message,
 )
 
 OnPiece = Callable[[TextPiece], None]
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    info: ModelInfo
-    backend: str
-    device: str
-    context_length: int
-    supports_thinking: bool
-    warnings: tuple[str, ...] = field(default=())
-    # The arithmetic OpenVINO compiled ("f32", "bf16", "f16, KV u8"); "" for llama.cpp.
-    precision: str = ""
 
 
 class Engine:

@@ -8,6 +8,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final, Literal
 
+from engine.model_info import ModelInfo
+
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "stopped", "error"]
 SEED_RANGE = 2**32
@@ -111,3 +113,17 @@ class GenerationResult:
     reasoning: str
     stats: GenerationStats
     raw_text: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """The model in use, as the GUI shows it: what `Engine.load` returns."""
+
+    info: ModelInfo
+    backend: str
+    device: str
+    context_length: int
+    supports_thinking: bool
+    warnings: tuple[str, ...] = field(default=())
+    # The arithmetic OpenVINO compiled ("f32", "bf16", "f16, KV u8"); "" for llama.cpp.
+    precision: str = ""

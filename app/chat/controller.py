@@ -1,33 +1,29 @@
-"""`ChatController`: one conversation on screen, any number of answers being saved.
+"""`ChatController`: one conversation on screen, its branches, and its answers.
 
 It is the chat feature's logic, kept out of the widgets so tests can drive it directly: it
-commits the user's message before asking for an answer, creates the answer as an incomplete
-message, saves the streamed text at least once a second, and marks it complete with its stats
-at the end. Every answer is routed by its request id to its own conversation and message, so
-switching chats mid-answer never puts text in the wrong one.
+commits the user's message before asking for an answer, keeps the versions of a message as
+branches, and holds the chat's own choices (system prompt, thinking). The answers themselves
+are generated and saved by `AnswerRuns` (app/chat/answer_runs.py); this passes on what concerns
+the chat on screen.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.conversations import Conversation, ConversationStore, StorageError, StoredMessage
+from app.chat.answer_runs import AnswerRuns, SamplingLookup
+from app.core.chat_records import Conversation, StoredMessage
+from app.core.conversations import ConversationStore
 from app.core.settings import Settings
+from app.core.storage_errors import StorageError
 from app.engine_bridge.client import EngineClient
 from app.words.storage import disk_warning_text, storage_error_text
-from engine.session import LoadedModel
-from engine.types import GenerationResult, Message
+from engine.types import GenerationStats, LoadedModel
 
-# (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
-SamplingLookup = Callable[[str, bool], tuple[float, float] | None]
 # The chat shown before its first message is sent; it is saved only then.
 NO_CONVERSATION = 0
-SAVE_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -54,24 +50,6 @@ class MessageView:
             return ""
         error = self.message.stats.get("error")
         return error if isinstance(error, str) else ""
-
-
-@dataclass
-class _Run:
-    """One answer being generated (mutable bookkeeping; never sent in a signal)."""
-
-    conversation_id: int
-    message_id: int
-    started: float
-    reasoning: str = ""
-    answer: str = ""
-    answer_started: float | None = None
-    saved_at: float = field(default_factory=time.monotonic)
-
-    def thinking_s(self, now: float) -> float | None:
-        if not self.reasoning:
-            return None
-        return (self.answer_started or now) - self.started
 
 
 class ChatController(QObject):
@@ -113,15 +91,15 @@ class ChatController(QObject):
         self._store = store
         self._client = client
         self._settings = settings
-        self._recommended_sampling = recommended_sampling
         self._conversation_id = NO_CONVERSATION
         self._draft_thinking: bool | None = None
         self._draft_system_prompt = ""
-        self._runs: dict[int, _Run] = {}
+        self._answers = AnswerRuns(store, client, self, recommended_sampling=recommended_sampling)
+        self._answers.answer_streamed.connect(self._on_answers_answer_streamed)
+        self._answers.answer_finished.connect(self._on_answers_answer_finished)
+        self._answers.answer_failed.connect(self._on_answers_answer_failed)
+        self._answers.error_occurred.connect(self.error_occurred)
         client.model_loaded.connect(self._on_client_model_loaded)
-        client.text_generated.connect(self._on_client_text_generated)
-        client.generation_finished.connect(self._on_client_generation_finished)
-        client.generation_failed.connect(self._on_client_generation_failed)
 
     # -- what the view reads ---------------------------------------------------------------
 
@@ -136,11 +114,11 @@ class ChatController(QObject):
     @property
     def is_busy(self) -> bool:
         """Whether the shown conversation is waiting for an answer."""
-        return any(r.conversation_id == self._conversation_id for r in self._runs.values())
+        return self._answers.is_running_in(self._conversation_id)
 
     @property
     def is_generating(self) -> bool:
-        return bool(self._runs)
+        return self._answers.is_running
 
     def conversation(self) -> Conversation | None:
         if self._conversation_id == NO_CONVERSATION:
@@ -163,14 +141,14 @@ class ChatController(QObject):
     def transcript(self) -> list[MessageView]:
         if self._conversation_id == NO_CONVERSATION:
             return []
-        live = {r.message_id: r for r in self._runs.values()}
         views = []
         for message in self._store.active_path(self._conversation_id):
             siblings = [s.id for s in self._store.siblings(message.id)]
             index = siblings.index(message.id)
-            run = live.get(message.id)
-            if run is not None:
-                message = replace(message, content=run.answer, reasoning=run.reasoning)
+            streamed = self._answers.streamed_text(message.id)
+            if streamed is not None:
+                reasoning, answer = streamed
+                message = replace(message, content=answer, reasoning=reasoning)
             views.append(
                 MessageView(
                     message=message,
@@ -178,7 +156,7 @@ class ChatController(QObject):
                     versions=len(siblings),
                     previous_id=siblings[index - 1] if index > 0 else None,
                     next_id=siblings[index + 1] if index + 1 < len(siblings) else None,
-                    streaming=run is not None,
+                    streaming=streamed is not None,
                 )
             )
         return views
@@ -239,7 +217,7 @@ class ChatController(QObject):
         message = self._store.get_message(message_id)
         if message.role != "assistant" or message.parent_id is None:
             return
-        self._stop_runs_of(message.conversation_id)
+        self._answers.stop_in(message.conversation_id)
         try:
             self._store.select_branch(message.parent_id)
         except StorageError as exc:
@@ -255,7 +233,7 @@ class ChatController(QObject):
         original = self._store.get_message(message_id)
         if original.role != "user":
             return False
-        self._stop_runs_of(original.conversation_id)
+        self._answers.stop_in(original.conversation_id)
         try:
             user = self._store.add_message(
                 original.conversation_id, "user", text, parent_id=original.parent_id
@@ -277,7 +255,7 @@ class ChatController(QObject):
     @Slot()
     def stop(self) -> None:
         """Stop the shown chat's answer; the text so far is kept."""
-        self._stop_runs_of(self._conversation_id)
+        self._answers.stop_in(self._conversation_id)
 
     def set_system_prompt(self, text: str, conversation_id: int | None = None) -> None:
         """For the shown chat, or for `conversation_id` (an edit saved after switching away)."""
@@ -309,11 +287,7 @@ class ChatController(QObject):
 
     def shutdown(self) -> None:
         """Save every answer still streaming as it stands, marked stopped (the app closes)."""
-        for request_id, run in list(self._runs.items()):
-            self._client.cancel(request_id)
-            stats = {"finish_reason": "stopped"}
-            self._save(run, complete=True, stats=stats)
-        self._runs.clear()
+        self._answers.shutdown()
 
     # -- engine signals --------------------------------------------------------------------
 
@@ -321,49 +295,30 @@ class ChatController(QObject):
     def _on_client_model_loaded(self, _request_id: int, _loaded: LoadedModel) -> None:
         self.thinking_changed.emit(*self.thinking_state())
 
-    @Slot(int, str, str)
-    def _on_client_text_generated(self, request_id: int, channel: str, text: str) -> None:
-        run = self._runs.get(request_id)
-        if run is None:
-            return
-        if channel == "reasoning":
-            run.reasoning += text
-        else:
-            if run.answer_started is None:
-                run.answer_started = time.monotonic()
-            run.answer += text
-        now = time.monotonic()
-        if now - run.saved_at >= SAVE_INTERVAL_S:
-            self._save(run)
-        if run.conversation_id == self._conversation_id:
-            # The one measure of thinking time, the same one `_save` stores: the transcript
-            # shows it while streaming, so the label does not change when the answer ends.
-            thinking_s = run.thinking_s(now)
-            self.answer_streamed.emit(run.message_id, run.reasoning, run.answer, thinking_s)
+    # -- answer signals --------------------------------------------------------------------
 
-    @Slot(int, object)
-    def _on_client_generation_finished(self, request_id: int, result: GenerationResult) -> None:
-        run = self._runs.pop(request_id, None)
-        if run is None:
-            return
-        # The engine's final text is authoritative (trimmed, stop strings removed); a request
-        # stopped before it started has none, so keep what was streamed.
-        run.answer = result.text or run.answer
-        run.reasoning = result.reasoning or run.reasoning
-        stats = result.stats.to_dict()
-        self._save(run, complete=True, stats=stats)
-        self._after_run(run)
-        self.answer_finished.emit(run.message_id, result.stats)
+    @Slot(int, int, str, str, object)
+    def _on_answers_answer_streamed(
+        self,
+        conversation_id: int,
+        message_id: int,
+        reasoning: str,
+        answer: str,
+        thinking_s: float | None,
+    ) -> None:
+        if conversation_id == self._conversation_id:
+            self.answer_streamed.emit(message_id, reasoning, answer, thinking_s)
+
+    @Slot(int, int, object)
+    def _on_answers_answer_finished(
+        self, conversation_id: int, message_id: int, stats: GenerationStats
+    ) -> None:
+        self._after_answer(conversation_id)
+        self.answer_finished.emit(message_id, stats)
 
     @Slot(int, str)
-    def _on_client_generation_failed(self, request_id: int, message: str) -> None:
-        run = self._runs.pop(request_id, None)
-        if run is None:
-            return
-        # Left incomplete on purpose: the transcript offers Regenerate for it, and says why it
-        # failed (an answer that never started would otherwise read as interrupted).
-        self._save(run, stats={"finish_reason": "error", "error": message})
-        self._after_run(run)
+    def _on_answers_answer_failed(self, conversation_id: int, message: str) -> None:
+        self._after_answer(conversation_id)
         self.error_occurred.emit(message)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -374,9 +329,9 @@ class ChatController(QObject):
         self.busy_changed.emit(self.is_busy)
         self.thinking_changed.emit(*self.thinking_state())
 
-    def _after_run(self, run: _Run) -> None:
-        self.conversation_updated.emit(run.conversation_id)
-        if run.conversation_id == self._conversation_id:
+    def _after_answer(self, conversation_id: int) -> None:
+        self.conversation_updated.emit(conversation_id)
+        if conversation_id == self._conversation_id:
             self.transcript_changed.emit()
             self.busy_changed.emit(self.is_busy)
         warning = self._store.disk_space_warning()
@@ -396,78 +351,7 @@ class ChatController(QObject):
 
     def _answer(self, conversation_id: int, question_id: int) -> None:
         """Ask for a new answer to user message `question_id`, which is on the active branch."""
-        # One answer at a time: the engine runs one generation, and an answer the user no
-        # longer waits for would delay this one. Stopped answers are kept as they are.
-        for request_id in list(self._runs):
-            self._client.stop(request_id)
-        path = self._store.active_path(conversation_id)
-        ids = [m.id for m in path]
-        if question_id not in ids:
-            return
-        path = path[: ids.index(question_id) + 1]
-        conversation = self._store.get_conversation(conversation_id)
-        try:
-            answer = self._store.add_message(
-                conversation_id,
-                "assistant",
-                "",
-                parent_id=path[-1].id,
-                complete=False,
-                model=self._client.model_name,
-            )
-        except StorageError as exc:
-            self.error_occurred.emit(storage_error_text(exc))
-            return
-        messages = self._prompt(conversation, path)
-        checked = conversation.thinking
-        thinking = self._settings.thinking if checked is None else checked
-        params = self._settings.generation_params(
-            thinking=thinking, recommended=self._model_sampling(thinking)
-        )
-        request_id = self._client.generate(messages, params)
-        self._runs[request_id] = _Run(conversation_id, answer.id, time.monotonic())
-        if conversation_id == self._conversation_id:
+        asked = self._answers.ask(conversation_id, question_id, self._settings)
+        if asked and conversation_id == self._conversation_id:
             self.transcript_changed.emit()
             self.busy_changed.emit(True)
-
-    def _model_sampling(self, thinking: bool) -> tuple[float, float] | None:
-        name = self._client.model_name
-        if self._recommended_sampling is None or not name:
-            return None
-        return self._recommended_sampling(name, thinking)
-
-    def _prompt(self, conversation: Conversation, path: list[StoredMessage]) -> list[Message]:
-        system = conversation.system_prompt or self._settings.system_prompt
-        messages = [Message("system", system)] if system else []
-        for message in path:
-            if message.role == "assistant" and not message.content:
-                continue  # an answer that never got any text says nothing to the model
-            if message.role == "user":
-                messages.append(Message("user", message.content))
-            elif message.role == "assistant":
-                messages.append(Message("assistant", message.content))
-        return messages
-
-    def _stop_runs_of(self, conversation_id: int) -> None:
-        for request_id, run in self._runs.items():
-            if run.conversation_id == conversation_id:
-                self._client.stop(request_id)
-
-    def _save(
-        self, run: _Run, *, complete: bool | None = None, stats: dict[str, Any] | None = None
-    ) -> None:
-        now = time.monotonic()
-        run.saved_at = now
-        try:
-            self._store.update_message(
-                run.message_id,
-                content=run.answer,
-                reasoning=run.reasoning,
-                complete=complete,
-                stats=stats,
-                thinking_s=run.thinking_s(now),
-            )
-        except StorageError as exc:
-            self.error_occurred.emit(storage_error_text(exc))
-        except KeyError:
-            pass  # its chat was purged meanwhile; nothing left to save into

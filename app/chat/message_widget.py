@@ -24,7 +24,6 @@ from app.chat.markdown import MarkdownRenderer
 from app.chat.markdown_view import MarkdownView
 
 # A growing answer is re-rendered at most this often (20 times a second).
-RENDER_INTERVAL_MS = 50
 COPIED_FEEDBACK_MS = 1500
 LONG_RUN = re.compile(r"\S{40}")
 # User messages sit on the right, never closer than this to the left edge.
@@ -132,15 +131,11 @@ class MessageWidget(QFrame):
         self._view = view
         self._is_user = view.message.role == "user"
         self.setObjectName("userMessage" if self._is_user else "assistantMessage")
-        self.render_count = 0  # how often the answer was rendered (tests check throttling)
+        self.render_count = 0  # how often the answer was rendered (tests check re-rendering)
         self._pending: tuple[str, str] | None = None
         # How long the model thought, as the chat controller measures (and stores) it; the
         # widget keeps no clock of its own, so the title does not change when the answer ends.
         self._streamed_thinking_s: float | None = None
-        self._render_timer = QTimer(self)
-        self._render_timer.setSingleShot(True)
-        self._render_timer.setInterval(RENDER_INTERVAL_MS)
-        self._render_timer.timeout.connect(self._on_render_timer_timeout)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 4)
@@ -270,24 +265,23 @@ class MessageWidget(QFrame):
             self._show(view)
 
     def stream(self, reasoning: str, answer: str, thinking_s: float | None = None) -> None:
-        """New text for the growing answer, and the thinking time so far; drawn on the next
-        render tick."""
+        """New text for the growing answer, and the thinking time so far; drawn at once.
+
+        Streamed text is throttled once, before it leaves the engine worker (its coalescer
+        hands text on at most every 50 ms), so every update that arrives here is drawn."""
         self._streamed_thinking_s = thinking_s
         self._pending = (reasoning, answer)
-        if not self._render_timer.isActive():
-            self._render_timer.start()
+        self._draw_pending()
 
     def flush(self) -> None:
-        """Draw pending streamed text now (tests, and before a full update)."""
-        self._render_timer.stop()
-        self._on_render_timer_timeout()
+        """Draw pending streamed text now (kept for callers that want to be sure)."""
+        self._draw_pending()
 
     # -- drawing ---------------------------------------------------------------------------
 
     def _show(self, view: MessageView, force: bool = False) -> None:
         self._view = view
         self._pending = None
-        self._render_timer.stop()
         message = view.message
         self._role.setText(
             self.tr("You") if self._is_user else (message.model or self.tr("Assistant"))
@@ -352,8 +346,7 @@ class MessageWidget(QFrame):
         self.render_count += 1
         self._answer.set_markdown(text)
 
-    @Slot()
-    def _on_render_timer_timeout(self) -> None:
+    def _draw_pending(self) -> None:
         if self._pending is None:
             return
         reasoning, answer = self._pending

@@ -17,7 +17,8 @@ from app.core.settings import load_settings
 from engine.backends.registry import require
 from engine.errors import EngineError
 from engine.loading import backends_for
-from engine.model_info import ModelInfo, inspect_model
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 from engine.precision import cpu_has_bf16, plan_for, type_name
 from engine.reasoning import TextPiece
 from engine.session import Engine

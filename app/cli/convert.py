@@ -35,7 +35,7 @@ from engine.convert.job import (
     estimate,
 )
 from engine.errors import EngineError
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.sizes import format_size
 from resources import bundled_models_dir
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core import paths
-from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
-from app.core.exporting import read_history_file
+from app.core.conversations import ConversationStore
+from app.core.exporting import HistoryFormatError, read_history_file
 from app.core.files import write_text_atomically
+from app.core.storage_errors import StorageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
 
-from app.core.conversations import Conversation, ConversationStore, StorageError
+from app.core.chat_records import Conversation
+from app.core.conversations import ConversationStore
+from app.core.storage_errors import StorageError
+from app.words.storage import storage_error_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -58,7 +61,7 @@ class ConversationListModel(QAbstractListModel):
     """Rows are the store's conversations for the current search query, pinned first.
 
     Renaming through the view (EditRole) saves to the store. Signals:
-        rename_failed(str message)
+        rename_failed(str message): why the rename was not saved, in the person's language
     """
 
     rename_failed = Signal(str)
@@ -136,7 +139,7 @@ class ConversationListModel(QAbstractListModel):
         try:
             self._store.rename(conversation.id, title)
         except StorageError as exc:
-            self.rename_failed.emit(str(exc))
+            self.rename_failed.emit(storage_error_text(exc))
             return False
         self._rows[index.row()] = self._store.get_conversation(conversation.id)
         self.dataChanged.emit(index, index)

@@ -25,15 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.conversations.context_menu import ConversationMenu
 from app.conversations.list_model import ID_ROLE, PINNED_ROLE, ConversationListModel
 from app.conversations.style import PANEL_STYLE
-from app.core.conversations import ConversationStore, HistoryFormatError, StorageError
-from app.core.exporting import read_history_file
+from app.conversations.undo_bar import UndoDeleteBar
+from app.core.conversations import ConversationStore
+from app.core.exporting import HistoryFormatError, read_history_file
 from app.core.files import write_text_atomically
+from app.core.storage_errors import StorageError
 from app.words.storage import reason_text, storage_error_text
 
 SEARCH_DELAY_MS = 150
-UNDO_VISIBLE_MS = 10_000
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -61,8 +63,6 @@ class ConversationPanel(QWidget):
         self._store = store
         self._current = 0
         self._syncing = False
-        self._deleted: int | None = None
-        self._menu_target = 0
         self._last_dir = Path.home()
         self.model = ConversationListModel(store, self)
         self.model.rename_failed.connect(self._on_model_rename_failed)
@@ -109,21 +109,8 @@ class ConversationPanel(QWidget):
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
 
-        self.undo_bar = QFrame(self)
-        self.undo_bar.setObjectName("undoBar")
-        self._undo_label = QLabel(self.undo_bar)
-        self._undo_label.setWordWrap(True)
-        self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
-        self.undo_button.clicked.connect(self._on_undo_button_clicked)
-        undo_layout = QHBoxLayout(self.undo_bar)
-        undo_layout.setContentsMargins(8, 4, 4, 4)
-        undo_layout.addWidget(self._undo_label, 1)
-        undo_layout.addWidget(self.undo_button)
-        self.undo_bar.hide()
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.setInterval(UNDO_VISIBLE_MS)
-        self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
+        self.undo_bar = UndoDeleteBar(self)
+        self.undo_bar.undo_clicked.connect(self._on_undo_bar_undo_clicked)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -189,10 +176,7 @@ class ConversationPanel(QWidget):
         except StorageError as exc:
             self.error_occurred.emit(storage_error_text(exc))
             return
-        self._deleted = conversation_id
-        self._undo_label.setText(self.tr("Deleted “{title}”.").format(title=title))
-        self.undo_bar.show()
-        self._undo_timer.start()
+        self.undo_bar.show_deleted(conversation_id, title)
         if conversation_id == self._current:
             self._current = 0
         self.refresh()
@@ -261,10 +245,9 @@ class ConversationPanel(QWidget):
         return ids
 
     def undo_delete(self) -> None:
-        if self._deleted is None:
+        conversation_id = self.undo_bar.take()
+        if conversation_id is None:
             return
-        conversation_id, self._deleted = self._deleted, None
-        self.undo_bar.hide()
         try:
             self._store.undelete(conversation_id)
         except StorageError as exc:
@@ -318,6 +301,7 @@ class ConversationPanel(QWidget):
             return
         menu = self._context_menu(index)
         menu.exec(self.list.viewport().mapToGlobal(position))
+        menu.deleteLater()  # one menu per right-click: do not keep them all
 
     @Slot()
     def _on_delete_action_triggered(self) -> None:
@@ -334,13 +318,8 @@ class ConversationPanel(QWidget):
         self.import_chats()
 
     @Slot()
-    def _on_undo_button_clicked(self) -> None:
+    def _on_undo_bar_undo_clicked(self) -> None:
         self.undo_delete()
-
-    @Slot()
-    def _on_undo_timer_timeout(self) -> None:
-        self.undo_bar.hide()
-        self._deleted = None
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -369,38 +348,32 @@ class ConversationPanel(QWidget):
     def _warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 
-    def _context_menu(self, index: QModelIndex) -> QMenu:
-        # The menu acts on the row it was opened for, remembered here until the next menu.
-        self._menu_target = int(index.data(ID_ROLE))
-        pinned = bool(index.data(PINNED_ROLE))
-        menu = QMenu(self)
-        menu.addAction(self.tr("Rename"), self._on_menu_rename_triggered)
-        menu.addAction(self.tr("Unpin") if pinned else self.tr("Pin"), self._on_menu_pin_triggered)
-        menu.addAction(self.tr("Export…"), self._on_menu_export_triggered)
-        menu.addSeparator()
-        menu.addAction(self.tr("Delete"), self._on_menu_delete_triggered)
-        menu.addSeparator()
-        menu.addAction(self.export_all_action)
-        menu.addAction(self.import_action)
-        menu.addAction(self.include_reasoning_action)
+    def _context_menu(self, index: QModelIndex) -> ConversationMenu:
+        shared = [self.export_all_action, self.import_action, self.include_reasoning_action]
+        menu = ConversationMenu(
+            int(index.data(ID_ROLE)), bool(index.data(PINNED_ROLE)), shared, self
+        )
+        menu.rename_chosen.connect(self._on_menu_rename_chosen)
+        menu.pin_chosen.connect(self._on_menu_pin_chosen)
+        menu.export_chosen.connect(self._on_menu_export_chosen)
+        menu.delete_chosen.connect(self._on_menu_delete_chosen)
         return menu
 
-    @Slot()
-    def _on_menu_rename_triggered(self) -> None:
-        self.start_rename(self._menu_target)
+    @Slot(int)
+    def _on_menu_rename_chosen(self, conversation_id: int) -> None:
+        self.start_rename(conversation_id)
 
-    @Slot()
-    def _on_menu_pin_triggered(self) -> None:
-        pinned = self._store.get_conversation(self._menu_target).pinned
-        self.set_pinned(self._menu_target, not pinned)
+    @Slot(int, bool)
+    def _on_menu_pin_chosen(self, conversation_id: int, pinned: bool) -> None:
+        self.set_pinned(conversation_id, pinned)
 
-    @Slot()
-    def _on_menu_export_triggered(self) -> None:
-        self.export_chats([self._menu_target])
+    @Slot(int)
+    def _on_menu_export_chosen(self, conversation_id: int) -> None:
+        self.export_chats([conversation_id])
 
-    @Slot()
-    def _on_menu_delete_triggered(self) -> None:
-        self.delete(self._menu_target)
+    @Slot(int)
+    def _on_menu_delete_chosen(self, conversation_id: int) -> None:
+        self.delete(conversation_id)
 
     def _sync_selection(self) -> None:
         self._syncing = True

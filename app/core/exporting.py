@@ -342,7 +342,7 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
     lines += [message.content, ""]
     if not message.complete:
         error = (message.stats or {}).get("error")
-        if error:  # a failed answer keeps why (app/chat/controller.py)
+        if error:  # a failed answer keeps why (app/chat/answer_runs.py)
             lines += [f"_(incomplete: the answer failed: {error})_", ""]
         else:
             lines += ["_(incomplete: generation was interrupted)_", ""]

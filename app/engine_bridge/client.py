@@ -12,13 +12,15 @@ from app.core.models.store import model_name
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
 from engine.accelerators import Hardware, probe_accelerators
 from engine.errors import Problem
-from engine.loading import LoadMemory, LoadNote
+from engine.load_notes import LoadNote
+from engine.loading import LoadMemory
 from engine.model_info import ModelInfo
-from engine.session import Engine, LoadedModel
+from engine.session import Engine
 from engine.types import (
     GenerationParams,
     GenerationResult,
     GenerationStats,
+    LoadedModel,
     LoadRequest,
     Message,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -33,7 +33,11 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class InstalledModelsView(QWidget):
-    """The installed models and what changes them. No signals."""
+    """The installed models and what changes them. Signals:
+    model_chosen(str name)   # "Use this model": load it (Settings.model takes the name)
+    """
+
+    model_chosen = Signal(str)
 
     def __init__(self, library: ModelLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +67,9 @@ class InstalledModelsView(QWidget):
             QCoreApplication.translate("ModelPage", "Copy an OpenVINO IR folder in")
         )
         self.import_folder_button.clicked.connect(self._on_import_folder_button_clicked)
+        self.use_button = QPushButton(self.tr("Use this model"), self)
+        self.use_button.setObjectName("useModelButton")
+        self.use_button.clicked.connect(self._on_use_button_clicked)
         self.delete_button = QPushButton(QCoreApplication.translate("ModelPage", "Delete…"), self)
         self.delete_button.setObjectName("deleteModelButton")
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
@@ -73,6 +80,7 @@ class InstalledModelsView(QWidget):
         self.manage_status.setWordWrap(True)
         self.manage_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.use_button)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.import_folder_button)
         buttons.addWidget(self.delete_button)
@@ -223,6 +231,13 @@ class InstalledModelsView(QWidget):
         busy = self._library.importing
         self.import_button.setEnabled(not busy)
         self.import_folder_button.setEnabled(not busy)
+        usable = model is not None and model.error is None and not self._library.is_in_use(model)
+        self.use_button.setEnabled(usable)
+        self.use_button.setToolTip(
+            self.tr("Load this model now (Settings → Model chooses it too)")
+            if usable
+            else self.tr("Choose an installed model that is not in use")
+        )
         refusal = self._deletion_refusal(model) if model is not None else ""
         self.delete_button.setEnabled(model is not None and not refusal)
         self.delete_button.setToolTip(
@@ -236,6 +251,12 @@ class InstalledModelsView(QWidget):
     @Slot(int)
     def _on_models_current_row_changed(self, _row: int) -> None:
         self._update()
+
+    @Slot()
+    def _on_use_button_clicked(self) -> None:
+        model = self.selected_model()
+        if model is not None:
+            self.model_chosen.emit(model.name)
 
     @Slot()
     def _on_import_button_clicked(self) -> None:

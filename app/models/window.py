@@ -8,30 +8,23 @@ in Settings → Model.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QMimeData
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
 
 from app.models.catalog_view import DownloadPanel
-from app.models.importer import is_importable
+from app.models.drop_target import ModelDropTarget
 from app.models.installed_view import InstalledModelsView
 from app.models.library import ModelLibrary
 from app.models.manager import DownloadManager
 
 
-def dropped_models(mime: QMimeData) -> list[Path]:
-    """The local .gguf files and OpenVINO IR folders being dragged in; others are ignored."""
-    if not mime.hasUrls():
-        return []
-    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [path for path in paths if is_importable(path)]
-
-
 class ModelsWindow(QDialog):
-    """The Models window, non-modal. No signals. `downloads` is None when the app has no
-    download manager (then only the installed models show)."""
+    """The Models window, non-modal. `downloads` is None when the app has no download manager
+    (then only the installed models show). Signals:
+    model_chosen(str name)   # "Use this model" on the Installed tab
+    """
+
+    model_chosen = Signal(str)
 
     def __init__(
         self,
@@ -43,9 +36,11 @@ class ModelsWindow(QDialog):
         self.setObjectName("modelsWindow")
         self.setWindowTitle(self.tr("Models"))
         self.setModal(False)
-        self.setAcceptDrops(True)
         self._library = library
+        self.drop_target = ModelDropTarget(self, library)
+        self.drop_target.models_dropped.connect(self._on_drop_target_models_dropped)
         self.installed = InstalledModelsView(library, self)
+        self.installed.model_chosen.connect(self.model_chosen)
         self.panel: DownloadPanel | None = None
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.installed, self.tr("Installed"))
@@ -64,17 +59,6 @@ class ModelsWindow(QDialog):
         if self.panel is not None:
             self.tabs.setCurrentWidget(self.panel)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if dropped_models(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        models = dropped_models(event.mimeData())
-        if not models:
-            event.ignore()
-            return
-        event.acceptProposedAction()
+    @Slot(object)
+    def _on_drop_target_models_dropped(self, _models: object) -> None:
         self.show_installed()
-        self._library.import_models(models)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from engine.errors import EngineError, ErrorCode, Problem
-from engine.loading import FALLBACK_CODES, LoadNote, LoadNoteCode
+from engine.load_notes import FALLBACK_CODES, LoadNote, LoadNoteCode
 from engine.types import BackendName
 
 
@@ -162,8 +162,12 @@ def _capital(text: str) -> str:
 
 
 def engine_error_text(error: EngineError | Problem) -> str:
-    """What went wrong, in the person's language, with the engine's details after it (the
-    library's own words, which no translation knows)."""
+    """What went wrong, in the person's language. Where the error's parameters say it all
+    (a conversation too long for the context), that is the whole sentence; otherwise the
+    engine's details follow in brackets: what exactly is broken in a file, or a library's own
+    message, which no translation knows."""
+    if error.code == ErrorCode.CONTEXT_OVERFLOW and "context" in error.params:
+        return _context_overflow_text(error)
     headline = _error_headline(error)
     detail = str(error).strip()
     if not detail or detail == headline:
@@ -202,3 +206,25 @@ def _error_headline(error: EngineError | Problem) -> str:
     if code == ErrorCode.STOPPED:
         return QCoreApplication.translate("LoadWords", "Stopped.")
     return QCoreApplication.translate("LoadWords", "Something went wrong in the engine.")
+
+
+def _context_overflow_text(error: EngineError | Problem) -> str:
+    tokens = f"{_number(error.params.get('prompt_tokens')):,}"
+    context = f"{_number(error.params.get('context')):,}"
+    if _number(error.params.get("at_least")):
+        return QCoreApplication.translate(
+            "LoadWords",
+            "The conversation does not fit the {context}-token context the model was loaded "
+            "with: it is at least {tokens} tokens long. Send a shorter message, start a new "
+            "chat or raise the context size.",
+        ).format(context=context, tokens=tokens)
+    return QCoreApplication.translate(
+        "LoadWords",
+        "The conversation does not fit the {context}-token context the model was loaded with: "
+        "it is {tokens} tokens long. Send a shorter message, start a new chat or raise the "
+        "context size.",
+    ).format(context=context, tokens=tokens)
+
+
+def _number(value: object) -> int:
+    return value if isinstance(value, int) else 0

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication
 
-from app.core.conversations import StorageCode, StorageError, StorageNote
 from app.core.exporting import HistoryCode, HistoryFormatError
+from app.core.storage_errors import StorageCode, StorageError, StorageNote
 from engine.sizes import format_size
 
 Params = Mapping[str, str | int]

@@ -30,7 +30,7 @@ from engine.errors import (
     plain_reason,
 )
 from engine.gguf_file import read_gguf
-from engine.model_info import openvino_builds_tokenizer, openvino_rebuilds
+from engine.openvino_support import openvino_builds_tokenizer, openvino_rebuilds
 
 IR_FILES = (
     "openvino_model.xml",

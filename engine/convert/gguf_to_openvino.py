@@ -299,7 +299,7 @@ def build_from_source(
 
 
 def write_config(folder: Path, model: SourceModel, extra: Mapping[str, Any]) -> None:
-    """config.json as engine.model_info reads it (model type, context, rope scaling)."""
+    """config.json as engine.ir_info reads it (model type, context, rope scaling)."""
     vocab = model.tokenizer_fields
     config: dict[str, Any] = {
         "model_type": model.architecture,

@@ -36,7 +36,8 @@ from engine.convert.verify import (
     verify_conversion,
 )
 from engine.errors import EngineError
-from engine.gguf_file import GGML_TYPES, read_gguf
+from engine.gguf_file import read_gguf
+from engine.gguf_tensors import GGML_TYPES
 
 __all__ = [
     "ConversionResult",

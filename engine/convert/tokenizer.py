@@ -196,7 +196,7 @@ def write_openvino_tokenizer(vocab: GGUFVocab, folder: Path) -> None:
     """openvino_tokenizer.xml / openvino_detokenizer.xml (+ .bin) and tokenizer_config.json.
 
     The chat template, BOS / EOS ids and add_bos_token end up in the tokenizer IR's rt_info,
-    where OpenVINO GenAI and engine.model_info read them.
+    where OpenVINO GenAI and engine.ir_info read them.
     """
     import openvino
     from openvino_tokenizers import convert_tokenizer

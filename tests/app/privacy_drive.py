@@ -21,8 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 import app.application as application
 import main
 from app.main_window import MainWindow
-from engine.session import LoadedModel
-from engine.types import GenerationStats
+from engine.types import GenerationStats, LoadedModel
 
 QUESTION = "What is the capital of France?"
 OTHER_BACKEND = {"llama": "openvino", "openvino": "llama"}

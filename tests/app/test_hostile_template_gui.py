@@ -22,7 +22,7 @@ from app.models.installed_view import InstalledModelsView
 from app.models.library import ModelLibrary
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.session import Engine
-from engine.template_sandbox import RenderLimits
+from engine.template_limits import RenderLimits
 from resources import bundled_models_dir
 from tests.engine.gguf_factory import CHATML_TEMPLATE, write_llama_gguf
 

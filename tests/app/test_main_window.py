@@ -24,7 +24,8 @@ from app.core.conversations import ConversationStore
 from app.core.settings import Settings, load_settings, save_settings
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
-from engine.model_info import ModelInfo, inspect_model
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 from engine.types import LoadRequest
 
@@ -344,7 +345,7 @@ def test_delete_and_undo(make_app, qtbot) -> None:  # type: ignore[no-untyped-de
     assert app.list_titles() == []
     assert panel.undo_bar.isVisible()
     assert app.services.controller.conversation_id == 0 and app.texts() == []
-    panel.undo_button.click()
+    panel.undo_bar.undo_button.click()
     assert app.list_titles() == ["Keep this"]
     assert app.services.controller.conversation_id == conversation_id
     assert app.texts() == ["Keep this", "Sure."]

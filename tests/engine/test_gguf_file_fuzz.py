@@ -23,8 +23,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import EngineError
-from engine.gguf_file import GGML_TYPES, GGUFArraySummary, GGUFFile, read_gguf
-from engine.model_info import ModelInfo, inspect_model
+from engine.gguf_file import GGUFFile, read_gguf
+from engine.gguf_reader import GGUFArraySummary
+from engine.gguf_tensors import GGML_TYPES
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 
 # One read of a small file takes milliseconds; these limits only catch runaway work.
 SECONDS_PER_READ = 2.0

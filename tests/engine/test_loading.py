@@ -19,16 +19,16 @@ from engine.errors import (
     OutOfMemoryError,
     UnsupportedModelError,
 )
+from engine.load_notes import LoadNote, LoadNoteCode
 from engine.loading import (
     Attempt,
-    LoadNote,
-    LoadNoteCode,
     load_attempts,
     load_model,
     load_once,
     load_with_fallback,
 )
-from engine.model_info import ModelInfo, inspect_model
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 from engine.types import BackendName, LoadRequest
 

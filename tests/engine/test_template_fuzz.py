@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from engine.errors import ChatTemplateError
 from engine.prompt import CHATML_TEMPLATE, ChatTemplate
-from engine.template_sandbox import RenderLimits
+from engine.template_limits import RenderLimits
 from engine.types import Message
 
 QWEN3_TEMPLATE = (Path(__file__).parent / "data" / "qwen3_chat_template.jinja").read_text(

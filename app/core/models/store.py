@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import EngineError, ModelNotFoundError
-from engine.model_info import ModelInfo, inspect_model
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 from engine.prompt import check_chat_template
 
 IR_MARKER = "openvino_model.xml"

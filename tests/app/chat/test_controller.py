@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import app.chat.controller as controller_module
 from app.chat.controller import NO_CONVERSATION, ChatController
 from app.core.conversations import ConversationStore
 from app.core.settings import Settings
@@ -55,24 +54,6 @@ def parts(
         controller.shutdown()
         client.shutdown()
         store.close()
-
-
-def test_the_answer_is_saved_while_it_streams(parts, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(controller_module, "SAVE_INTERVAL_S", 0.05)
-    controller, store, _ = parts(ScriptedBackend([LONG_REPLY], delay_s=0.002))
-    assert controller.send("Stream please")
-    conversation_id = controller.conversation_id
-    answer_id = store.active_path(conversation_id)[-1].id
-
-    def saved_mid_answer() -> bool:
-        message = store.get_message(answer_id)
-        return bool(message.content) and not message.complete
-
-    qtbot.waitUntil(saved_mid_answer, timeout=5000)
-    with qtbot.waitSignal(controller.answer_finished, timeout=5000):
-        pass
-    final = store.get_message(answer_id)
-    assert final.complete and final.content == LONG_REPLY
 
 
 def test_a_failed_answer_stays_incomplete_and_says_why(parts, qtbot) -> None:  # type: ignore[no-untyped-def]

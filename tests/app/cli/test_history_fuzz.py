@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import main
 from app.core import paths
-from app.core.conversations import ConversationStore, HistoryFormatError
-from app.core.exporting import FORMAT, parse_history
+from app.core.conversations import ConversationStore
+from app.core.exporting import FORMAT, HistoryFormatError, parse_history
 
 TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # lone surrogates too
 SCALAR = (

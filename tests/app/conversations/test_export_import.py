@@ -15,7 +15,7 @@ from app.application import Services, build_main_window, build_services
 from app.core.exporting import FORMAT
 from app.main_window import MainWindow
 from engine.backends.scripted import ScriptedBackend, scripted_factory
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"

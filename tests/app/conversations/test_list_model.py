@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 
 from app.conversations.list_model import ID_ROLE, PINNED_ROLE, ConversationListModel, describe_age
 from app.core.conversations import ConversationStore
+from app.core.storage_errors import StorageCode, StorageError
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +59,36 @@ def test_renaming_through_the_model_saves(store: ConversationStore, qtbot) -> No
     assert store.get_conversation(chat.id).title == "After"
     assert index.data() == "After"
     assert not model.setData(index, "   ")  # an empty title is refused
+
+
+class _Marking(QTranslator):
+    def translate(  # noqa: N802 (Qt API)
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str:
+        return f"«{source}»" if context == "StorageWords" else ""
+
+
+def test_a_failed_rename_is_said_in_the_persons_language(
+    store: ConversationStore,
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    store.create_conversation("Before")
+    model = ConversationListModel(store)
+
+    def refuse(_conversation_id: int, _title: str) -> None:
+        raise StorageError("The disk is full (English).", StorageCode.DISK_FULL)
+
+    monkeypatch.setattr(store, "rename", refuse)
+    translator = _Marking()
+    QCoreApplication.installTranslator(translator)
+    try:
+        with qtbot.waitSignal(model.rename_failed) as failed:
+            assert not model.setData(model.index(0), "After")
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    (message,) = failed.args
+    assert message.startswith("«") and "English" not in message
 
 
 def test_the_query_searches_titles_and_messages(store: ConversationStore) -> None:

@@ -64,16 +64,16 @@ def test_delete_then_undo(panel, store, qtbot) -> None:  # type: ignore[no-untyp
         panel.delete(alpha)
     assert deleted.args == [alpha]
     assert row_titles(panel) == ["Beta"]
-    assert panel.undo_bar.isVisible() and "Alpha" in panel._undo_label.text()
+    assert panel.undo_bar.isVisible() and "Alpha" in panel.undo_bar.label.text()
     with qtbot.waitSignal(panel.conversation_restored) as restored:
-        panel.undo_button.click()
+        panel.undo_bar.undo_button.click()
     assert restored.args == [alpha]
     assert sorted(row_titles(panel)) == ["Alpha", "Beta"]
     assert not panel.undo_bar.isVisible()
 
 
 def test_undo_goes_away_after_a_while(panel, store, qtbot) -> None:  # type: ignore[no-untyped-def]
-    panel._undo_timer.setInterval(10)
+    panel.undo_bar.timer.setInterval(10)
     panel.delete(id_of(store, "Alpha"))
     qtbot.waitUntil(lambda: not panel.undo_bar.isVisible())
     panel.undo_delete()  # nothing left to undo

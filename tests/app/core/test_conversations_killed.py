@@ -39,7 +39,7 @@ import json, sys
 from PySide6.QtWidgets import QApplication
 from app.application import build_services
 from engine.backends.scripted import ScriptedBackend, scripted_factory
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 
 mode, model, question_1, answer_1, question_2, long_answer = sys.argv[1:7]

@@ -18,10 +18,10 @@ from engine import accelerators
 from engine.accelerators import Hardware
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import OutOfMemoryError
-from engine.loading import LoadNote, LoadNoteCode
+from engine.load_notes import LoadNote, LoadNoteCode
 from engine.model_info import ModelInfo
-from engine.session import Engine, LoadedModel
-from engine.types import LoadRequest
+from engine.session import Engine
+from engine.types import LoadedModel, LoadRequest
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 CUDA_NOTE = "The NVIDIA GPU ran out of memory; using the CPU instead."

@@ -13,8 +13,8 @@ from app.engine_bridge.worker import EngineWorker, TextCoalescer
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import ErrorCode, Problem
 from engine.reasoning import TextPiece
-from engine.session import Engine, LoadedModel
-from engine.types import GenerationParams, GenerationResult, LoadRequest, Message
+from engine.session import Engine
+from engine.types import GenerationParams, GenerationResult, LoadedModel, LoadRequest, Message
 
 STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 QUESTION = (Message("user", "Hi"),)

@@ -259,6 +259,20 @@ def test_the_model_in_use_is_not_deleted(window, qtbot, tmp_path: Path, monkeypa
     assert not target.exists()
 
 
+def test_use_this_model_loads_it_and_remembers_the_choice(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    main, services = window
+    installed(tmp_path, "chosen")
+    page = main.open_models_window().installed
+    services.library.models_changed.emit()  # as a finished import or download announces it
+    assert page.select("chosen")
+    assert page.use_button.isEnabled()
+    with qtbot.waitSignal(services.client.model_loaded, timeout=5000) as loaded:
+        qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
+    assert loaded.args[1].info.path.name == "chosen.gguf"
+    assert services.settings.current.model == "chosen"  # saved: the next start loads it too
+    qtbot.waitUntil(lambda: not page.use_button.isEnabled())  # now in use
+
+
 def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
     source = write_llama_gguf(tmp_path / "shared.gguf")
     store = ModelStore(paths.models_dir(), bundled_models_dir())

@@ -3,12 +3,11 @@ the English words say what the downloader's English says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication
 
 from app.core.models.errors import DownloadCode, DownloadError, Sentence
 from app.core.models.layout import check_relative, split_repo
@@ -45,21 +44,7 @@ SAMPLE_PARAMS: dict[str, str | int] = {
 }
 
 
-class _Marking(QTranslator):
-    """Stands for a real translation: every DownloadWords sentence comes back marked."""
-
-    def translate(  # noqa: N802 (Qt API)
-        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        return f"«{source}»" if context == "DownloadWords" else ""
-
-
-@pytest.fixture
-def marking(qapp: QCoreApplication) -> Iterator[None]:  # noqa: ARG001 (needs the app)
-    translator = _Marking()
-    QCoreApplication.installTranslator(translator)
-    yield
-    QCoreApplication.removeTranslator(translator)
+MARKED_CONTEXT = "DownloadWords"  # for the `marking` fixture (conftest.py)
 
 
 @pytest.mark.parametrize("code", [c for c in DownloadCode if c != DownloadCode.OTHER])

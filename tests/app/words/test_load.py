@@ -9,7 +9,7 @@ import pytest
 
 from app.words import load as words
 from engine.errors import ErrorCode, ModelNotFoundError, Problem, context_overflow
-from engine.loading import FALLBACK_CODES, LoadNote, LoadNoteCode
+from engine.load_notes import FALLBACK_CODES, LoadNote, LoadNoteCode
 
 NEXT = {"next_backend": "llama", "next_device": "CPU", "next_n_ctx": 4096}
 PARAMS = {
@@ -67,3 +67,13 @@ def test_every_sentence_is_a_literal_lupdate_can_find() -> None:
     calls = re.findall(r"QCoreApplication\.translate\(\s*([^,]+),\s*(.)", source)
     assert len(calls) > 30
     assert all(context == '"LoadWords"' and quote == '"' for context, quote in calls)
+
+
+def test_a_context_overflow_is_worded_whole_from_its_numbers() -> None:
+    """No English detail after it: the numbers are all a translation needs."""
+    error = context_overflow(5000, 4096)
+    text = words.engine_error_text(Problem.of(error))
+    assert text == str(error)  # the English source is the engine's own sentence
+    assert "(" not in text
+    cut = words.engine_error_text(context_overflow(2048, 2048, at_least=True))
+    assert "at least 2,048 tokens" in cut and "2,048-token context" in cut

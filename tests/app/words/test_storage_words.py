@@ -3,13 +3,11 @@ the English words say what the store's English says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication
 
-from app.core.conversations import StorageCode, StorageError, StorageNote
 from app.core.exporting import FORMAT, HistoryCode, HistoryFormatError, parse_history
+from app.core.storage_errors import StorageCode, StorageError, StorageNote
 from app.words.storage import disk_warning_text, history_error_text, storage_error_text
 
 PARAMS: dict[str, str | int] = {
@@ -19,19 +17,7 @@ PARAMS: dict[str, str | int] = {
 }  # fmt: skip
 
 
-class _Marking(QTranslator):
-    def translate(  # noqa: N802 (Qt API)
-        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        return f"«{source}»" if context == "StorageWords" else ""
-
-
-@pytest.fixture
-def marking(qapp: QCoreApplication) -> Iterator[None]:  # noqa: ARG001 (needs the app)
-    translator = _Marking()
-    QCoreApplication.installTranslator(translator)
-    yield
-    QCoreApplication.removeTranslator(translator)
+MARKED_CONTEXT = "StorageWords"  # for the `marking` fixture (conftest.py)
 
 
 @pytest.mark.parametrize("code", [c for c in StorageCode if c != StorageCode.OTHER])

@@ -13,7 +13,7 @@ import pytest
 from engine.backends import openvino_export
 from engine.errors import ContextOverflowError, CorruptModelError, UnsupportedModelError
 from engine.loading import load_once
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 from engine.types import GenerationParams, LoadRequest, Message
 from tests.conftest import FRANCE, REPO
@@ -110,7 +110,7 @@ def test_minicpm_gguf_is_refused_with_a_reason(minicpm_gguf: Path) -> None:
 PRIVACY_PROBE = """
 import json, os, sys
 from engine.backends.openvino import import_openvino_genai
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.session import Engine
 from engine.types import LoadRequest
 engine = Engine()
@@ -155,7 +155,7 @@ def test_a_sentencepiece_llama_gguf_runs_on_openvino_like_llama_cpp(
         openvino_logits,
         openvino_tokens,
     )
-    from engine.model_info import openvino_can_run
+    from engine.openvino_support import openvino_can_run
     from tests.engine.gguf_factory import write_llama_gguf
 
     path = write_llama_gguf(

@@ -25,7 +25,7 @@ from engine.convert.gguf_to_openvino import (
 )
 from engine.convert.job import VerificationFailedError, convert_gguf, estimate
 from engine.convert.verify import PROMPTS, llama_cpp_logits, llama_cpp_tokens, openvino_logits
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.precision import EXACT
 from engine.session import Engine
 from engine.types import GenerationParams, LoadRequest, Message

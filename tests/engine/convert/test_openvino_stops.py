@@ -13,7 +13,7 @@ import pytest
 from convert_models import IM_END_ID, llama_greedy, write_im_end_minicpm, write_tied_minicpm
 
 from engine.convert.job import convert_gguf
-from engine.model_info import inspect_model
+from engine.model_inspection import inspect_model
 from engine.prompt import ChatTemplate
 from engine.session import Engine
 from engine.types import GenerationParams, LoadRequest, Message

@@ -1,0 +1,235 @@
+"""`AnswerRuns`: the answers being generated, each saved into its own message as it streams.
+
+An answer starts as an incomplete message, its streamed text is saved at least once a second,
+and it is marked complete with its stats at the end (or left incomplete with the reason when
+it fails). Every answer is routed by its request id to its own conversation and message, so
+switching chats mid-answer never puts text in the wrong one. Which chat is on screen is the
+`ChatController`'s business, not this one's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.core.chat_records import StoredMessage
+from app.core.conversations import ConversationStore
+from app.core.settings import Settings
+from app.core.storage_errors import StorageError
+from app.engine_bridge.client import EngineClient
+from app.words.storage import storage_error_text
+from engine.types import GenerationResult, Message
+
+# (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
+SamplingLookup = Callable[[str, bool], tuple[float, float] | None]
+SAVE_INTERVAL_S = 1.0
+
+
+@dataclass
+class _Run:
+    """One answer being generated (mutable bookkeeping; never sent in a signal)."""
+
+    conversation_id: int
+    message_id: int
+    started: float
+    reasoning: str = ""
+    answer: str = ""
+    answer_started: float | None = None
+    saved_at: float = field(default_factory=time.monotonic)
+
+    def thinking_s(self, now: float) -> float | None:
+        if not self.reasoning:
+            return None
+        return (self.answer_started or now) - self.started
+
+
+def prompt_messages(system_prompt: str, path: list[StoredMessage]) -> list[Message]:
+    """The conversation as the model reads it: the system prompt, then the branch up to the
+    question."""
+    messages = [Message("system", system_prompt)] if system_prompt else []
+    for message in path:
+        if message.role == "assistant" and not message.content:
+            continue  # an answer that never got any text says nothing to the model
+        if message.role == "user":
+            messages.append(Message("user", message.content))
+        elif message.role == "assistant":
+            messages.append(Message("assistant", message.content))
+    return messages
+
+
+class AnswerRuns(QObject):
+    """Asks the engine for answers and saves them while they stream.
+
+    Signals:
+        answer_streamed(int conversation_id, int message_id, str reasoning, str answer,
+                        thinking_s: float | None)    # the text so far; thinking_s as stored
+        answer_finished(int conversation_id, int message_id, GenerationStats)  # saved complete
+        answer_failed(int conversation_id, str message)   # saved incomplete, with the reason
+        error_occurred(str message)                       # an answer could not be saved
+    """
+
+    answer_streamed = Signal(int, int, str, str, object)
+    answer_finished = Signal(int, int, object)
+    answer_failed = Signal(int, str)
+    error_occurred = Signal(str)
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        client: EngineClient,
+        parent: QObject | None = None,
+        *,
+        recommended_sampling: SamplingLookup | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._client = client
+        self._recommended_sampling = recommended_sampling
+        self._runs: dict[int, _Run] = {}
+        client.text_generated.connect(self._on_client_text_generated)
+        client.generation_finished.connect(self._on_client_generation_finished)
+        client.generation_failed.connect(self._on_client_generation_failed)
+
+    # -- what the controller reads ---------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return bool(self._runs)
+
+    def is_running_in(self, conversation_id: int) -> bool:
+        return any(r.conversation_id == conversation_id for r in self._runs.values())
+
+    def streamed_text(self, message_id: int) -> tuple[str, str] | None:
+        """(reasoning, answer) streamed so far into `message_id`; None when it is not
+        streaming."""
+        for run in self._runs.values():
+            if run.message_id == message_id:
+                return run.reasoning, run.answer
+        return None
+
+    # -- requests --------------------------------------------------------------------------
+
+    def ask(self, conversation_id: int, question_id: int, settings: Settings) -> bool:
+        """Ask for a new answer to user message `question_id`, which is on the active branch.
+        False when none was asked for (the question is gone, or the answer could not be
+        saved)."""
+        # One answer at a time: the engine runs one generation, and an answer the user no
+        # longer waits for would delay this one. Stopped answers are kept as they are.
+        for request_id in list(self._runs):
+            self._client.stop(request_id)
+        path = self._store.active_path(conversation_id)
+        ids = [m.id for m in path]
+        if question_id not in ids:
+            return False
+        path = path[: ids.index(question_id) + 1]
+        conversation = self._store.get_conversation(conversation_id)
+        try:
+            answer = self._store.add_message(
+                conversation_id,
+                "assistant",
+                "",
+                parent_id=path[-1].id,
+                complete=False,
+                model=self._client.model_name,
+            )
+        except StorageError as exc:
+            self.error_occurred.emit(storage_error_text(exc))
+            return False
+        messages = prompt_messages(conversation.system_prompt or settings.system_prompt, path)
+        checked = conversation.thinking
+        thinking = settings.thinking if checked is None else checked
+        params = settings.generation_params(
+            thinking=thinking, recommended=self._model_sampling(thinking)
+        )
+        request_id = self._client.generate(messages, params)
+        self._runs[request_id] = _Run(conversation_id, answer.id, time.monotonic())
+        return True
+
+    def stop_in(self, conversation_id: int) -> None:
+        """Stop the answers of one conversation; the text so far is kept."""
+        for request_id, run in self._runs.items():
+            if run.conversation_id == conversation_id:
+                self._client.stop(request_id)
+
+    def shutdown(self) -> None:
+        """Save every answer still streaming as it stands, marked stopped (the app closes)."""
+        for request_id, run in list(self._runs.items()):
+            self._client.cancel(request_id)
+            stats = {"finish_reason": "stopped"}
+            self._save(run, complete=True, stats=stats)
+        self._runs.clear()
+
+    # -- engine signals --------------------------------------------------------------------
+
+    @Slot(int, str, str)
+    def _on_client_text_generated(self, request_id: int, channel: str, text: str) -> None:
+        run = self._runs.get(request_id)
+        if run is None:
+            return
+        if channel == "reasoning":
+            run.reasoning += text
+        else:
+            if run.answer_started is None:
+                run.answer_started = time.monotonic()
+            run.answer += text
+        now = time.monotonic()
+        if now - run.saved_at >= SAVE_INTERVAL_S:
+            self._save(run)
+        # The one measure of thinking time, the same one `_save` stores: the transcript
+        # shows it while streaming, so the label does not change when the answer ends.
+        self.answer_streamed.emit(
+            run.conversation_id, run.message_id, run.reasoning, run.answer, run.thinking_s(now)
+        )
+
+    @Slot(int, object)
+    def _on_client_generation_finished(self, request_id: int, result: GenerationResult) -> None:
+        run = self._runs.pop(request_id, None)
+        if run is None:
+            return
+        # The engine's final text is authoritative (trimmed, stop strings removed); a request
+        # stopped before it started has none, so keep what was streamed.
+        run.answer = result.text or run.answer
+        run.reasoning = result.reasoning or run.reasoning
+        self._save(run, complete=True, stats=result.stats.to_dict())
+        self.answer_finished.emit(run.conversation_id, run.message_id, result.stats)
+
+    @Slot(int, str)
+    def _on_client_generation_failed(self, request_id: int, message: str) -> None:
+        run = self._runs.pop(request_id, None)
+        if run is None:
+            return
+        # Left incomplete on purpose: the transcript offers Regenerate for it, and says why it
+        # failed (an answer that never started would otherwise read as interrupted).
+        self._save(run, stats={"finish_reason": "error", "error": message})
+        self.answer_failed.emit(run.conversation_id, message)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _model_sampling(self, thinking: bool) -> tuple[float, float] | None:
+        name = self._client.model_name
+        if self._recommended_sampling is None or not name:
+            return None
+        return self._recommended_sampling(name, thinking)
+
+    def _save(
+        self, run: _Run, *, complete: bool | None = None, stats: dict[str, Any] | None = None
+    ) -> None:
+        now = time.monotonic()
+        run.saved_at = now
+        try:
+            self._store.update_message(
+                run.message_id,
+                content=run.answer,
+                reasoning=run.reasoning,
+                complete=complete,
+                stats=stats,
+                thinking_s=run.thinking_s(now),
+            )
+        except StorageError as exc:
+            self.error_occurred.emit(storage_error_text(exc))
+        except KeyError:
+            pass  # its chat was purged meanwhile; nothing left to save into

@@ -22,7 +22,6 @@ from app.chat.math import warm_up as math_warm_up
 from app.core import paths
 from app.core.conversations import ConversationStore
 from app.core.models.catalog import load_catalog
-from app.core.models.hardware import probe_accelerators, probe_hardware
 from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
 from app.core.storage_errors import StorageError
@@ -38,6 +37,7 @@ from app.models.manager import DownloadManager
 from app.tasks import TaskRunner
 from app.theme import ThemeController
 from app.words.storage import disk_warning_text, storage_error_text
+from engine.accelerators import probe_accelerators, probe_hardware
 from engine.errors import EngineError
 from engine.session import Engine
 from engine.types import LoadedModel

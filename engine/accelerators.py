@@ -1,6 +1,6 @@
-"""What this machine has: RAM, CPU, OpenVINO devices, a CUDA GPU. The load planner
-(engine.loading) steps down the accelerators found here; the app's fit advice
-(app.core.models.hardware) reads them too.
+"""Probes what this machine has: RAM, CPU, OpenVINO devices, a CUDA GPU, as the plain values
+of engine.machine. The load planner (engine.loading) steps down the accelerators found here; the
+app's fit advice (app.core.models.hardware) reads them too.
 
 `probe_hardware()` is cheap (psutil and /proc/cpuinfo) and safe on the GUI thread. Accelerators
 are not: importing openvino or llama_cpp loads large native libraries and nvidia-smi may hang,
@@ -16,97 +16,19 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from engine.machine import CPU_FLAGS_OF_INTEREST, CudaGpu, Hardware, OpenVinoDevice
 from engine.privacy import block_telemetry
-from engine.sizes import format_size
 
-CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
-# Either gives OpenVINO's CPU plugin bf16 arithmetic (its OPTIMIZATION_CAPABILITIES has BF16).
-BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 NVIDIA_SMI_TIMEOUT_S = 3.0
 MIB = 1024**2
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OpenVinoDevice:
-    id: str  # "CPU", "GPU", "GPU.1", "NPU"
-    full_name: str
-    memory_bytes: int | None = None  # GPU_DEVICE_TOTAL_MEM_SIZE where the plugin reports it
-
-    @property
-    def kind(self) -> str:
-        return self.id.split(".")[0]
-
-    def label(self) -> str:
-        """ "GPU (Intel Arc A770, 17.2 GB)"; the CPU is named elsewhere, so just "CPU"."""
-        if self.kind == "CPU":
-            return self.id
-        details = [self.full_name] if self.full_name and self.full_name != self.id else []
-        if self.memory_bytes is not None:
-            details.append(format_size(self.memory_bytes))
-        return f"{self.id} ({', '.join(details)})" if details else self.id
-
-
-@dataclass(frozen=True)
-class CudaGpu:
-    name: str
-    total_bytes: int
-    free_bytes: int
-
-
-@dataclass(frozen=True)
-class Hardware:
-    total_ram_bytes: int
-    available_ram_bytes: int
-    cpu_model: str
-    cpu_flags: frozenset[str]
-    logical_cores: int
-    # None: not probed yet (the accelerator probes are slow); () probed, none found.
-    openvino_devices: tuple[OpenVinoDevice, ...] | None = None
-    cuda_offload: bool | None = None
-    cuda_gpus: tuple[CudaGpu, ...] = ()
-
-    @property
-    def cuda_gpu(self) -> CudaGpu | None:
-        """The GPU llama.cpp offloads to: the largest one."""
-        if not self.cuda_offload or not self.cuda_gpus:
-            return None
-        return max(self.cuda_gpus, key=lambda gpu: gpu.total_bytes)
-
-    @property
-    def cpu_bf16(self) -> bool | None:
-        """Whether the CPU computes in bf16 (AVX-512 BF16, AMX); None where the flags are
-        unknown (no /proc/cpuinfo)."""
-        if not self.cpu_flags:
-            return None
-        return bool(self.cpu_flags & BF16_FLAGS)
-
-    def openvino_device(self, kind: str) -> OpenVinoDevice | None:
-        for device in self.openvino_devices or ():
-            if device.kind == kind:
-                return device
-        return None
-
-    def summary(self) -> str:
-        ram = (
-            f"{format_size(self.total_ram_bytes)} RAM "
-            f"({format_size(self.available_ram_bytes)} free)"
-        )
-        flags = ", ".join(f for f in CPU_FLAGS_OF_INTEREST if f in self.cpu_flags) or "no AVX2"
-        parts = [f"{self.cpu_model}, {self.logical_cores} threads ({flags})", ram]
-        if self.openvino_devices:
-            parts.append("OpenVINO: " + ", ".join(d.label() for d in self.openvino_devices))
-        gpu = self.cuda_gpu
-        if gpu is not None:
-            parts.append(f"CUDA: {gpu.name}, {format_size(gpu.total_bytes)}")
-        return "; ".join(parts)
 
 
 def probe_accelerators() -> Hardware:

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from engine.accelerators import Hardware
 from engine.backends.registry import is_available
 from engine.errors import (
     BackendUnavailableError,
@@ -30,6 +29,7 @@ from engine.errors import (
     UnsupportedModelError,
 )
 from engine.load_notes import LoadNote, LoadNoteCode, NoteValue
+from engine.machine import Hardware
 from engine.model_info import ModelInfo
 from engine.model_inspection import inspect_model
 from engine.openvino_support import openvino_can_run

@@ -12,8 +12,8 @@ Where the block runs, so that no path can miss it:
   any of its modules, so every `import openvino` inside engine/ and every child started as
   `python -m engine...` (the GGUF export, the requantizer) is covered without a call of its
   own: a new module that imports openvino cannot forget it.
-- main.py calls it before anything else, for the GUI and every CLI command, and app code that
-  imports openvino itself (the accelerator probe in app.core.models.hardware) calls it right before.
+- main.py calls it before anything else, for the GUI and every CLI command, and code that
+  imports openvino itself (the accelerator probe in engine.accelerators) calls it right before.
 The block is per process: a child that is not started through `engine` (or main.py) must call
 it first thing.
 """

@@ -21,7 +21,9 @@ from app.core.conversations import ConversationStore
 from app.core.settings import Settings
 from app.core.storage_errors import StorageError
 from app.engine_bridge.client import EngineClient
+from app.words.load import engine_error_text
 from app.words.storage import storage_error_text
+from engine.errors import Problem
 from engine.types import GenerationResult, Message
 
 # (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
@@ -197,11 +199,12 @@ class AnswerRuns(QObject):
         self._save(run, complete=True, stats=result.stats.to_dict())
         self.answer_finished.emit(run.conversation_id, run.message_id, result.stats)
 
-    @Slot(int, str)
-    def _on_client_generation_failed(self, request_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_client_generation_failed(self, request_id: int, problem: Problem) -> None:
         run = self._runs.pop(request_id, None)
         if run is None:
             return
+        message = engine_error_text(problem)  # in the person's language, kept with the answer
         # Left incomplete on purpose: the transcript offers Regenerate for it, and says why it
         # failed (an answer that never started would otherwise read as interrupted).
         self._save(run, stats={"finish_reason": "error", "error": message})

@@ -14,7 +14,7 @@ from app.core import paths
 from app.core.models.catalog import CatalogError, Variant, fit, load_catalog
 from app.core.models.downloads import Downloader
 from app.core.models.errors import DownloadCancelled, DownloadError
-from app.core.models.hardware import Recommendation, probe_hardware, recommend_for
+from app.core.models.hardware import Recommendation, recommend_for
 from app.core.models.progress import Progress
 from app.core.models.pull import SOURCE_NAMES, build_sources, parse_source_names, repo_ids_for
 from app.core.models.sources import RemoteFile, Source
@@ -27,6 +27,7 @@ from app.core.models.store import (
     model_name,
 )
 from app.core.secrets import TOKEN_ENV, token_for_hub
+from engine.accelerators import probe_hardware
 from engine.errors import EngineError
 from engine.loading import backends_for
 from engine.sizes import format_size

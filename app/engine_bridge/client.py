@@ -10,10 +10,11 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core.models.store import model_name
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
-from engine.accelerators import Hardware, probe_accelerators
+from engine.accelerators import probe_accelerators
 from engine.errors import Problem
 from engine.load_notes import LoadNote
 from engine.loading import LoadMemory
+from engine.machine import Hardware
 from engine.model_info import ModelInfo
 from engine.session import Engine
 from engine.types import (
@@ -50,7 +51,7 @@ class EngineClient(QObject):
         load_failed(int request_id, Problem problem)   # app/words/load.py words it
         text_generated(int request_id, str channel, str text)
         generation_finished(int request_id, GenerationResult)
-        generation_failed(int request_id, str message)
+        generation_failed(int request_id, Problem problem)   # app/words/load.py words it
     """
 
     load_started = Signal(int, str)
@@ -59,7 +60,7 @@ class EngineClient(QObject):
     load_failed = Signal(int, object)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
-    generation_failed = Signal(int, str)
+    generation_failed = Signal(int, object)
 
     # Requests to the worker; queued because the worker lives on another thread.
     _load_requested = Signal(int, object, object)
@@ -232,11 +233,11 @@ class EngineClient(QObject):
             self._live.discard(request_id)
             self.generation_finished.emit(request_id, result)
 
-    @Slot(int, str)
-    def _on_worker_generation_failed(self, request_id: int, message: str) -> None:
+    @Slot(int, object)
+    def _on_worker_generation_failed(self, request_id: int, problem: Problem) -> None:
         if request_id in self._live:
             self._live.discard(request_id)
-            self.generation_failed.emit(request_id, message)
+            self.generation_failed.emit(request_id, problem)
 
     # -- helpers ---------------------------------------------------------------------------
 

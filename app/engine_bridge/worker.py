@@ -12,9 +12,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.models.remembered import RememberedLoads
 from app.core.models.store import model_name
-from engine.accelerators import Hardware, probe_accelerators
+from engine.accelerators import probe_accelerators
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.loading import LoadMemory, load_model, needs_accelerators
+from engine.machine import Hardware
 from engine.model_info import ModelInfo
 from engine.reasoning import TextPiece
 from engine.session import Engine
@@ -77,7 +78,7 @@ class EngineWorker(QObject):
         load_failed(int request_id, Problem problem)   # str(problem): the engine's English
         text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
         generation_finished(int request_id, GenerationResult)
-        generation_failed(int request_id, str message)
+        generation_failed(int request_id, Problem problem)   # str(problem): the English
     """
 
     load_started = Signal(int, str)
@@ -86,7 +87,7 @@ class EngineWorker(QObject):
     load_failed = Signal(int, object)
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
-    generation_failed = Signal(int, str)
+    generation_failed = Signal(int, object)
 
     def __init__(
         self,
@@ -187,12 +188,13 @@ class EngineWorker(QObject):
             )
         except EngineError as exc:
             coalescer.flush()
-            self.generation_failed.emit(request_id, str(exc))
+            self.generation_failed.emit(request_id, Problem.of(exc))
             return
         except Exception as exc:  # a backend bug must not kill the worker thread
             log.exception("generation %d failed", request_id)
             coalescer.flush()
-            self.generation_failed.emit(request_id, f"Unexpected error while generating: {exc}")
+            detail = f"Unexpected error while generating: {exc}"
+            self.generation_failed.emit(request_id, Problem(ErrorCode.ENGINE, detail))
             return
         finally:
             with self._lock:

@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
 
 from app.core.models.catalog import CatalogEntry, Variant
 from app.core.models.errors import DownloadError
-from app.core.models.hardware import Hardware, recommend_for
+from app.core.models.hardware import recommend_for
 from app.core.models.queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, VERIFYING
 from app.models.manager import DownloadManager
 from app.models.queue_model import ID_ROLE, DownloadItemDelegate, DownloadQueueListModel
 from app.words.downloads import error_text
+from app.words.hardware import fit_text, hardware_summary_text, recommendation_text
+from engine.machine import Hardware
 from engine.sizes import format_size
 
 CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
@@ -50,12 +52,6 @@ COLUMNS = (
     QT_TRANSLATE_NOOP("DownloadPanel", "Runs best on"),
     "",
 )
-# The verdicts of app.core.models.catalog.Fit, as shown.
-FIT_LABELS = {
-    "fits": QT_TRANSLATE_NOOP("DownloadPanel", "fits"),
-    "tight": QT_TRANSLATE_NOOP("DownloadPanel", "tight"),
-    "too large": QT_TRANSLATE_NOOP("DownloadPanel", "too large"),
-}
 DOWNLOAD_COLUMN = len(COLUMNS) - 1
 FIT_COLUMN = 5
 ADVICE_COLUMN = 6
@@ -261,8 +257,8 @@ class DownloadPanel(QWidget):
             entry = variant.entry
             tokens = min(context, entry.context_length)
             advice = recommend_for(entry, variant.file, self._manager.hardware, tokens)
-            row.setText(FIT_COLUMN, self.tr(str(FIT_LABELS[advice.fit])))
-            explanation = advice.explanation
+            row.setText(FIT_COLUMN, fit_text(advice.fit))
+            explanation = recommendation_text(advice)
             if tokens < context:
                 explanation += self.tr(" (capped at the model's {n:,}-token context)").format(
                     n=entry.context_length
@@ -280,7 +276,7 @@ class DownloadPanel(QWidget):
 
     def _show_hardware(self, hardware: Hardware) -> None:
         self.hardware_label.setText(
-            self.tr("This PC: {summary}").format(summary=hardware.summary())
+            self.tr("This PC: {summary}").format(summary=hardware_summary_text(hardware))
         )
 
     def fit_text(self, repo: str, file: str | None) -> tuple[str, str]:

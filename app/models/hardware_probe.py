@@ -1,5 +1,7 @@
 """`HardwareProber`: runs the slow accelerator probe (OpenVINO devices, CUDA) off the GUI
-thread and hands the result back on it, for the catalog's fit and "Runs best on" advice."""
+thread and hands the result back on it, for the catalog's fit and "Runs best on" advice. The
+probe itself is the engine's (engine.accelerators.probe_accelerators); the composition root
+passes it in, so this feature names only the engine's plain values."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.models.hardware import Hardware, probe_accelerators
 from app.core.tasks import TaskOutcome, TaskState
 from app.tasks import TaskRunner
+from engine.machine import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class HardwareProber(QObject):
 
     def __init__(
         self,
-        probe: Probe = probe_accelerators,
+        probe: Probe,
         parent: QObject | None = None,
         runner: TaskRunner | None = None,
     ) -> None:

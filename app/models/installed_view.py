@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.core.models.store import IR_MARKER, InstalledModel, ModelStoreError
 from app.models.convert_panel import ConvertPanel, verification_of
 from app.models.library import ModelLibrary, same_path
+from engine.sizes import format_size
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -207,13 +208,31 @@ class InstalledModelsView(QWidget):
         return label
 
     def _describe(self, installed: InstalledModel) -> str:
-        lines = [str(installed.path)]
+        lines = [self._facts(installed), str(installed.path)]
         if installed.error:
             lines.append(installed.error)
         verification = verification_of(installed.path)
         if verification:
             lines.append(verification)
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
+
+    def _facts(self, installed: InstalledModel) -> str:
+        """One line a person can compare models by: format, architecture, size, context,
+        quantization, thinking."""
+        info = installed.info
+        if info is None:
+            return ""
+        parts = [
+            self.tr("OpenVINO IR folder") if info.format == "openvino" else self.tr("GGUF file"),
+            info.architecture or "",
+            format_size(info.size_bytes) if info.size_bytes else "",
+            self.tr("{n}-token context").format(n=f"{info.context_length:,}")
+            if info.context_length
+            else "",
+            info.quantization or "",
+            self.tr("thinks (hybrid reasoning)") if info.supports_thinking else "",
+        ]
+        return " · ".join(part for part in parts if part)
 
     def _deletion_refusal(self, model: InstalledModel) -> str:
         if model.bundled:

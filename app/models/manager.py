@@ -21,7 +21,6 @@ from app.core import paths
 from app.core.models.catalog import Catalog, Variant
 from app.core.models.downloads import Downloader
 from app.core.models.errors import DownloadCode, OfflineError, Sentence
-from app.core.models.hardware import Hardware
 from app.core.models.progress import DownloadControl, Progress
 from app.core.models.pull import downloader_for, repo_ids_for
 from app.core.models.queue import (
@@ -40,6 +39,7 @@ from app.core.models.queue import (
 from app.core.secrets import token_for_hub
 from app.core.settings import Settings
 from app.models.download_worker import DownloadJob, DownloadWorker
+from engine.machine import Hardware
 
 log = logging.getLogger(__name__)
 REPAINT_INTERVAL_MS = 100  # at most 10 repaints a second, however fast progress arrives

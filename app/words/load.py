@@ -164,16 +164,18 @@ def _capital(text: str) -> str:
 def engine_error_text(error: EngineError | Problem) -> str:
     """What went wrong, in the person's language. Where the error's parameters say it all
     (a conversation too long for the context), that is the whole sentence; otherwise the
-    engine's details follow in brackets: what exactly is broken in a file, or a library's own
-    message, which no translation knows."""
+    engine's own sentence follows the translated headline: what exactly is broken in a file, or
+    a library's own message, which no translation knows."""
     if error.code == ErrorCode.CONTEXT_OVERFLOW and "context" in error.params:
         return _context_overflow_text(error)
     headline = _error_headline(error)
     detail = str(error).strip()
     if not detail or detail == headline:
         return headline
-    return QCoreApplication.translate("LoadWords", "{headline} ({detail})").format(
-        headline=headline, detail=detail.rstrip(".")
+    # Two sentences: the engine's detail is a whole English sentence of its own.
+    detail = detail if detail.endswith((".", "!", "?")) else detail + "."
+    return QCoreApplication.translate("LoadWords", "{headline} {detail}").format(
+        headline=headline, detail=detail
     )
 
 

@@ -2,45 +2,63 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name></name>
+    <message>
+        <location filename="../../app/models/convert_panel.py" line="47"/>
+        <source>Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} (needed {needed:.0%}), max logit difference {max_diff:.3f}, mean {mean_diff:.4f}, tokenizer {tokenizer}</source>
+        <translation>已与 llama.cpp 比对校验（{weights}）：top-1 一致率 {top1:.1%}（要求 {needed:.0%}），最大 logit 差 {max_diff:.3f}，平均 {mean_diff:.4f}，分词器{tokenizer}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/convert_panel.py" line="56"/>
+        <source>identical</source>
+        <translation>一致</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/convert_panel.py" line="56"/>
+        <source>differs</source>
+        <translation>不同</translation>
+    </message>
+</context>
+<context>
     <name>AppearancePage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="71"/>
-        <location filename="../../app/settings/pages.py" line="77"/>
+        <location filename="../../app/settings/appearance_page.py" line="15"/>
+        <location filename="../../app/settings/appearance_page.py" line="21"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="72"/>
+        <location filename="../../app/settings/appearance_page.py" line="16"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="73"/>
+        <location filename="../../app/settings/appearance_page.py" line="17"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="748"/>
+        <location filename="../../app/settings/appearance_page.py" line="43"/>
         <source>Set MINICPM_CHAT_HOME to move it</source>
         <translation>设置 MINICPM_CHAT_HOME 可移动它</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="749"/>
+        <location filename="../../app/settings/appearance_page.py" line="44"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="750"/>
+        <location filename="../../app/settings/appearance_page.py" line="45"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="751"/>
+        <location filename="../../app/settings/appearance_page.py" line="46"/>
         <source>Language changes apply after a restart.</source>
         <translation>语言更改将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="755"/>
+        <location filename="../../app/settings/appearance_page.py" line="50"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
@@ -138,125 +156,125 @@
 <context>
     <name>ConversationPanel</name>
     <message>
-        <location filename="../../app/conversations/panel.py" line="69"/>
+        <location filename="../../app/conversations/panel.py" line="70"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="71"/>
+        <location filename="../../app/conversations/panel.py" line="72"/>
         <source>Start a new chat (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="76"/>
+        <location filename="../../app/conversations/panel.py" line="77"/>
         <source>Search chats</source>
         <translation>搜索对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="77"/>
+        <location filename="../../app/conversations/panel.py" line="78"/>
         <source>Search titles and messages (Ctrl+F)</source>
         <translation>搜索标题和消息（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="100"/>
-        <location filename="../../app/conversations/panel.py" line="380"/>
+        <location filename="../../app/conversations/context_menu.py" line="56"/>
+        <location filename="../../app/conversations/panel.py" line="101"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="106"/>
-        <location filename="../../app/conversations/panel.py" line="419"/>
+        <location filename="../../app/conversations/panel.py" line="107"/>
+        <location filename="../../app/conversations/panel.py" line="393"/>
         <source>No chats yet.</source>
         <translation>还没有对话。</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="115"/>
+        <location filename="../../app/conversations/undo_bar.py" line="30"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="192"/>
+        <location filename="../../app/conversations/undo_bar.py" line="47"/>
         <source>Deleted “{title}”.</source>
         <translation>已删除“{title}”。</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="203"/>
+        <location filename="../../app/conversations/panel.py" line="188"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="204"/>
+        <location filename="../../app/conversations/panel.py" line="189"/>
         <source>JSON, can be imported again (*.json)</source>
         <translation>JSON，可重新导入 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="212"/>
+        <location filename="../../app/conversations/panel.py" line="197"/>
         <source>Export chats</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="228"/>
+        <location filename="../../app/conversations/panel.py" line="213"/>
         <source>Could not export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="238"/>
+        <location filename="../../app/conversations/panel.py" line="223"/>
         <source>Import chats</source>
         <translation>导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="240"/>
+        <location filename="../../app/conversations/panel.py" line="225"/>
         <source>MiniCPM Chat export (*.json);;All files (*)</source>
         <translation>MiniCPM Chat 导出文件 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="248"/>
+        <location filename="../../app/conversations/panel.py" line="233"/>
         <source>Could not import chats</source>
         <translation>无法导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="347"/>
+        <location filename="../../app/conversations/panel.py" line="327"/>
         <source>Export all chats…</source>
         <translation>导出全部对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="349"/>
+        <location filename="../../app/conversations/panel.py" line="329"/>
         <source>Import chats…</source>
         <translation>导入对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="353"/>
+        <location filename="../../app/conversations/panel.py" line="333"/>
         <source>Include reasoning in Markdown</source>
         <translation>Markdown 中包含推理过程</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="363"/>
-        <location filename="../../app/conversations/panel.py" line="364"/>
+        <location filename="../../app/conversations/panel.py" line="343"/>
+        <location filename="../../app/conversations/panel.py" line="344"/>
         <source>Export and import chats</source>
         <translation>导出和导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="376"/>
+        <location filename="../../app/conversations/context_menu.py" line="44"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="377"/>
+        <location filename="../../app/conversations/context_menu.py" line="47"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="377"/>
+        <location filename="../../app/conversations/context_menu.py" line="49"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="378"/>
+        <location filename="../../app/conversations/context_menu.py" line="52"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="419"/>
+        <location filename="../../app/conversations/panel.py" line="393"/>
         <source>No chats match.</source>
         <translation>没有匹配的对话。</translation>
     </message>
@@ -264,184 +282,385 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="99"/>
+        <location filename="../../app/models/catalog_view.py" line="95"/>
         <source>Offline mode is on: nothing is downloaded. Turn it off in Settings.</source>
         <translation>离线模式已开启：不会下载任何内容。请在设置中关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="283"/>
+        <location filename="../../app/models/catalog_view.py" line="279"/>
         <source>This PC: {summary}</source>
         <translation>本机：{summary}</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="108"/>
+        <location filename="../../app/models/catalog_view.py" line="104"/>
         <source>Fit counts the KV cache, which grows with the context length</source>
         <translation>适配度已计入 KV 缓存，它随上下文长度增长</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="44"/>
+        <location filename="../../app/models/catalog_view.py" line="46"/>
         <source>Model / file</source>
         <translation>模型 / 文件</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="45"/>
+        <location filename="../../app/models/catalog_view.py" line="47"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="46"/>
+        <location filename="../../app/models/catalog_view.py" line="48"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="47"/>
+        <location filename="../../app/models/catalog_view.py" line="49"/>
         <source>Backends</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="48"/>
+        <location filename="../../app/models/catalog_view.py" line="50"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="49"/>
+        <location filename="../../app/models/catalog_view.py" line="51"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="50"/>
+        <location filename="../../app/models/catalog_view.py" line="52"/>
         <source>Runs best on</source>
         <translation>最佳运行方式</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="55"/>
-        <source>fits</source>
-        <translation>可运行</translation>
-    </message>
-    <message>
-        <location filename="../../app/downloads/panel.py" line="56"/>
-        <source>tight</source>
-        <translation>勉强</translation>
-    </message>
-    <message>
-        <location filename="../../app/downloads/panel.py" line="57"/>
-        <source>too large</source>
-        <translation>过大</translation>
-    </message>
-    <message>
-        <location filename="../../app/downloads/panel.py" line="69"/>
+        <location filename="../../app/models/catalog_view.py" line="65"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="112"/>
+        <location filename="../../app/models/catalog_view.py" line="108"/>
         <source>{n:,} tokens</source>
         <translation>{n:,} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="134"/>
+        <location filename="../../app/models/catalog_view.py" line="130"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="135"/>
+        <location filename="../../app/models/catalog_view.py" line="131"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="136"/>
+        <location filename="../../app/models/catalog_view.py" line="132"/>
         <source>Cancel…</source>
         <translation>取消…</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="137"/>
+        <location filename="../../app/models/catalog_view.py" line="133"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="138"/>
+        <location filename="../../app/models/catalog_view.py" line="134"/>
         <source>Clear finished</source>
         <translation>清除已完成</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="153"/>
+        <location filename="../../app/models/catalog_view.py" line="149"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="161"/>
+        <location filename="../../app/models/catalog_view.py" line="157"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="217"/>
-        <location filename="../../app/downloads/panel.py" line="239"/>
+        <location filename="../../app/models/catalog_view.py" line="213"/>
+        <location filename="../../app/models/catalog_view.py" line="235"/>
         <source>official</source>
         <translation>官方</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="217"/>
-        <location filename="../../app/downloads/panel.py" line="239"/>
+        <location filename="../../app/models/catalog_view.py" line="213"/>
+        <location filename="../../app/models/catalog_view.py" line="235"/>
         <source>community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="226"/>
+        <location filename="../../app/models/catalog_view.py" line="222"/>
         <source>Recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="233"/>
+        <location filename="../../app/models/catalog_view.py" line="229"/>
         <source>{repo} (OpenVINO IR folder)</source>
         <translation>{repo}（OpenVINO IR 文件夹）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="241"/>
+        <location filename="../../app/models/catalog_view.py" line="237"/>
         <source>verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="243"/>
+        <location filename="../../app/models/catalog_view.py" line="239"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="246"/>
+        <location filename="../../app/models/catalog_view.py" line="242"/>
         <source>experimental</source>
         <translation>实验性</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="249"/>
+        <location filename="../../app/models/catalog_view.py" line="245"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="267"/>
+        <location filename="../../app/models/catalog_view.py" line="263"/>
         <source> (capped at the model&apos;s {n:,}-token context)</source>
         <translation>（受限于模型的 {n:,} 词元上下文）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="297"/>
+        <location filename="../../app/models/catalog_view.py" line="293"/>
         <source>Offline mode is on, so nothing connects to the internet. Turn it off in Settings to download models.</source>
         <translation>离线模式已开启，不会连接互联网。要下载模型，请在设置中关闭离线模式。</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="305"/>
+        <location filename="../../app/models/catalog_view.py" line="301"/>
         <source>Add this file to the download queue</source>
         <translation>将此文件加入下载队列</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/panel.py" line="379"/>
+        <location filename="../../app/models/catalog_view.py" line="375"/>
         <source>Cancel the download of {name}? The partially downloaded file is deleted.</source>
         <translation>取消下载 {name}？已下载的部分文件将被删除。</translation>
     </message>
 </context>
 <context>
-    <name>DownloadsDialog</name>
+    <name>DownloadWords</name>
     <message>
-        <location filename="../../app/downloads/panel.py" line="395"/>
-        <source>Download models</source>
-        <translation>下载模型</translation>
+        <location filename="../../app/words/downloads.py" line="35"/>
+        <source>Hugging Face</source>
+        <translation>Hugging Face</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="37"/>
+        <source>the mirror</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="39"/>
+        <source>ModelScope</source>
+        <translation>ModelScope</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="41"/>
+        <source>the server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="47"/>
+        <source>the Hugging Face Hub</source>
+        <translation>Hugging Face Hub</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="67"/>
+        <source>&apos;{repo}&apos; is not a valid Hugging Face repository id.</source>
+        <translation>“{repo}”不是有效的 Hugging Face 仓库 ID。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="73"/>
+        <source>&apos;{repo}&apos; is not a repository id (owner/name).</source>
+        <translation>“{repo}”不是仓库 ID（格式应为 owner/name）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="79"/>
+        <source>Cannot reach {host}: {reason}</source>
+        <translation>无法连接 {host}：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="86"/>
+        <source>The repository {repo} needs a ModelScope token (it is private or does not exist).</source>
+        <translation>仓库 {repo} 需要 ModelScope 令牌（它是私有仓库或不存在）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="91"/>
+        <source>The repository {repo} needs a Hugging Face token (it is private or gated, or does not exist). Add a token in Settings and try again.</source>
+        <translation>仓库 {repo} 需要 Hugging Face 令牌（它是私有或受限仓库，或不存在）。请在设置中添加令牌后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="101"/>
+        <source>The repository {repo} was refused with this ModelScope token. Check the token.</source>
+        <translation>使用此 ModelScope 令牌访问仓库 {repo} 被拒绝。请检查令牌。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="106"/>
+        <source>The repository {repo} was refused with this token. Check the token, and accept the model&apos;s license on its Hub page if it is gated.</source>
+        <translation>使用此令牌访问仓库 {repo} 被拒绝。请检查令牌；如果该模型受限，请先在其 Hub 页面上接受模型许可协议。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="115"/>
+        <source>Not found on {host}: the repository {repo}. Check the name.</source>
+        <translation>在 {host} 上找不到仓库 {repo}。请检查名称。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="121"/>
+        <source>{host} answered HTTP {status} for the repository {repo}.</source>
+        <translation>{host} 对仓库 {repo} 返回了 HTTP {status}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="127"/>
+        <source>{host} sent an unexpected file list for the repository {repo}.</source>
+        <translation>{host} 返回的仓库 {repo} 文件列表异常。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="133"/>
+        <source>The repository lists an unsafe file name: {file}.</source>
+        <translation>仓库中列出了不安全的文件名：{file}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="139"/>
+        <source>The repository {repo} has no files.</source>
+        <translation>仓库 {repo} 中没有文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="145"/>
+        <source>The repository {repo} has no file named {file}.</source>
+        <translation>仓库 {repo} 中没有名为 {file} 的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="151"/>
+        <source>{source} has no file {file} in {repo}.</source>
+        <translation>{source} 上的 {repo} 中没有文件 {file}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="160"/>
+        <source>{source} refused {file} (HTTP {status}).</source>
+        <translation>{source} 拒绝了 {file}（HTTP {status}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="168"/>
+        <source>Not found on {source}: {file}. Check the name.</source>
+        <translation>在 {source} 上找不到 {file}。请检查名称。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="174"/>
+        <source>{source} answered HTTP {status} for {file}.</source>
+        <translation>{source} 对 {file} 返回了 HTTP {status}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="182"/>
+        <source>Cannot download {file} from {source}: {reason}</source>
+        <translation>无法从 {source} 下载 {file}：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="190"/>
+        <source>Downloading {file} from {source} failed {failures} times in a row ({reason}). The partial file is kept: run the download again to resume.</source>
+        <translation>从 {source} 下载 {file} 连续失败 {failures} 次（{reason}）。已保留部分下载的文件：再次运行下载即可继续。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="203"/>
+        <source>no data for {seconds} s</source>
+        <translation>{seconds} 秒内未收到数据</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="209"/>
+        <source>connection lost: {reason}</source>
+        <translation>连接中断：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="215"/>
+        <source>HTTP {status}</source>
+        <translation>HTTP {status}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="221"/>
+        <source>{file} is corrupt: its checksum does not match the Hub&apos;s ({got}… instead of {expected}…). The partial file was deleted; download it again.</source>
+        <translation>{file} 已损坏：其校验和与 Hub 上的不一致（为 {got}…，应为 {expected}…）。部分下载的文件已删除；请重新下载。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="229"/>
+        <source>Not enough disk space in {folder}: the download needs {needed} more and {free} is free, and the app keeps {reserve} free for your chats and settings. Free at least {short} and try again.</source>
+        <translation>{folder} 所在磁盘空间不足：下载还需要 {needed}，当前可用 {free}，且应用会为你的对话和设置保留 {reserve} 空间。请至少释放 {short} 后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="244"/>
+        <source>The disk filled up during the download. The partial file is kept: free some space and run the download again to resume.</source>
+        <translation>下载过程中磁盘已满。已保留部分下载的文件：请释放一些空间，然后再次运行下载即可继续。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="253"/>
+        <source>Offline mode is on, so nothing is downloaded. Turn it off in Settings (or unset {variable}) to download models.</source>
+        <translation>离线模式已开启，不会下载任何内容。要下载模型，请在设置中关闭离线模式（或取消设置 {variable}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="258"/>
+        <source>Offline mode is on, so nothing is downloaded. Turn it off in Settings to download models.</source>
+        <translation>离线模式已开启，不会下载任何内容。要下载模型，请在设置中关闭离线模式。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="265"/>
+        <source>Download cancelled.</source>
+        <translation>下载已取消。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="269"/>
+        <source>Download paused; run it again to resume.</source>
+        <translation>下载已暂停；再次运行即可继续。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="274"/>
+        <source>[{source}] {reason}</source>
+        <translation>[{source}] {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="279"/>
+        <source>Every download source failed. {details}</source>
+        <translation>所有下载来源均失败。{details}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="288"/>
+        <source>Unknown source &apos;{name}&apos;; use {known}.</source>
+        <translation>未知来源“{name}”；请使用 {known}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="294"/>
+        <source>The &apos;mirror&apos; source needs the mirror&apos;s address (a Hub endpoint).</source>
+        <translation>“mirror”来源需要镜像的地址（一个 Hub 端点）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="300"/>
+        <source>This model is not on ModelScope, the only download source in Settings. Add Hugging Face or a mirror there.</source>
+        <translation>ModelScope 上没有此模型，而它是设置中唯一的下载来源。请在设置中添加 Hugging Face 或镜像。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="308"/>
+        <source>{source} failed ({reason}). Switching to {next}.</source>
+        <translation>{source} 失败（{reason}）。正在切换到 {next}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="318"/>
+        <location filename="../../app/words/downloads.py" line="319"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="322"/>
+        <source>{source} has a different {file} than {before} (SHA-256 {new} vs {old}): starting this file over rather than mixing bytes of two files.</source>
+        <translation>{source} 上的 {file} 与 {before} 上的不同（SHA-256 {new} 与 {old}）：将重新下载此文件，以免混合两个不同文件的数据。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="328"/>
+        <source>{source} has a different {file} than before (SHA-256 {new} vs {old}): starting this file over rather than mixing bytes of two files.</source>
+        <translation>{source} 上的 {file} 与之前的不同（SHA-256 {new} 与 {old}）：将重新下载此文件，以免混合两个不同文件的数据。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/downloads.py" line="337"/>
+        <source>Unexpected error: {error}</source>
+        <translation>意外错误：{error}</translation>
     </message>
 </context>
 <context>
@@ -540,22 +759,22 @@
 <context>
     <name>FirstRunBanner</name>
     <message>
-        <location filename="../../app/downloads/banner.py" line="48"/>
+        <location filename="../../app/models/banner.py" line="49"/>
         <source>Recommended for this PC: {name} ({quant}, {size})</source>
         <translation>推荐本机使用：{name}（{quant}，{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/banner.py" line="54"/>
+        <location filename="../../app/models/banner.py" line="55"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/banner.py" line="56"/>
+        <location filename="../../app/models/banner.py" line="57"/>
         <source>Not now</source>
         <translation>以后再说</translation>
     </message>
     <message>
-        <location filename="../../app/downloads/banner.py" line="95"/>
+        <location filename="../../app/models/banner.py" line="96"/>
         <source>Offline mode is on: turn it off in Settings to download models.</source>
         <translation>离线模式已开启：要下载模型，请在设置中关闭。</translation>
     </message>
@@ -563,227 +782,571 @@
 <context>
     <name>GenerationPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="645"/>
+        <location filename="../../app/settings/generation_page.py" line="31"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="652"/>
+        <location filename="../../app/settings/generation_page.py" line="38"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="654"/>
+        <location filename="../../app/settings/generation_page.py" line="40"/>
         <source>A whole number repeats the same answer; blank picks a new one</source>
         <translation>填整数可复现相同回答；留空则每次不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="660"/>
+        <location filename="../../app/settings/generation_page.py" line="46"/>
         <source>Think before answering in new chats</source>
         <translation>新对话中先思考再回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="665"/>
+        <location filename="../../app/settings/generation_page.py" line="51"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="667"/>
+        <location filename="../../app/settings/generation_page.py" line="53"/>
         <source>At most this many reasoning tokens; then the answer follows</source>
         <translation>最多思考这么多个词元，之后直接给出回答</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="670"/>
+        <location filename="../../app/settings/generation_page.py" line="56"/>
         <source>Use each model&apos;s recommended temperature and top p</source>
         <translation>使用各模型推荐的温度和 top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="674"/>
+        <location filename="../../app/settings/generation_page.py" line="60"/>
         <source>For catalog models, per thinking mode; other models use the values above</source>
         <translation>适用于目录中的模型，按思考模式区分；其他模型使用上面的数值</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="677"/>
+        <location filename="../../app/settings/generation_page.py" line="63"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="678"/>
+        <location filename="../../app/settings/generation_page.py" line="64"/>
         <source>Top p</source>
         <translation>Top p</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="679"/>
+        <location filename="../../app/settings/generation_page.py" line="65"/>
         <source>Top k</source>
         <translation>Top k</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="680"/>
+        <location filename="../../app/settings/generation_page.py" line="66"/>
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="681"/>
+        <location filename="../../app/settings/generation_page.py" line="67"/>
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="682"/>
+        <location filename="../../app/settings/generation_page.py" line="68"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="683"/>
+        <location filename="../../app/settings/generation_page.py" line="69"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="685"/>
+        <location filename="../../app/settings/generation_page.py" line="71"/>
         <source>Thinking budget</source>
         <translation>思考预算</translation>
     </message>
 </context>
 <context>
+    <name>HardwareWords</name>
+    <message>
+        <location filename="../../app/words/hardware.py" line="30"/>
+        <source>OpenVINO: {devices}</source>
+        <translation>OpenVINO：{devices}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="37"/>
+        <source>CUDA: {name}, {size}</source>
+        <translation>CUDA：{name}，{size}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="51"/>
+        <source>{device} {verdict}: {why}</source>
+        <translation>{device} {verdict}：{why}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="56"/>
+        <source>{best} ({skipped})</source>
+        <translation>{best}（{skipped}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="64"/>
+        <source>{device}: {fit}</source>
+        <translation>{device}：{fit}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="67"/>
+        <source>CPU: {fit}</source>
+        <translation>CPU：{fit}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="75"/>
+        <source>{weights} weights + {kv} KV cache at {tokens:,} tokens + {runtime} runtime = {need} of {memory} GPU memory</source>
+        <translation>权重 {weights} + {tokens:,} 词元的 KV 缓存 {kv} + 运行时 {runtime} = {need}，共 {memory} 显存</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="81"/>
+        <source>{weights} weights + {kv} KV cache at {tokens:,} tokens + {runtime} runtime = {need} of {memory} RAM</source>
+        <translation>权重 {weights} + {tokens:,} 词元的 KV 缓存 {kv} + 运行时 {runtime} = {need}，共 {memory} 内存</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="98"/>
+        <source>fits</source>
+        <translation>可运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="100"/>
+        <source>tight</source>
+        <translation>勉强</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="101"/>
+        <source>too large</source>
+        <translation>过大</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="106"/>
+        <source>{cpu}, {threads} threads ({flags})</source>
+        <translation>{cpu}，{threads} 线程（{flags}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="109"/>
+        <source>no AVX2</source>
+        <translation>无 AVX2</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="114"/>
+        <source>{total} RAM ({free} free)</source>
+        <translation>内存 {total}（可用 {free}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="124"/>
+        <source>{device} ({details})</source>
+        <translation>{device}（{details}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="135"/>
+        <source>{earlier}, {following}</source>
+        <translation>{earlier}，{following}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="146"/>
+        <source>{earlier}; {following}</source>
+        <translation>{earlier}；{following}</translation>
+    </message>
+</context>
+<context>
+    <name>InstalledModelsView</name>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="71"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="226"/>
+        <source>OpenVINO IR folder</source>
+        <translation>OpenVINO IR 文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="226"/>
+        <source>GGUF file</source>
+        <translation>GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="229"/>
+        <source>{n}-token context</source>
+        <translation>{n} 词元上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="233"/>
+        <source>thinks (hybrid reasoning)</source>
+        <translation>支持思考（混合推理）</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="256"/>
+        <source>Load this model now (Settings → Model chooses it too)</source>
+        <translation>立即加载此模型（也可在“设置 → 模型”中选择它）</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="258"/>
+        <source>Choose an installed model that is not in use</source>
+        <translation>请选择一个未在使用中的已安装模型</translation>
+    </message>
+</context>
+<context>
+    <name>LoadWords</name>
+    <message>
+        <location filename="../../app/words/load.py" line="20"/>
+        <source>llama.cpp</source>
+        <translation>llama.cpp</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="22"/>
+        <source>OpenVINO</source>
+        <translation>OpenVINO</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="30"/>
+        <source>the CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="32"/>
+        <source>the GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="34"/>
+        <source>the NPU</source>
+        <translation>NPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="36"/>
+        <source>the NVIDIA GPU</source>
+        <translation>NVIDIA GPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="38"/>
+        <source>the {device} device</source>
+        <translation>{device} 设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="40"/>
+        <source>{device_words} ({device})</source>
+        <translation>{device_words}（{device}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="49"/>
+        <source>{cause}; {instead}.</source>
+        <translation>{cause}；{instead}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="55"/>
+        <source>{reason}.</source>
+        <translation>{reason}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="59"/>
+        <source>An OpenVINO IR folder runs only on OpenVINO.</source>
+        <translation>OpenVINO IR 文件夹只能在 OpenVINO 上运行。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="63"/>
+        <source>A smaller context needs less memory.</source>
+        <translation>较小的上下文占用的内存更少。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="65"/>
+        <source>llama.cpp reads every GGUF file.</source>
+        <translation>llama.cpp 可以读取所有 GGUF 文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="66"/>
+        <source>Using what worked for this model before: {backend} on {device}, {n_ctx}-token context.</source>
+        <translation>沿用此模型之前成功的设置：{device} 上的 {backend}，{n_ctx} 词元上下文。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="88"/>
+        <source>There was not enough memory for a {n_ctx}-token context</source>
+        <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="91"/>
+        <source>There was not enough memory for an {n_ctx}-token context</source>
+        <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="96"/>
+        <source>{device} ran out of memory</source>
+        <translation>{device} 内存不足</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="100"/>
+        <source>{backend} is not available ({reason})</source>
+        <translation>{backend} 不可用（{reason}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="104"/>
+        <source>{backend} cannot run this model ({reason})</source>
+        <translation>{backend} 无法运行此模型（{reason}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="108"/>
+        <source>{device} could not be used, perhaps a driver problem ({reason})</source>
+        <translation>无法使用 {device}，可能是驱动程序问题（{reason}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="111"/>
+        <source>{backend} could not load the model ({reason})</source>
+        <translation>{backend} 无法加载模型（{reason}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="120"/>
+        <source>{backend} on {device}</source>
+        <translation>{device} 上的 {backend}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="130"/>
+        <source>using {where} with a {n_ctx}-token context instead</source>
+        <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="133"/>
+        <source>using {where} with an {n_ctx}-token context instead</source>
+        <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="141"/>
+        <source>using a {n_ctx}-token context instead</source>
+        <translation>改用 {n_ctx} 词元的上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="142"/>
+        <source>using an {n_ctx}-token context instead</source>
+        <translation>改用 {n_ctx} 词元的上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="145"/>
+        <source>using {where} instead</source>
+        <translation>改用 {where}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="146"/>
+        <source>trying again</source>
+        <translation>正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="177"/>
+        <source>{headline} {detail}</source>
+        <translation>{headline} {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="185"/>
+        <source>The model file was not found.</source>
+        <translation>找不到模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="187"/>
+        <source>This is neither a GGUF file nor an OpenVINO model folder.</source>
+        <translation>这既不是 GGUF 文件，也不是 OpenVINO 模型文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="191"/>
+        <source>The model file is damaged.</source>
+        <translation>模型文件已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="193"/>
+        <source>The model&apos;s chat template cannot be used.</source>
+        <translation>无法使用该模型的对话模板。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="195"/>
+        <source>This model is not supported.</source>
+        <translation>不支持此模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="197"/>
+        <source>The inference library is not available.</source>
+        <translation>推理库不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="199"/>
+        <source>There is not enough memory for this model.</source>
+        <translation>内存不足，无法加载此模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="201"/>
+        <source>The model could not be loaded.</source>
+        <translation>无法加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="203"/>
+        <source>The conversation does not fit the model&apos;s context.</source>
+        <translation>对话超出了模型的上下文长度。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="207"/>
+        <source>The answer could not be generated.</source>
+        <translation>无法生成回答。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="209"/>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="210"/>
+        <source>Something went wrong in the engine.</source>
+        <translation>推理引擎出错。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="217"/>
+        <source>The conversation does not fit the {context}-token context the model was loaded with: it is at least {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
+        <translation>对话超出了模型加载时的 {context} 词元上下文：其长度至少为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="223"/>
+        <source>The conversation does not fit the {context}-token context the model was loaded with: it is {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
+        <translation>对话超出了模型加载时的 {context} 词元上下文：其长度为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="127"/>
+        <location filename="../../app/toolbar.py" line="27"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="132"/>
-        <location filename="../../app/main_window.py" line="509"/>
+        <location filename="../../app/toolbar.py" line="31"/>
+        <location filename="../../app/toolbar.py" line="107"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="148"/>
+        <location filename="../../app/toolbar.py" line="48"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="155"/>
+        <location filename="../../app/toolbar.py" line="56"/>
         <source>0 always picks the likeliest word; higher is more varied</source>
         <translation>0 总是选择最可能的词；越高越多样</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="160"/>
+        <location filename="../../app/toolbar.py" line="62"/>
         <source>Max tokens</source>
         <translation>最大词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="165"/>
+        <location filename="../../app/toolbar.py" line="69"/>
         <source>The longest answer, in tokens</source>
         <translation>回答的最大长度（词元）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="170"/>
+        <location filename="../../app/toolbar.py" line="79"/>
+        <source>Import, delete, convert and download models</source>
+        <translation>导入、删除、转换和下载模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/toolbar.py" line="81"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="175"/>
+        <location filename="../../app/toolbar.py" line="86"/>
         <source>Model, generation and appearance settings (Ctrl+,)</source>
         <translation>模型、生成和外观设置（Ctrl+,）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="187"/>
+        <location filename="../../app/toolbar.py" line="76"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="189"/>
-        <source>Download models</source>
-        <translation>下载模型</translation>
-    </message>
-    <message>
-        <location filename="../../app/main_window.py" line="203"/>
+        <location filename="../../app/main_window.py" line="139"/>
         <source>Recommended model</source>
         <translation>推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="243"/>
+        <location filename="../../app/main_window.py" line="183"/>
         <source>Installed {name}. Choose it in Settings → Model.</source>
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="253"/>
+        <location filename="../../app/status_bar.py" line="45"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="258"/>
+        <location filename="../../app/status_bar.py" line="50"/>
         <source>Tokens the last answer used of the model&apos;s context</source>
         <translation>上一个回答占用的模型上下文词元数</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="260"/>
+        <location filename="../../app/status_bar.py" line="55"/>
         <source>Speed of the last answer</source>
         <translation>上一个回答的速度</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="261"/>
+        <location filename="../../app/status_bar.py" line="58"/>
         <source>Memory this app uses, the model included</source>
         <translation>本应用占用的内存（含模型）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="396"/>
+        <location filename="../../app/status_bar.py" line="102"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="469"/>
-        <location filename="../../app/main_window.py" line="472"/>
+        <location filename="../../app/status_bar.py" line="74"/>
+        <location filename="../../app/toolbar.py" line="95"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="501"/>
+        <location filename="../../app/status_bar.py" line="31"/>
         <source>This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.</source>
         <translation>此 CPU 不支持 bf16 运算，OpenVINO 改用精确的 f32 计算。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="503"/>
+        <location filename="../../app/status_bar.py" line="35"/>
         <source>OpenVINO computes in {precision}.</source>
         <translation>OpenVINO 以 {precision} 精度计算。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="510"/>
+        <location filename="../../app/status_bar.py" line="92"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="512"/>
+        <location filename="../../app/main_window.py" line="344"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="524"/>
+        <location filename="../../app/main_window.py" line="358"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="532"/>
+        <location filename="../../app/main_window.py" line="366"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="543"/>
+        <location filename="../../app/status_bar.py" line="127"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="552"/>
+        <location filename="../../app/status_bar.py" line="139"/>
         <source>{size} in use</source>
         <translation>已用 {size}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="568"/>
+        <location filename="../../app/status_bar.py" line="117"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="573"/>
+        <location filename="../../app/status_bar.py" line="122"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
@@ -791,89 +1354,89 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="156"/>
+        <location filename="../../app/chat/message_widget.py" line="151"/>
         <source>Waiting for the model…</source>
         <translation>正在等待模型…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="310"/>
+        <location filename="../../app/chat/message_widget.py" line="304"/>
         <source>This answer was interrupted before it finished.</source>
         <translation>此回答在完成前被中断。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="198"/>
-        <location filename="../../app/chat/message_widget.py" line="220"/>
+        <location filename="../../app/chat/message_widget.py" line="193"/>
+        <location filename="../../app/chat/message_widget.py" line="215"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="207"/>
+        <location filename="../../app/chat/message_widget.py" line="202"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="211"/>
+        <location filename="../../app/chat/message_widget.py" line="206"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="213"/>
-        <location filename="../../app/chat/message_widget.py" line="376"/>
+        <location filename="../../app/chat/message_widget.py" line="208"/>
+        <location filename="../../app/chat/message_widget.py" line="369"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="213"/>
+        <location filename="../../app/chat/message_widget.py" line="208"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="216"/>
+        <location filename="../../app/chat/message_widget.py" line="211"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="216"/>
+        <location filename="../../app/chat/message_widget.py" line="211"/>
         <source>Edit and send again as a new version</source>
         <translation>编辑并作为新版本重新发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="220"/>
+        <location filename="../../app/chat/message_widget.py" line="215"/>
         <source>Write a new version of this answer</source>
         <translation>为此回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="238"/>
+        <location filename="../../app/chat/message_widget.py" line="233"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="240"/>
+        <location filename="../../app/chat/message_widget.py" line="235"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="293"/>
+        <location filename="../../app/chat/message_widget.py" line="287"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="293"/>
+        <location filename="../../app/chat/message_widget.py" line="287"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="306"/>
+        <location filename="../../app/chat/message_widget.py" line="300"/>
         <source>This answer failed: {reason}</source>
         <translation>此回答失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="336"/>
+        <location filename="../../app/chat/message_widget.py" line="330"/>
         <source>Showing the first {shown} of {total} characters. Copy takes them all.</source>
         <translation>显示前 {shown} 个字符，共 {total} 个。复制会包含全部内容。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="371"/>
+        <location filename="../../app/chat/message_widget.py" line="364"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
@@ -949,238 +1512,291 @@
     </message>
 </context>
 <context>
+    <name>ModelConverter</name>
+    <message>
+        <location filename="../../app/models/converter.py" line="129"/>
+        <source>Unexpected error: {error}</source>
+        <translation>意外错误：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ModelImporter</name>
+    <message>
+        <location filename="../../app/models/importer.py" line="80"/>
+        <source>Copying failed: {error}</source>
+        <translation>复制失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/importer.py" line="82"/>
+        <source>Unexpected error: {error}</source>
+        <translation>意外错误：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/importer.py" line="94"/>
+        <source>The import was cancelled.</source>
+        <translation>导入已取消。</translation>
+    </message>
+</context>
+<context>
     <name>ModelPage</name>
     <message>
-        <location filename="../../app/settings/pages.py" line="134"/>
+        <location filename="../../app/models/installed_view.py" line="55"/>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="137"/>
+        <location filename="../../app/models/installed_view.py" line="58"/>
         <source>Copy a .gguf file or an OpenVINO IR folder into the models folder</source>
         <translation>将 .gguf 文件或 OpenVINO IR 文件夹复制到模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="140"/>
+        <location filename="../../app/models/installed_view.py" line="64"/>
         <source>Import folder…</source>
         <translation>导入文件夹…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="142"/>
+        <location filename="../../app/models/installed_view.py" line="68"/>
         <source>Copy an OpenVINO IR folder in</source>
         <translation>复制一个 OpenVINO IR 文件夹进来</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="144"/>
+        <location filename="../../app/models/installed_view.py" line="74"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="152"/>
+        <location filename="../../app/models/convert_panel.py" line="80"/>
         <source>Prepare for Intel CPU / GPU / NPU…</source>
         <translation>为 Intel CPU / GPU / NPU 准备…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="159"/>
+        <location filename="../../app/models/convert_panel.py" line="93"/>
         <source>int8 weights</source>
         <translation>int8 权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="158"/>
+        <location filename="../../app/models/convert_panel.py" line="90"/>
         <source>int4 weights (smallest)</source>
         <translation>int4 权重（最小）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="162"/>
+        <location filename="../../app/models/convert_panel.py" line="99"/>
         <source>How the prepared OpenVINO model stores its weights</source>
         <translation>准备好的 OpenVINO 模型如何存储权重</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="164"/>
+        <location filename="../../app/models/convert_panel.py" line="104"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="186"/>
+        <location filename="../../app/settings/model_page.py" line="99"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="194"/>
+        <location filename="../../app/settings/model_page.py" line="107"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="46"/>
-        <location filename="../../app/settings/pages.py" line="51"/>
-        <location filename="../../app/settings/pages.py" line="197"/>
+        <location filename="../../app/settings/model_page.py" line="30"/>
+        <location filename="../../app/settings/model_page.py" line="35"/>
+        <location filename="../../app/settings/model_page.py" line="110"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="53"/>
+        <location filename="../../app/settings/model_page.py" line="37"/>
         <source>GPU (OpenVINO)</source>
         <translation>GPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="54"/>
+        <location filename="../../app/settings/model_page.py" line="38"/>
         <source>NPU (OpenVINO)</source>
         <translation>NPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="55"/>
+        <location filename="../../app/settings/model_page.py" line="39"/>
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="66"/>
+        <location filename="../../app/settings/model_page.py" line="50"/>
         <source>Automatic (exact on CPU)</source>
         <translation>自动（CPU 上精确计算）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="67"/>
+        <location filename="../../app/settings/model_page.py" line="51"/>
         <source>Exact (f32)</source>
         <translation>精确（f32）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="68"/>
+        <location filename="../../app/settings/model_page.py" line="52"/>
         <source>Fast (bf16)</source>
         <translation>快速（bf16）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="157"/>
+        <location filename="../../app/models/convert_panel.py" line="87"/>
         <source>Weights as in the file (exact)</source>
         <translation>与文件相同的权重（精确）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="160"/>
+        <location filename="../../app/models/convert_panel.py" line="96"/>
         <source>f16 weights (largest)</source>
         <translation>f16 权重（最大）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="200"/>
+        <location filename="../../app/settings/model_page.py" line="86"/>
+        <source>Manage models…</source>
+        <translation>管理模型…</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="88"/>
+        <source>Import, delete, convert and download models</source>
+        <translation>导入、删除、转换和下载模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="113"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="207"/>
+        <location filename="../../app/settings/model_page.py" line="120"/>
         <source>OpenVINO only. Exact computes in f32: the same answers on every computer, and the fastest decoding. Fast computes in bf16 on CPUs that have it (AVX-512 BF16 or AMX): long prompts are read about twice as fast, answers differ slightly</source>
         <translation>仅限 OpenVINO。精确模式以 f32 计算：在每台电脑上答案相同，解码最快。快速模式在支持的 CPU（AVX-512 BF16 或 AMX）上以 bf16 计算：长提示词的读取速度约快一倍，答案略有不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="213"/>
+        <location filename="../../app/settings/model_page.py" line="126"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="217"/>
+        <location filename="../../app/settings/model_page.py" line="127"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="218"/>
+        <location filename="../../app/settings/model_page.py" line="128"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="219"/>
+        <location filename="../../app/settings/model_page.py" line="129"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="220"/>
+        <location filename="../../app/settings/model_page.py" line="130"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="221"/>
+        <location filename="../../app/settings/model_page.py" line="131"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="222"/>
+        <location filename="../../app/settings/model_page.py" line="132"/>
         <source>OpenVINO precision</source>
         <translation>OpenVINO 精度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="223"/>
+        <location filename="../../app/settings/model_page.py" line="84"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="291"/>
+        <location filename="../../app/models/installed_view.py" line="151"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="292"/>
+        <location filename="../../app/models/installed_view.py" line="152"/>
         <source>Delete {name}? Its files are removed from
 {path}</source>
         <translation>删除 {name}？其文件将从以下位置移除：
 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="304"/>
+        <location filename="../../app/models/installed_view.py" line="164"/>
         <source>{name} could not be deleted: {error}</source>
         <translation>无法删除 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="310"/>
+        <location filename="../../app/models/installed_view.py" line="170"/>
         <source>Deleted {name}.</source>
         <translation>已删除 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="315"/>
+        <location filename="../../app/models/installed_view.py" line="207"/>
+        <source> (in use)</source>
+        <translation>（使用中）</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="239"/>
         <source>{name} comes with the app and cannot be deleted.</source>
         <translation>{name} 随应用附带，无法删除。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="320"/>
+        <location filename="../../app/models/installed_view.py" line="243"/>
         <source>{name} is in use. Load another model first, then delete this one.</source>
         <translation>{name} 正在使用中。请先加载其他模型，再删除此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="327"/>
+        <location filename="../../app/models/installed_view.py" line="330"/>
+        <source>Imported {name}. Choose it in Settings → Model.</source>
+        <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="202"/>
+        <location filename="../../app/settings/model_page.py" line="178"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="329"/>
+        <location filename="../../app/models/installed_view.py" line="92"/>
+        <source>Drop a .gguf file or an OpenVINO IR folder here to import it.</source>
+        <translation>将 .gguf 文件或 OpenVINO IR 文件夹拖放到此处即可导入。</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/installed_view.py" line="205"/>
+        <location filename="../../app/settings/model_page.py" line="180"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="382"/>
+        <location filename="../../app/models/installed_view.py" line="263"/>
         <source>Delete the chosen model&apos;s files</source>
         <translation>删除所选模型的文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="391"/>
+        <location filename="../../app/models/convert_panel.py" line="176"/>
         <source>Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
         <translation>将此 MiniCPM GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出前会与 llama.cpp 进行比对校验</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="395"/>
+        <location filename="../../app/models/convert_panel.py" line="182"/>
         <source>Only an installed MiniCPM GGUF file can be prepared</source>
         <translation>只能准备已安装的 MiniCPM GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="412"/>
+        <location filename="../../app/models/convert_panel.py" line="142"/>
         <source>{name} cannot be prepared: {error}</source>
         <translation>无法准备 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="419"/>
+        <location filename="../../app/models/convert_panel.py" line="149"/>
         <source>Prepare for Intel CPU / GPU / NPU</source>
         <translation>为 Intel CPU / GPU / NPU 准备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="431"/>
+        <location filename="../../app/models/convert_panel.py" line="161"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="435"/>
+        <location filename="../../app/models/convert_panel.py" line="188"/>
         <source>Convert {name} into an OpenVINO model named {target}?
 {weights}.
 
@@ -1195,152 +1811,318 @@ The result is compared with llama.cpp on the original file and listed only if it
 结果会在原始文件上与 llama.cpp 比对，只有一致时才会列出；原始文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="451"/>
+        <location filename="../../app/models/convert_panel.py" line="206"/>
         <source>Warning: only {free} of disk space is free.</source>
         <translation>警告：磁盘可用空间仅剩 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="456"/>
+        <location filename="../../app/models/convert_panel.py" line="210"/>
         <source>Warning: only {free} of memory is available; the conversion may be slow or fail.</source>
         <translation>警告：可用内存仅剩 {free}；转换可能很慢或失败。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="466"/>
-        <source>Verified against llama.cpp ({weights}): top-1 agreement {top1:.1%} (needed {needed:.0%}), max logit difference {max_diff:.3f}, mean {mean_diff:.4f}, tokenizer {tokenizer}</source>
-        <translation>已与 llama.cpp 比对校验（{weights}）：top-1 一致率 {top1:.1%}（要求 {needed:.0%}），最大 logit 差 {max_diff:.3f}，平均 {mean_diff:.4f}，分词器{tokenizer}</translation>
+        <location filename="../../app/models/convert_panel.py" line="268"/>
+        <source>Prepared {name}. {details}. Choose it in Settings → Model.</source>
+        <translation>已准备好 {name}。{details}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="475"/>
-        <source>identical</source>
-        <translation>一致</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="475"/>
-        <source>differs</source>
-        <translation>不同</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="487"/>
+        <location filename="../../app/models/convert_panel.py" line="225"/>
         <source>requantizing with llama.cpp</source>
         <translation>用 llama.cpp 重新量化</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="488"/>
+        <location filename="../../app/models/convert_panel.py" line="226"/>
         <source>building the OpenVINO model</source>
         <translation>构建 OpenVINO 模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="489"/>
+        <location filename="../../app/models/convert_panel.py" line="227"/>
         <source>saving</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="490"/>
+        <location filename="../../app/models/convert_panel.py" line="228"/>
         <source>checking against llama.cpp</source>
         <translation>与 llama.cpp 比对</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="491"/>
+        <location filename="../../app/models/convert_panel.py" line="229"/>
         <source>registering</source>
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="512"/>
+        <location filename="../../app/settings/model_page.py" line="229"/>
         <source>This CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)</source>
         <translation>此 CPU 不支持 bf16 运算（AVX-512 BF16 或 AMX）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="530"/>
+        <location filename="../../app/models/installed_view.py" line="284"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="532"/>
+        <location filename="../../app/models/installed_view.py" line="286"/>
         <source>Models (*.gguf {marker});;All files (*)</source>
         <translation>模型 (*.gguf {marker});;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="539"/>
+        <location filename="../../app/models/installed_view.py" line="296"/>
         <source>Import an OpenVINO IR folder</source>
         <translation>导入 OpenVINO IR 文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="549"/>
+        <location filename="../../app/models/installed_view.py" line="320"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="564"/>
+        <location filename="../../app/models/convert_panel.py" line="248"/>
         <source>Preparing {name} for OpenVINO…</source>
         <translation>正在为 OpenVINO 准备 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="573"/>
+        <location filename="../../app/models/convert_panel.py" line="258"/>
         <source>Preparing {name} for OpenVINO: {stage}…</source>
         <translation>正在为 OpenVINO 准备 {name}：{stage}…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="585"/>
-        <source>Prepared {name}. {details}. Press OK to use it.</source>
-        <translation>已准备好 {name}。{details}。按“确定”即可使用。</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="596"/>
+        <location filename="../../app/models/convert_panel.py" line="279"/>
         <source>Preparing {name} was cancelled; nothing was added.</source>
         <translation>已取消准备 {name}；未添加任何内容。</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="599"/>
+        <location filename="../../app/models/convert_panel.py" line="283"/>
         <source>{name} was converted, but the result disagrees with llama.cpp too often, so it was not added. {error}</source>
         <translation>{name} 已转换，但结果与 llama.cpp 不一致的次数过多，因此未添加。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="604"/>
+        <location filename="../../app/models/convert_panel.py" line="289"/>
         <source>Preparing {name} ran out of disk space; nothing was added. {error}</source>
         <translation>准备 {name} 时磁盘空间不足；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="607"/>
+        <location filename="../../app/models/convert_panel.py" line="293"/>
         <source>{name} could not be prepared; nothing was added. {error}</source>
         <translation>无法准备 {name}；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/settings/pages.py" line="616"/>
-        <source>Imported {name}. Press OK to use it.</source>
-        <translation>已导入 {name}。按“确定”即可使用。</translation>
-    </message>
-    <message>
-        <location filename="../../app/settings/pages.py" line="623"/>
+        <location filename="../../app/models/installed_view.py" line="339"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
 </context>
 <context>
+    <name>ModelsWindow</name>
+    <message>
+        <location filename="../../app/models/window.py" line="37"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/window.py" line="46"/>
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/window.py" line="49"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/settings/dialog.py" line="39"/>
+        <location filename="../../app/settings/dialog.py" line="38"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="48"/>
+        <location filename="../../app/settings/dialog.py" line="47"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="49"/>
+        <location filename="../../app/settings/dialog.py" line="48"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="50"/>
+        <location filename="../../app/settings/dialog.py" line="49"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="51"/>
+        <location filename="../../app/settings/dialog.py" line="50"/>
         <source>Appearance</source>
         <translation>外观</translation>
+    </message>
+</context>
+<context>
+    <name>StorageWords</name>
+    <message>
+        <location filename="../../app/words/storage.py" line="39"/>
+        <source>The disk is almost full ({free} free): new messages cannot be saved until you free up some space.</source>
+        <translation>磁盘即将用满（剩余 {free}）：释放一些空间之前，无法保存新消息。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="45"/>
+        <source>The disk that holds your chats is almost full ({free} free). Free up some space soon: below {needed} new messages cannot be saved.</source>
+        <translation>存放对话的磁盘即将用满（剩余 {free}）。请尽快释放一些空间：可用空间低于 {needed} 时将无法保存新消息。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="76"/>
+        <source>Could not open the chat database {path} ({reason}).</source>
+        <translation>无法打开对话数据库 {path}（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="80"/>
+        <source>{path} is not a MiniCPM Chat database or is damaged ({reason}).</source>
+        <translation>{path} 不是 MiniCPM Chat 数据库，或已损坏（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="83"/>
+        <source>{path} was saved by a newer version of MiniCPM Chat (database version {version}, this app knows up to {known}). Update the app; the file was not changed.</source>
+        <translation>{path} 由更新版本的 MiniCPM Chat 保存（数据库版本 {version}，本应用最高支持 {known}）。请更新应用；该文件未被更改。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="95"/>
+        <source>Upgrading the chat database to version {version} failed: {reason} A copy from before the upgrade is in {backup}.</source>
+        <translation>将对话数据库升级到版本 {version} 失败：{reason} 升级前的副本保存在 {backup}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="100"/>
+        <source>Upgrading the chat database to version {version} failed: {reason}</source>
+        <translation>将对话数据库升级到版本 {version} 失败：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="107"/>
+        <source>Could not back up the chat database before upgrading it ({reason}); nothing was changed.</source>
+        <translation>升级前无法备份对话数据库（{reason}）；未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="113"/>
+        <source>The disk is almost full ({free} free in {folder}), so the chat was not saved. Free up some space: saving needs at least {needed}.</source>
+        <translation>磁盘即将用满（{folder} 中剩余 {free}），因此对话未保存。请释放一些空间：保存至少需要 {needed}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="123"/>
+        <source>The disk is full, so the chat was not saved (nothing was half-saved). Free up some disk space and try again.</source>
+        <translation>磁盘已满，因此对话未保存（不会只保存一半）。请释放一些磁盘空间后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="129"/>
+        <source>The chat database is busy (is MiniCPM Chat running twice?); nothing was saved.</source>
+        <translation>对话数据库正忙（是否同时运行了两个 MiniCPM Chat？）；未保存任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="134"/>
+        <source>The chat database is read-only, so nothing can be saved.</source>
+        <translation>对话数据库为只读，无法保存任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="138"/>
+        <source>The chat could not be saved ({reason}).</source>
+        <translation>无法保存对话（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="155"/>
+        <source>{where}: {problem}</source>
+        <translation>{where}：{problem}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="165"/>
+        <source>conversation {conversation}, message {message}</source>
+        <translation>对话 {conversation}，消息 {message}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="168"/>
+        <source>conversation {conversation}</source>
+        <translation>对话 {conversation}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="176"/>
+        <source>not a MiniCPM Chat history export (expected format &apos;{format}&apos;)</source>
+        <translation>不是 MiniCPM Chat 对话记录导出文件（应为“{format}”格式）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="180"/>
+        <source>the export has no valid version number</source>
+        <translation>导出文件没有有效的版本号</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="182"/>
+        <source>the export is version {version}, made by a newer MiniCPM Chat; update the app</source>
+        <translation>导出文件版本为 {version}，由更新版本的 MiniCPM Chat 创建；请更新应用</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="187"/>
+        <source>&apos;conversations&apos; must be a list</source>
+        <translation>“conversations”必须是列表</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="189"/>
+        <source>{file} is not a UTF-8 text file</source>
+        <translation>{file} 不是 UTF-8 文本文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="193"/>
+        <source>{file} nests lists or objects more than {depth} levels deep; a chat history export never does</source>
+        <translation>{file} 中列表或对象的嵌套超过 {depth} 层；对话记录导出文件不会出现这种情况</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="199"/>
+        <source>{file} is not valid JSON ({reason})</source>
+        <translation>{file} 不是有效的 JSON（{reason}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="209"/>
+        <source>must be an object</source>
+        <translation>必须是对象</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="211"/>
+        <source>&apos;messages&apos; must be a list</source>
+        <translation>“messages”必须是列表</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="213"/>
+        <source>unknown role &apos;{role}&apos;</source>
+        <translation>未知角色“{role}”</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="217"/>
+        <source>&apos;{key}&apos; is missing</source>
+        <translation>缺少“{key}”</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="219"/>
+        <source>&apos;{key}&apos; must be of type {type}</source>
+        <translation>“{key}”的类型必须是 {type}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="223"/>
+        <source>&apos;{key}&apos; must be a number</source>
+        <translation>“{key}”必须是数字</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="227"/>
+        <source>&apos;{key}&apos; is not valid Unicode text (it holds a lone surrogate, a broken \uXXXX escape)</source>
+        <translation>“{key}”不是有效的 Unicode 文本（包含孤立代理项，即损坏的 \uXXXX 转义）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="233"/>
+        <source>two messages share an id</source>
+        <translation>两条消息的 ID 相同</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="235"/>
+        <source>message {id} has an unknown parent</source>
+        <translation>消息 {id} 的父消息未知</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/storage.py" line="239"/>
+        <source>the parent links form a loop</source>
+        <translation>父消息链接形成了循环</translation>
     </message>
 </context>
 </TS>

@@ -68,7 +68,7 @@ def test_settings_choices_and_catalog_headers_translate(app: QApplication, qtbot
     install_translator(app, "zh_CN")
     assert QCoreApplication.translate("ModelPage", "Automatic") == "自动"
     assert QCoreApplication.translate("DownloadPanel", "Runs best on") == "最佳运行方式"
-    assert QCoreApplication.translate("DownloadPanel", "too large") == "过大"
+    assert QCoreApplication.translate("HardwareWords", "too large") == "过大"
     assert QCoreApplication.translate("DownloadPanel", "Cancel download") == "取消下载"
     page = AppearancePage(Path("/tmp"))
     qtbot.addWidget(page)

@@ -203,7 +203,7 @@ QUIET = "; import sys; assert not [m for m in sys.modules if m.startswith('openv
 @pytest.mark.parametrize(
     "code",
     [
-        "from app.core.models.hardware import probe_openvino_devices; probe_openvino_devices()",
+        "from engine.accelerators import probe_openvino_devices; probe_openvino_devices()",
         # Any process that imported some part of engine: the CLI, the conversion's children.
         "import engine.errors, openvino; openvino.Core()",
     ],

@@ -1,4 +1,5 @@
-"""Hardware probing: parsers and fakes (no real GPU here)."""
+"""Hardware probing: parsers and fakes (no real GPU here). The values themselves:
+tests/engine/test_machine.py."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ import pytest
 
 from engine import accelerators as hw
 from engine.accelerators import (
-    CudaGpu,
-    OpenVinoDevice,
     parse_cpuinfo,
     parse_nvidia_smi,
     probe_hardware,
     probe_openvino_devices,
 )
+from engine.machine import CudaGpu, OpenVinoDevice
 
 GB = 10**9
 GIB = 1024**3

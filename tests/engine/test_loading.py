@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.accelerators import Hardware, OpenVinoDevice
 from engine.backends.scripted import ScriptedBackend
 from engine.errors import (
     ChatTemplateError,
@@ -27,6 +26,7 @@ from engine.loading import (
     load_once,
     load_with_fallback,
 )
+from engine.machine import Hardware, OpenVinoDevice
 from engine.model_info import ModelInfo
 from engine.model_inspection import inspect_model
 from engine.session import Engine

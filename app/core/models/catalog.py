@@ -364,16 +364,45 @@ def fit(
     return verdict, text
 
 
-def fit_bytes(
+MemoryKind = Literal["ram", "gpu"]
+
+
+@dataclass(frozen=True)
+class FitDetail:
+    """The numbers behind one fit verdict, for words in any language (app.words.hardware);
+    `english()` is what the CLI prints. `device` is where it would run ("CPU", "CUDA",
+    "GPU.1"), `device_name` its full name ("" for the CPU, which the summary names)."""
+
+    fit: Fit
+    weights_bytes: int
+    kv_bytes: int
+    context_length: int
+    runtime_bytes: int
+    need_bytes: int
+    memory_bytes: int
+    memory: MemoryKind = "ram"
+    device: str = "CPU"
+    device_name: str = ""
+
+    def english(self) -> str:
+        memory = "RAM" if self.memory == "ram" else "GPU memory"
+        return (
+            f"{format_size(self.weights_bytes)} weights + {format_size(self.kv_bytes)} KV cache "
+            f"at {self.context_length:,} tokens + {format_size(self.runtime_bytes)} runtime = "
+            f"{format_size(self.need_bytes)} of {format_size(self.memory_bytes)} {memory}"
+        )
+
+
+def fit_detail(
     weights_bytes: int,
     kv_bytes_per_token: int,
     context_length: int,
     memory_bytes: int,
     *,
-    memory: str = "RAM",
+    memory: MemoryKind = "ram",
     fits_share: float = FITS_SHARE,
     tight_share: float = TIGHT_SHARE,
-) -> tuple[Fit, str]:
+) -> FitDetail:
     """The fit rule itself, on plain numbers, for RAM or (other shares) a GPU's own memory."""
     if memory_bytes <= 0 or context_length <= 0:
         raise ValueError("memory_bytes and context_length must be positive")
@@ -386,9 +415,36 @@ def fit_bytes(
         if need <= memory_bytes * tight_share
         else "too large"
     )
-    text = (
-        f"{format_size(weights_bytes)} weights + {format_size(kv)} KV cache at "
-        f"{context_length:,} tokens + {format_size(RUNTIME_OVERHEAD_BYTES)} runtime = "
-        f"{format_size(need)} of {format_size(memory_bytes)} {memory}"
+    return FitDetail(
+        verdict,
+        weights_bytes,
+        kv,
+        context_length,
+        RUNTIME_OVERHEAD_BYTES,
+        need,
+        memory_bytes,
+        memory,
     )
-    return verdict, text
+
+
+def fit_bytes(
+    weights_bytes: int,
+    kv_bytes_per_token: int,
+    context_length: int,
+    memory_bytes: int,
+    *,
+    memory: MemoryKind = "ram",
+    fits_share: float = FITS_SHARE,
+    tight_share: float = TIGHT_SHARE,
+) -> tuple[Fit, str]:
+    """`fit_detail` as (verdict, its English)."""
+    detail = fit_detail(
+        weights_bytes,
+        kv_bytes_per_token,
+        context_length,
+        memory_bytes,
+        memory=memory,
+        fits_share=fits_share,
+        tight_share=tight_share,
+    )
+    return detail.fit, detail.english()

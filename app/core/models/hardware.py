@@ -1,7 +1,8 @@
 """Which backend and device suit a model on this machine: the app's fit advice.
 
-What the machine has is probed by the engine (engine.accelerators); the names are re-exported
-here for the app's feature packages.
+What the machine has comes from the engine as plain values (engine.machine), probed by
+engine.accelerators. Each piece of advice carries its numbers (`FitDetail`) for words in the
+person's language (app.words.hardware) and its English (`explanation`) for the CLI.
 """
 
 from __future__ import annotations
@@ -9,40 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from app.core.models.catalog import CatalogEntry, CatalogFile, Fit, fit_bytes
-from engine.accelerators import (
-    BF16_FLAGS,
-    CPU_FLAGS_OF_INTEREST,
-    CudaGpu,
-    Hardware,
-    OpenVinoDevice,
-    nvidia_gpus,
-    parse_cpuinfo,
-    parse_nvidia_smi,
-    probe_accelerators,
-    probe_cuda,
-    probe_hardware,
-    probe_openvino_devices,
-)
+from app.core.models.catalog import CatalogEntry, CatalogFile, Fit, FitDetail, fit_detail
+from engine.machine import Hardware
 from engine.types import BackendName
-
-__all__ = [
-    "BF16_FLAGS",
-    "CPU_FLAGS_OF_INTEREST",
-    "CudaGpu",
-    "Hardware",
-    "OpenVinoDevice",
-    "Recommendation",
-    "nvidia_gpus",
-    "parse_cpuinfo",
-    "parse_nvidia_smi",
-    "probe_accelerators",
-    "probe_cuda",
-    "probe_hardware",
-    "probe_openvino_devices",
-    "recommend",
-    "recommend_for",
-]
 
 # A GPU's own memory holds nothing else of ours, but the driver, display and other apps do.
 VRAM_FITS_SHARE = 0.85
@@ -54,10 +24,34 @@ VRAM_TIGHT_SHARE = 0.95
 
 @dataclass(frozen=True)
 class Recommendation:
-    fit: Fit
     backend: BackendName
-    device: str  # "CPU", "CUDA", "GPU", ...
-    explanation: str
+    detail: FitDetail  # where it runs best, and the numbers that say so
+    # The accelerators passed over for the CPU, when the CPU won: why not them.
+    skipped: tuple[FitDetail, ...] = ()
+
+    @property
+    def fit(self) -> Fit:
+        return self.detail.fit
+
+    @property
+    def device(self) -> str:
+        """ "CPU", "CUDA", "GPU", ..."""
+        return self.detail.device
+
+    @property
+    def explanation(self) -> str:
+        """In English, for the CLI, e.g. "CPU: 657 MB weights + ... = 1.2 GB of 25 GB RAM
+        (CUDA too large: NVIDIA ...: ...)"."""
+        text = detail_english(self.detail)
+        if not self.skipped:
+            return text
+        skipped = "; ".join(f"{d.device} {d.fit}: {detail_english(d)}" for d in self.skipped)
+        return f"{text} ({skipped})"
+
+
+def detail_english(detail: FitDetail) -> str:
+    """One device's fit in English, named: "NVIDIA GeForce RTX 4060: 1.1 GB weights + ..."."""
+    return f"{detail.device_name or 'CPU'}: {detail.english()}"
 
 
 _RANK = {"fits": 0, "tight": 1, "too large": 2}
@@ -80,44 +74,41 @@ def recommend(
         raise ValueError("backends must name at least one of llama, openvino")
     llama, openvino = BackendName.LLAMA, BackendName.OPENVINO
     cpu_backend = llama if llama in backends else openvino
-    cpu_fit, cpu_text = fit_bytes(
+    cpu_fit = fit_detail(
         weights_bytes, kv_bytes_per_token, context_length, hardware.total_ram_bytes
     )
     choices: list[Recommendation] = []
     gpu = hardware.cuda_gpu
     if gpu is not None and llama in backends:
-        verdict, text = _vram_fit(
-            weights_bytes, kv_bytes_per_token, context_length, gpu.total_bytes
-        )
-        choices.append(Recommendation(verdict, llama, "CUDA", f"{gpu.name}: {text}"))
+        detail = _vram_fit(weights_bytes, kv_bytes_per_token, context_length, gpu.total_bytes)
+        choices.append(Recommendation(llama, replace(detail, device="CUDA", device_name=gpu.name)))
     intel = hardware.openvino_device("GPU")
     if intel is not None and openvino in backends:
         if intel.memory_bytes is not None:
-            verdict, text = _vram_fit(
+            detail = _vram_fit(
                 weights_bytes, kv_bytes_per_token, context_length, intel.memory_bytes
             )
         else:
-            # An integrated GPU shares system RAM.
-            verdict, text = cpu_fit, cpu_text
-        choices.append(Recommendation(verdict, openvino, intel.id, f"{intel.full_name}: {text}"))
-    cpu = Recommendation(cpu_fit, cpu_backend, "CPU", f"CPU: {cpu_text}")
+            detail = cpu_fit  # an integrated GPU shares system RAM
+        named = replace(detail, device=intel.id, device_name=intel.full_name or intel.id)
+        choices.append(Recommendation(openvino, named))
+    cpu = Recommendation(cpu_backend, cpu_fit)
     # Accelerators first, so a tie goes to them; then the best verdict wins.
     best = min([*choices, cpu], key=lambda r: _RANK[r.fit])
     if best is cpu and choices:
-        skipped = "; ".join(f"{c.device} {c.fit}: {c.explanation}" for c in choices)
-        best = replace(best, explanation=f"{best.explanation} ({skipped})")
+        best = replace(best, skipped=tuple(c.detail for c in choices))
     return best
 
 
 def _vram_fit(
     weights_bytes: int, kv_bytes_per_token: int, context_length: int, memory_bytes: int
-) -> tuple[Fit, str]:
-    return fit_bytes(
+) -> FitDetail:
+    return fit_detail(
         weights_bytes,
         kv_bytes_per_token,
         context_length,
         memory_bytes,
-        memory="GPU memory",
+        memory="gpu",
         fits_share=VRAM_FITS_SHARE,
         tight_share=VRAM_TIGHT_SHARE,
     )

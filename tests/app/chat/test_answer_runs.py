@@ -100,10 +100,11 @@ def test_a_failed_answer_is_saved_incomplete_with_why(parts, qtbot) -> None:  # 
     conversation_id, question_id = question(store, "Hi")
     with qtbot.waitSignal(runs.answer_failed, timeout=5000) as failed:
         runs.ask(conversation_id, question_id, Settings())
-    assert failed.args == [conversation_id, "The model ran out of context."]
+    said = "The answer could not be generated. The model ran out of context."
+    assert failed.args == [conversation_id, said]
     answer = store.active_path(conversation_id)[-1]
     assert not answer.complete and answer.content == "Partial"
-    assert answer.stats == {"finish_reason": "error", "error": "The model ran out of context."}
+    assert answer.stats == {"finish_reason": "error", "error": said}
 
 
 def test_a_question_no_longer_on_the_branch_asks_nothing(parts) -> None:  # type: ignore[no-untyped-def]

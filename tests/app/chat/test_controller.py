@@ -60,11 +60,12 @@ def test_a_failed_answer_stays_incomplete_and_says_why(parts, qtbot) -> None:  #
     controller, store, _ = parts(FailingBackend())
     with qtbot.waitSignal(controller.error_occurred, timeout=5000) as error:
         controller.send("Hi")
-    assert error.args == ["The model ran out of context."]
+    said = "The answer could not be generated. The model ran out of context."
+    assert error.args == [said]
     answer = store.active_path(controller.conversation_id)[-1]
     assert not answer.complete and answer.content == "Partial"
     assert controller.transcript()[-1].interrupted
-    assert controller.transcript()[-1].failure == "The model ran out of context."
+    assert controller.transcript()[-1].failure == said
     assert not controller.is_busy
 
 

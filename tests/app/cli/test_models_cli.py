@@ -15,9 +15,9 @@ from keyring.backends import fail
 import main
 from app.cli import models as models_cli
 from app.core import paths
-from app.core.models.hardware import CudaGpu, Hardware, OpenVinoDevice
 from app.core.models.store import part_path
 from app.core.secrets import save_token
+from engine.machine import CudaGpu, Hardware, OpenVinoDevice
 from tests import fakehub
 from tests.app.cli.test_chat_cli import run_main
 from tests.app.core.test_secrets import MemoryKeyring

@@ -15,10 +15,10 @@ from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
 from app.words.load import load_note_text
 from engine import accelerators
-from engine.accelerators import Hardware
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.errors import OutOfMemoryError
 from engine.load_notes import LoadNote, LoadNoteCode
+from engine.machine import Hardware
 from engine.model_info import ModelInfo
 from engine.session import Engine
 from engine.types import LoadedModel, LoadRequest

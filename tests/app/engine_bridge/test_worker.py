@@ -47,9 +47,9 @@ class Recorder(QObject):
     def _on_client_generation_finished(self, request_id: int, result: GenerationResult) -> None:
         self.finished.append((request_id, result))
 
-    @Slot(int, str)
-    def _on_client_generation_failed(self, request_id: int, message: str) -> None:
-        self.failed.append((request_id, message))
+    @Slot(int, object)
+    def _on_client_generation_failed(self, request_id: int, problem: Problem) -> None:
+        self.failed.append((request_id, str(problem)))
 
     @Slot(int, object)
     def _on_client_model_loaded(self, request_id: int, loaded: LoadedModel) -> None:
@@ -143,7 +143,9 @@ def test_worker_reports_generation_without_a_model(qtbot) -> None:  # type: igno
     worker = EngineWorker(Engine(backend_factory=scripted_factory(ScriptedBackend())))
     with qtbot.waitSignal(worker.generation_failed) as failed:
         worker.generate(3, QUESTION, GenerationParams())
-    assert failed.args == [3, "No model is loaded."]
+    request_id, problem = failed.args
+    assert request_id == 3
+    assert problem.code == ErrorCode.GENERATION and str(problem) == "No model is loaded."
 
 
 # -- EngineClient: the worker on its own thread ----------------------------------------------

@@ -7,14 +7,14 @@ import threading
 
 from pytestqt.qtbot import QtBot
 
-from app.core.models.hardware import Hardware, probe_hardware
 from app.models.hardware_probe import HardwareProber
 from app.tasks import TaskRunner
+from engine.machine import Hardware
 
 
 def test_probes_once_off_the_gui_thread(qtbot: QtBot) -> None:
     threads: list[int] = []
-    hardware = probe_hardware()
+    hardware = Hardware(16 * 10**9, 8 * 10**9, "Test CPU", frozenset({"avx2"}), 8)
 
     def probe() -> Hardware:
         threads.append(threading.get_ident())

@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.core.models.catalog import load_catalog
-from app.core.models.hardware import (
-    CudaGpu,
-    Hardware,
-    OpenVinoDevice,
-    recommend,
-    recommend_for,
-)
+from app.core.models.hardware import recommend, recommend_for
+from engine.machine import CudaGpu, Hardware, OpenVinoDevice
 
 GB = 10**9
 GIB = 1024**3
@@ -92,16 +87,3 @@ def test_catalog_entries_get_advice() -> None:
         advice = recommend_for(entry, variant.file, CPU_ONLY)
         assert advice.fit in ("fits", "tight", "too large")
         assert advice.backend in variant.file.backends
-
-
-def test_bf16_comes_from_the_cpu_flags() -> None:
-    amx = replace(CPU_ONLY, cpu_flags=frozenset({"avx2", "avx512f", "amx_bf16", "amx_tile"}))
-    zen4 = replace(CPU_ONLY, cpu_flags=frozenset({"avx2", "avx512f", "avx512_bf16"}))
-    avx2 = replace(CPU_ONLY, cpu_flags=frozenset({"avx2"}))
-    unknown = replace(CPU_ONLY, cpu_flags=frozenset())
-    assert (amx.cpu_bf16, zen4.cpu_bf16, avx2.cpu_bf16, unknown.cpu_bf16) == (
-        True,
-        True,
-        False,
-        None,
-    )

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from app.core import paths
 from app.core.models.catalog import Variant, load_catalog
 from app.core.models.errors import DownloadCode, Sentence
-from app.core.models.hardware import Hardware
 from app.core.models.queue import (
     DONE,
     DOWNLOADING,
@@ -32,6 +31,7 @@ from app.core.models.store import part_path
 from app.core.settings import Settings
 from app.models.manager import DownloadManager
 from app.models.queue_model import DETAIL_ROLE, ID_ROLE, STATE_ROLE, DownloadQueueListModel
+from engine.machine import Hardware
 from tests import fakehub
 from tests.engine.gguf_factory import write_llama_gguf
 from tests.fakehub import FakeHub

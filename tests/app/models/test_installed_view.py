@@ -273,6 +273,14 @@ def test_use_this_model_loads_it_and_remembers_the_choice(window, qtbot, tmp_pat
     qtbot.waitUntil(lambda: not page.use_button.isEnabled())  # now in use
 
 
+def test_the_chosen_model_is_described_by_what_tells_models_apart(qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = make_page(qtbot)
+    assert page.select("SmolLM2-135M-Instruct.Q4_1")
+    facts = page.details.text().splitlines()[0]
+    assert facts.startswith("GGUF file · llama · ")
+    assert "8,192-token context" in facts and "MB" in facts
+
+
 def test_the_cli_and_the_page_share_one_import(tmp_path: Path) -> None:
     source = write_llama_gguf(tmp_path / "shared.gguf")
     store = ModelStore(paths.models_dir(), bundled_models_dir())

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QToolBar
 from app.application import build_main_window, build_services, start_hardware_probe
 from app.core import paths
 from app.core.models.catalog import load_catalog
-from app.core.models.hardware import CudaGpu, Hardware, OpenVinoDevice
 from app.core.models.queue import DONE, PAUSED, first_run_dismissed
 from app.core.models.store import ModelStore, part_path
 from app.core.settings import Settings
@@ -26,6 +25,7 @@ from app.models.hardware_probe import HardwareProber
 from app.models.manager import DownloadManager
 from app.models.queue_model import DETAIL_ROLE, STATE_ROLE
 from engine.backends.scripted import ScriptedBackend, scripted_factory
+from engine.machine import CudaGpu, Hardware, OpenVinoDevice
 from engine.session import Engine
 from engine.sizes import format_size
 from resources import bundled_models_dir

@@ -14,24 +14,15 @@ from app.core.conversations import ConversationStore
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
 from engine.backends.scripted import ScriptedBackend, scripted_factory
-from engine.errors import GenerationError
 from engine.session import Engine
+from tests.app.chat.backends import LONG_REPLY, STARTER, FailingBackend
 
-STARTER = Path(__file__).resolve().parents[3] / "resources/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-LONG_REPLY = " ".join(f"w{i}" for i in range(300))
 DiskUsage = namedtuple("DiskUsage", "total used free")
 
 
 @pytest.fixture(autouse=True)
 def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINICPM_CHAT_HOME", str(tmp_path / "home"))
-
-
-class FailingBackend(ScriptedBackend):
-    def generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        on_text = args[4]  # (prompt, budget, params, stop_strings, on_text, should_stop)
-        on_text("Partial")
-        raise GenerationError("The model ran out of context.")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ STARTER := resources/models/SmolLM2-135M-Instruct.Q4_1.gguf
 # Portable CPU build: -march=native crashes in ggml's AMX kernels on CPUs that have AMX.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF
 
-.PHONY: run test test-deps setup lint typecheck check clean-venv bench bench-gui translations
+.PHONY: run test test-deps setup lint typecheck check clean-venv bench bench-gui translations package
 
 run: setup
 	$(PY) main.py
@@ -43,6 +43,10 @@ test-deps:
 
 test: lint typecheck test-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+# The frozen Linux bundle (dist/minicpm-chat/), its portable tarball and the .deb, from the tree.
+package: setup
+	$(PY) -m installers.linux.package --dist dist --work build
 
 bench: setup
 	$(PY) main.py bench

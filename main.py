@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import runpy
 import sys
 
+from app.core.version import app_version
+from engine.child import CHILD_OPTION
 from engine.privacy import block_telemetry
 
 # Before anything can import openvino: OpenVINO's telemetry would phone home (engine.privacy).
@@ -28,6 +31,8 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """Imports only the selected command's module; plain --help lists the commands from
     COMMANDS and needs none of them."""
     parser = argparse.ArgumentParser(prog="main.py", description="MiniCPM Chat")
+    # Answered while parsing, before a command is required: `main.py --version` alone works.
+    parser.add_argument("--version", action="version", version=f"MiniCPM Chat {app_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text)
@@ -36,8 +41,20 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def run_engine_child(module: str, args: list[str]) -> int:
+    """`python -m module args...` inside a frozen bundle, which has no Python to run with -m
+    (engine.child.child_command starts children this way there)."""
+    sys.argv = [module, *args]
+    # The module ends with `raise SystemExit(...)`, which leaves through main() as it would
+    # leave `python -m`.
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) >= 2 and argv[0] == CHILD_OPTION:
+        return run_engine_child(argv[1], argv[2:])
     if not argv:
         from app.application import run_app
 

@@ -7,6 +7,7 @@ the worker thread, when the first model loads, so the window is on screen before
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -45,6 +46,8 @@ from resources import app_icon_path, bundled_models_dir
 
 log = logging.getLogger(__name__)
 WINDOW_STATE_FILE = "window.ini"
+# Milliseconds after which the GUI quits by itself (smoke tests only; see _quit_by_itself).
+QUIT_AFTER_ENV = "MINICPM_CHAT_QUIT_AFTER_MS"
 # Late enough that the window and the first model load come first.
 MATH_WARM_UP_DELAY_MS = 3000
 # After the first paint and the start of the model load; the result only refines the
@@ -338,6 +341,24 @@ def _warm_up_math(services: Services) -> None:
         services.tasks.start(math_warm_up)
 
 
+def _quit_by_itself(app: QApplication, window: MainWindow) -> None:
+    """Smoke tests of the frozen bundle (tests/installers/test_package.py) set QUIT_AFTER_ENV
+    to a number of milliseconds: the window then closes through its normal close path and the
+    app quits, so a test can see it start, show its window and exit with status 0."""
+    delay = os.environ.get(QUIT_AFTER_ENV, "")
+    if not delay.isdigit():
+        return
+
+    def close() -> None:
+        logging.getLogger(__name__).info(
+            "%s: closing; the window was visible: %s", QUIT_AFTER_ENV, window.isVisible()
+        )
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(int(delay), close)
+
+
 def run_app(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(list(argv) if argv is not None else sys.argv)
@@ -354,6 +375,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     services.settings.settings_changed.connect(theme.apply_settings)
     window = build_main_window(services)
     window.show()
+    _quit_by_itself(app, window)
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
     QTimer.singleShot(MATH_WARM_UP_DELAY_MS, partial(_warm_up_math, services))

@@ -13,13 +13,16 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar, QWidget
 
+from app.about import AboutDialog
 from app.chat.chat_view import ChatView
 from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
 from app.core import paths
 from app.core.conversations import ConversationStore
+from app.core.licenses import read_licenses
 from app.core.models.store import model_name
 from app.core.settings import Settings
+from app.core.version import app_version
 from app.engine_bridge.client import EngineClient, model_display_name
 from app.models.banner import FirstRunBanner
 from app.models.drop_target import ModelDropTarget
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._cpu_bf16 = cpu_bf16
         self.settings_dialog: SettingsDialog | None = None
+        self.about_dialog: AboutDialog | None = None
         self._state = WindowState(state_path)
         self._shown_once = False
         # Set by the composition root (app/garbage.py); held here so it lives as the window does.
@@ -120,6 +124,8 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.models_action = toolbar.models_action
         self.models_action.triggered.connect(self._on_models_action_triggered)
+        self.about_action = toolbar.about_action
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
     # -- models (app.models) ---------------------------------------------------------------
 
@@ -250,6 +256,17 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_about(self) -> AboutDialog:
+        """Show the About dialog (non-modal; one at a time). The version and the license list
+        are read when it opens: both are small files."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(app_version(), read_licenses(), paths.data_dir(), self)
+            self.about_dialog.finished.connect(self._on_about_dialog_finished)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        self.about_dialog.activateWindow()
+        return self.about_dialog
+
     # -- window state ----------------------------------------------------------------------
 
     def save_state(self) -> None:
@@ -277,6 +294,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_settings_action_triggered(self) -> None:
         self.open_settings()
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        self.open_about()
+
+    @Slot(int)
+    def _on_about_dialog_finished(self, _result: int) -> None:
+        if self.about_dialog is not None:
+            self.about_dialog.deleteLater()
+            self.about_dialog = None
 
     @Slot(object)
     def _on_settings_dialog_settings_accepted(self, settings: Settings) -> None:

@@ -1,6 +1,6 @@
 """`MainToolbar`: the loaded model's name, load activity, the quick parameters (temperature,
-max tokens), and the Models… and Settings… actions. It only holds the widgets; the main window
-wires them."""
+max tokens), and the Models…, Settings… and About actions. It only holds the widgets; the main
+window wires them."""
 # Its sentences keep the main window's translation context (they moved out of it), so the
 # translations made for them still apply.
 
@@ -87,8 +87,21 @@ class MainToolbar(QToolBar):
                 "MainWindow", "Model, generation and appearance settings (Ctrl+,)"
             )
         )
+        self.about_action = QAction(
+            QCoreApplication.translate("MainWindow", "About MiniCPM Chat"), self
+        )
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setIconText(QCoreApplication.translate("MainWindow", "About"))
+        self.about_action.setShortcut(QKeySequence("F1"))
+        self.about_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.about_action.setToolTip(
+            QCoreApplication.translate(
+                "MainWindow", "Version, licenses and where your data is kept (F1)"
+            )
+        )
         self.addAction(self.models_action)
         self.addAction(self.settings_action)
+        self.addAction(self.about_action)
 
     def show_loading(self, name: str) -> None:
         self.model_label.setText(

@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 
 from engine import errors
+from engine.child import child_command as engine_child_command
 from engine.child import child_env
 from engine.errors import (
     CorruptModelError,
@@ -91,7 +92,7 @@ def _link(source: Path, link: Path) -> None:
 
 
 def child_command(work: Path) -> list[str]:
-    return [sys.executable, "-m", "engine.backends.openvino_export", str(work)]
+    return engine_child_command("engine.backends.openvino_export", str(work))
 
 
 def _run_child(work: Path) -> None:

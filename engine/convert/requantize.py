@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.child import child_env
+from engine.child import child_command, child_env
 from engine.errors import EngineError, ModelLoadError, plain_reason
 
 __all__ = ["FTYPES", "requantize"]
@@ -33,7 +33,7 @@ def requantize(
     source: Path, target: Path, ftype: str, should_stop: Callable[[], bool] = lambda: False
 ) -> Path:
     """`target`: `source` requantized to `ftype` ("Q8_0", "Q4_0", ...) by llama.cpp."""
-    command = [sys.executable, "-m", "engine.convert.requantize", str(source), str(target), ftype]
+    command = child_command("engine.convert.requantize", str(source), str(target), ftype)
     # stderr goes to a file, not a pipe: llama.cpp logs a line per tensor, and a pipe nobody
     # reads while polling would fill up and stall the child.
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:

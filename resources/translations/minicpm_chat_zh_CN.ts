@@ -20,6 +20,64 @@
     </message>
 </context>
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../app/about.py" line="43"/>
+        <source>About {name}</source>
+        <translation>关于 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="45"/>
+        <source>Version {version}</source>
+        <translation>版本 {version}</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="57"/>
+        <source>A private chat with language models that run on this computer, offline.</source>
+        <translation>与在本机离线运行的语言模型私密对话。</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="62"/>
+        <source>{name} is free software under the {license} license.</source>
+        <translation>{name} 是自由软件，采用 {license} 许可证。</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="69"/>
+        <source>Bundled components and their licenses:</source>
+        <translation>随附组件及其许可证：</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="72"/>
+        <source>The list of bundled components could not be read.</source>
+        <translation>无法读取随附组件列表。</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="99"/>
+        <source>The bundled starter model {name} is licensed under {license}.</source>
+        <translation>随附的入门模型 {name} 采用 {license} 许可证。</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="113"/>
+        <source>Your chats, settings and models are kept in {folder}</source>
+        <translation>你的对话、设置和模型保存在 {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="125"/>
+        <source>Component</source>
+        <translation>组件</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="125"/>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../app/about.py" line="125"/>
+        <source>License</source>
+        <translation>许可证</translation>
+    </message>
+</context>
+<context>
     <name>AppearancePage</name>
     <message>
         <location filename="../../app/settings/appearance_page.py" line="15"/>
@@ -1215,7 +1273,7 @@
     </message>
     <message>
         <location filename="../../app/toolbar.py" line="31"/>
-        <location filename="../../app/toolbar.py" line="107"/>
+        <location filename="../../app/toolbar.py" line="120"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
@@ -1255,17 +1313,32 @@
         <translation>模型、生成和外观设置（Ctrl+,）</translation>
     </message>
     <message>
+        <location filename="../../app/toolbar.py" line="91"/>
+        <source>About MiniCPM Chat</source>
+        <translation>关于 MiniCPM Chat</translation>
+    </message>
+    <message>
+        <location filename="../../app/toolbar.py" line="94"/>
+        <source>About</source>
+        <translation>关于</translation>
+    </message>
+    <message>
+        <location filename="../../app/toolbar.py" line="98"/>
+        <source>Version, licenses and where your data is kept (F1)</source>
+        <translation>版本、许可证以及数据的保存位置（F1）</translation>
+    </message>
+    <message>
         <location filename="../../app/toolbar.py" line="76"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="139"/>
+        <location filename="../../app/main_window.py" line="145"/>
         <source>Recommended model</source>
         <translation>推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="183"/>
+        <location filename="../../app/main_window.py" line="189"/>
         <source>Installed {name}. Choose it in Settings → Model.</source>
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
@@ -1296,7 +1369,7 @@
     </message>
     <message>
         <location filename="../../app/status_bar.py" line="74"/>
-        <location filename="../../app/toolbar.py" line="95"/>
+        <location filename="../../app/toolbar.py" line="108"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
@@ -1316,17 +1389,17 @@
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="344"/>
+        <location filename="../../app/main_window.py" line="371"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="358"/>
+        <location filename="../../app/main_window.py" line="385"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="366"/>
+        <location filename="../../app/main_window.py" line="393"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>

@@ -120,3 +120,24 @@ def test_each_settings_change_reaches_the_chat_once(qtbot) -> None:  # type: ign
         assert window.temperature.value() == 0.3
     finally:
         services.shutdown()
+
+
+def test_the_window_quits_by_itself_for_smoke_tests(_home: Path) -> None:
+    """QUIT_AFTER_ENV: how the frozen bundle's smoke test (tests/installers) starts the GUI and
+    sees it show its window and exit with status 0."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MINICPM_CHAT_HOME=str(_home),
+        MINICPM_CHAT_QUIT_AFTER_MS="500",
+    )
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the window was visible: True" in done.stderr

@@ -1,0 +1,1 @@
+"""Linux packaging: the bundle, the portable tarball and the .deb (package.py)."""

@@ -103,6 +103,8 @@ def _gguf_extra(gguf: GGUFFile, n_tokens: int) -> dict[str, object]:
         "file_type": gguf.get("general.file_type"),
         "n_layers": gguf.get(f"{arch}.block_count"),
         "embedding_length": gguf.get(f"{arch}.embedding_length"),
+        "n_kv_heads": _kv_heads(gguf, arch),
+        "head_dim": _head_dim(gguf, arch),
         "vocab_size": gguf.get(f"{arch}.vocab_size") or n_tokens or None,
         "tokenizer_pre": gguf.get("tokenizer.ggml.pre"),
         "matrix_tensor_types": _types_of(t for t in gguf.tensors if len(t.shape) >= 2),
@@ -113,6 +115,21 @@ def _gguf_extra(gguf: GGUFFile, n_tokens: int) -> dict[str, object]:
         if f"{arch}.{scale}" in gguf.metadata:
             extra[scale] = gguf.get(f"{arch}.{scale}")
     return extra
+
+
+def _kv_heads(gguf: GGUFFile, arch: str | None) -> object:
+    """llama.cpp's rule: without head_count_kv every head has its own keys and values."""
+    return gguf.get(f"{arch}.attention.head_count_kv") or gguf.get(f"{arch}.attention.head_count")
+
+
+def _head_dim(gguf: GGUFFile, arch: str | None) -> object:
+    key_length = gguf.get(f"{arch}.attention.key_length")
+    if key_length:
+        return key_length
+    width, heads = gguf.get(f"{arch}.embedding_length"), gguf.get(f"{arch}.attention.head_count")
+    if isinstance(width, int) and isinstance(heads, int) and heads > 0:
+        return width // heads
+    return None
 
 
 def _types_of(tensors: Iterable[GGUFTensor]) -> frozenset[str]:

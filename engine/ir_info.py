@@ -62,9 +62,27 @@ def ir_model_info(folder: Path) -> ModelInfo:
         rope_scaling=_frozen_mapping(config.get("rope_scaling")),
         supports_thinking=template_thinks(chat_template),
         extra=MappingProxyType(
-            {"architectures": tuple(class_names), "rt_info": MappingProxyType(rt_info)}
+            {
+                "architectures": tuple(class_names),
+                "rt_info": MappingProxyType(rt_info),
+                **_kv_shape(config),
+            }
         ),
     )
+
+
+def _kv_shape(config: Mapping[str, object]) -> dict[str, int | None]:
+    """Layers, KV heads and head size from a Transformers config.json (engine.kv_cache)."""
+    heads = int_or_none(config.get("num_attention_heads"))
+    width = int_or_none(config.get("hidden_size"))
+    head_dim = int_or_none(config.get("head_dim"))
+    if head_dim is None and heads and width:
+        head_dim = width // heads
+    return {
+        "n_layers": int_or_none(config.get("num_hidden_layers")),
+        "n_kv_heads": int_or_none(config.get("num_key_value_heads")) or heads,
+        "head_dim": head_dim,
+    }
 
 
 def _check_ir_files(folder: Path) -> None:

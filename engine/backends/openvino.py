@@ -16,6 +16,7 @@ from engine.errors import (
     OutOfMemoryError,
     plain_reason,
 )
+from engine.kv_cache import openvino_cache_gib
 from engine.model_info import ModelInfo
 from engine.precision import AppliedPrecision, applied_precision, properties_for
 from engine.privacy import block_telemetry
@@ -24,7 +25,6 @@ from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRe
 NAME = "openvino"
 # Devices whose pipeline supports the paged KV cache with prefix caching; NPU is stateful only.
 PAGED_DEVICES = ("CPU", "GPU")
-KV_CACHE_GB = 1
 # llama.cpp also ends a turn at these token texts (llama-vocab.cpp's end-of-generation list);
 # a MiniCPM GGUF's "</s>" is one of them although its EOS is "<|im_end|>".
 EXTRA_END_TOKENS = ("</s>",)
@@ -65,6 +65,8 @@ class OpenVinoBackend:
         self._previous: list[int] = []
         self.device = "CPU"
         self.applied = NOT_LOADED
+        # OpenVINO's KV cache for the loaded model, in GiB (0 where the device is not paged).
+        self.cache_gib = 0
 
     @property
     def context_length(self) -> int:
@@ -80,10 +82,13 @@ class OpenVinoBackend:
         core = openvino.Core()
         precision = self._precision_properties(core, device, request.precision)
         properties = dict(precision)
+        n_ctx = min(request.n_ctx or 4096, info.context_length or request.n_ctx or 4096)
         if device in PAGED_DEVICES:
             scheduler = genai.SchedulerConfig()
             scheduler.enable_prefix_caching = True
-            scheduler.cache_size = KV_CACHE_GB
+            # Room for the whole chosen context, from the model's shape (engine.kv_cache).
+            self.cache_gib = openvino_cache_gib(info, n_ctx)
+            scheduler.cache_size = self.cache_gib
             properties["scheduler_config"] = scheduler
         if request.n_threads and device == "CPU":
             properties["INFERENCE_NUM_THREADS"] = request.n_threads
@@ -93,7 +98,7 @@ class OpenVinoBackend:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
         self.applied = self._applied(core, device, precision)
-        self._n_ctx = min(request.n_ctx or 4096, info.context_length or request.n_ctx or 4096)
+        self._n_ctx = n_ctx
         self.device = device
 
     @property

@@ -65,7 +65,14 @@ def outcome(template: ChatTemplate, conversation: list[Message], **options: obje
 def test_any_conversation_renders_or_is_refused(
     source: str, conversation: list[Message], thinking: bool | None
 ) -> None:
-    template = ChatTemplate(source, limits=LIMITS)
+    start = time.monotonic()
+    try:
+        template = ChatTemplate(source, limits=LIMITS)
+    except ChatTemplateError:
+        # Compiling Qwen3's long template can pass the short limit on a busy machine: refused
+        # in time, which is one of the two outcomes this test allows.
+        assert time.monotonic() - start < LIMITS.time_s + SLACK_S
+        return
     text = outcome(template, conversation, enable_thinking=thinking)
     if source == CHATML_TEMPLATE:
         for message in conversation:

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -202,6 +204,39 @@ def test_the_pipeline_is_compiled_with_the_apps_precision_on_every_cpu(
     assert seen[-1]["KV_CACHE_PRECISION"] == "f16"
     assert seen[-1]["DYNAMIC_QUANTIZATION_GROUP_SIZE"] == 0
     assert loaded.precision == "f32, KV f16"
+
+
+def test_the_kv_cache_is_sized_from_the_model_and_the_context(
+    monkeypatch: pytest.MonkeyPatch, starter_path: Path, openvino_cache: Path
+) -> None:
+    """Not one fixed gigabyte: the scheduler gets what the chosen context needs
+    (engine.kv_cache), here with a shape that needs 3 GiB at 64K tokens."""
+    import openvino_genai
+
+    from engine.backends.openvino import OpenVinoBackend
+    from engine.kv_cache import openvino_cache_gib
+    from engine.model_inspection import inspect_model
+
+    sizes: list[int] = []
+    real = openvino_genai.LLMPipeline
+
+    def recording(*args: object, **properties: object) -> object:
+        sizes.append(properties["scheduler_config"].cache_size)  # type: ignore[attr-defined]
+        return real(*args, **properties)
+
+    monkeypatch.setattr(openvino_genai, "LLMPipeline", recording)
+    info = inspect_model(starter_path)
+    # The starter's own numbers would round to 1 GiB at any of its lengths: give it an 8B's
+    # shape and a long context, which only changes what is asked of the scheduler.
+    extra = {**info.extra, "n_layers": 32, "n_kv_heads": 2, "head_dim": 128}
+    big = replace(info, context_length=65_536, extra=MappingProxyType(extra))
+    backend = OpenVinoBackend()
+    backend.load(
+        big, LoadRequest(starter_path, "openvino", n_ctx=65_536, cache_dir=str(openvino_cache))
+    )
+    backend.close()
+    assert sizes == [3] == [openvino_cache_gib(big, 65_536)]
+    assert backend.cache_gib == 3
 
 
 def test_an_unknown_precision_is_a_load_error_in_words(

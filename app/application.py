@@ -341,22 +341,41 @@ def _warm_up_math(services: Services) -> None:
         services.tasks.start(math_warm_up)
 
 
-def _quit_by_itself(app: QApplication, window: MainWindow) -> None:
-    """Smoke tests of the frozen bundle (tests/installers/test_package.py) set QUIT_AFTER_ENV
-    to a number of milliseconds: the window then closes through its normal close path and the
-    app quits, so a test can see it start, show its window and exit with status 0."""
-    delay = os.environ.get(QUIT_AFTER_ENV, "")
-    if not delay.isdigit():
-        return
+class _QuitByItself(QObject):
+    """Smoke tests of the frozen bundle (tests/installers/test_package.py) set QUIT_AFTER_ENV to
+    a number of milliseconds: once the first model load has ended (loaded or failed), the window
+    closes after that long through its normal close path and the app quits, so a test sees it
+    start, show its window and exit with status 0. Not before the load ends: while llama.cpp
+    loads a model it points the process's stderr at /dev/null (llama-cpp-python's
+    suppress_stdout_stderr), and the line a test looks for would be lost."""
 
-    def close() -> None:
-        logging.getLogger(__name__).info(
-            "%s: closing; the window was visible: %s", QUIT_AFTER_ENV, window.isVisible()
+    def __init__(self, app: QApplication, window: MainWindow, services: Services, delay_ms: int):
+        super().__init__(window)
+        self._app = app
+        self._window = window
+        self._delay_ms = delay_ms
+        services.client.model_loaded.connect(self._on_client_load_ended)
+        services.client.load_failed.connect(self._on_client_load_ended)
+
+    @Slot(int, object)
+    def _on_client_load_ended(self, _request_id: int, _result: object) -> None:
+        QTimer.singleShot(self._delay_ms, self._close)
+
+    @Slot()
+    def _close(self) -> None:
+        print(
+            f"{QUIT_AFTER_ENV}: the window was visible: {self._window.isVisible()}",
+            file=sys.stderr,
+            flush=True,
         )
-        window.close()
-        app.quit()
+        self._window.close()
+        self._app.quit()
 
-    QTimer.singleShot(int(delay), close)
+
+def _quit_by_itself(app: QApplication, window: MainWindow, services: Services) -> None:
+    delay = os.environ.get(QUIT_AFTER_ENV, "")
+    if delay.isdigit():
+        _QuitByItself(app, window, services, int(delay))  # the window owns it, as _Startup
 
 
 def run_app(argv: Sequence[str] | None = None) -> int:
@@ -375,7 +394,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     services.settings.settings_changed.connect(theme.apply_settings)
     window = build_main_window(services)
     window.show()
-    _quit_by_itself(app, window)
+    _quit_by_itself(app, window, services)
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
     QTimer.singleShot(MATH_WARM_UP_DELAY_MS, partial(_warm_up_math, services))

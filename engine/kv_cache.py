@@ -1,10 +1,10 @@
 """How much memory a model's KV cache takes: sized from the model and the chosen context.
 
 Every layer keeps a key and a value vector per KV head and token, so a token costs
-layers x KV heads x head size x 2 x bytes per element. MiniCPM4.1-8B (32 layers, 2 KV heads of
-128... see tests) and the starter (30 layers, 3 KV heads of 64: 23,040 bytes at f16) differ by
-orders of magnitude, which is why OpenVINO's cache is no longer one fixed gigabyte: a 64K-token
-conversation on an 8B model needs several.
+layers x KV heads x head size x 2 x bytes per element: 32 KiB at f16 for MiniCPM4.1-8B (32
+layers, 2 KV heads of 128), 23,040 bytes for the starter (30 layers, 3 KV heads of 64). That is
+why OpenVINO's cache is no longer one fixed gigabyte: a 64K-token conversation on an 8B model
+needs several.
 """
 
 from __future__ import annotations

@@ -354,9 +354,8 @@ def fit(
     entry: CatalogEntry, file: CatalogFile, ram_bytes: int, context_length: int
 ) -> tuple[Fit, str]:
     """Will this file run in this much RAM at this context? Counts weights + KV cache."""
-    verdict, text = fit_bytes(
-        file.size_bytes, entry.kv_cache.bytes_per_token, context_length, ram_bytes
-    )
+    detail = fit_detail(file.size_bytes, entry.kv_cache.bytes_per_token, context_length, ram_bytes)
+    verdict, text = detail.fit, detail.english()
     if context_length > entry.context_length:
         text += f"; beyond the model's {entry.context_length:,}-token context"
     if not entry.kv_cache.verified:
@@ -425,26 +424,3 @@ def fit_detail(
         memory_bytes,
         memory,
     )
-
-
-def fit_bytes(
-    weights_bytes: int,
-    kv_bytes_per_token: int,
-    context_length: int,
-    memory_bytes: int,
-    *,
-    memory: MemoryKind = "ram",
-    fits_share: float = FITS_SHARE,
-    tight_share: float = TIGHT_SHARE,
-) -> tuple[Fit, str]:
-    """`fit_detail` as (verdict, its English)."""
-    detail = fit_detail(
-        weights_bytes,
-        kv_bytes_per_token,
-        context_length,
-        memory_bytes,
-        memory=memory,
-        fits_share=fits_share,
-        tight_share=tight_share,
-    )
-    return detail.fit, detail.english()

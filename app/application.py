@@ -23,6 +23,7 @@ from app.chat.math import warm_up as math_warm_up
 from app.core import paths
 from app.core.conversations import ConversationStore
 from app.core.models.catalog import load_catalog
+from app.core.models.prefill_speed import PrefillSpeeds
 from app.core.models.store import ModelStore
 from app.core.settings import Settings, load_settings, save_settings
 from app.core.storage_errors import StorageError
@@ -143,8 +144,11 @@ class Services:
     downloads: DownloadManager | None = None
     # Probes OpenVINO devices and CUDA off the GUI thread, for the downloads' advice.
     hardware_prober: HardwareProber | None = None
-    # Short background jobs of the app as a whole (the math warm-up), off the GUI thread.
+    # Short background jobs of the app as a whole (the math warm-up, reading attachments),
+    # off the GUI thread.
     tasks: TaskRunner | None = None
+    # How fast this machine reads prompts, learned from the answers (the composer's estimate).
+    speeds: PrefillSpeeds | None = None
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
@@ -175,10 +179,17 @@ def build_services(
     library = ModelLibrary(models, ModelImporter(models), ModelConverter(models.models_dir))
     client = EngineClient(engine or Engine())
     catalog = load_catalog()  # checked at start-up: a broken catalog fails loudly
-    controller = ChatController(
-        store, client, settings, recommended_sampling=catalog.recommended_sampling
-    )
     keeper = SettingsKeeper(settings, settings_path)
+    tasks = TaskRunner("background", parent=keeper)
+    speeds = PrefillSpeeds()
+    controller = ChatController(
+        store,
+        client,
+        settings,
+        recommended_sampling=catalog.recommended_sampling,
+        tasks=tasks,
+        speeds=speeds,
+    )
     library.setParent(keeper)
     keeper.settings_changed.connect(controller.apply_settings)
     reloader = ModelReloader(keeper, models, client, keeper)
@@ -188,7 +199,6 @@ def build_services(
     prober = HardwareProber(hardware_probe, parent=keeper)
     prober.hardware_probed.connect(downloads.set_hardware)
     downloads.model_installed.connect(library.add_installed)
-    tasks = TaskRunner("background", parent=keeper)
     return Services(
         keeper,
         store,
@@ -200,6 +210,7 @@ def build_services(
         downloads,
         prober,
         tasks=tasks,
+        speeds=speeds,
     )
 
 
@@ -247,6 +258,8 @@ _LOAD_FIELDS = (
     "cpu_threads",
     "gpu_layers",
     "openvino_precision",
+    "sparse_prefill",
+    "kv_cache",
 )
 
 

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         controller.conversation_opened.connect(panel.select)
         controller.conversation_updated.connect(panel.on_conversation_changed)
         controller.busy_changed.connect(self.shortcuts.stop.setEnabled)
+        controller.context_raise_requested.connect(self._on_controller_context_raise_requested)
         self.shortcuts.new_chat.activated.connect(self._on_conversations_new_chat_requested)
         self.shortcuts.search.activated.connect(self.conversations.focus_search)
         self.shortcuts.composer.activated.connect(self.chat.focus_composer)
@@ -333,6 +334,12 @@ class MainWindow(QMainWindow):
     def _on_controller_conversation_created(self, conversation_id: int) -> None:
         self.conversations.refresh()
         self.conversations.select(conversation_id)
+
+    @Slot(int)
+    def _on_controller_context_raise_requested(self, tokens: int) -> None:
+        # Through the settings, like the Model page: saved, and the model reloads with it.
+        if tokens != self._settings.context_length:
+            self.settings_edited.emit(replace(self._settings, context_length=tokens))
 
     @Slot(float)
     def _on_temperature_value_changed(self, value: float) -> None:

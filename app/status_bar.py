@@ -24,9 +24,13 @@ def bf16_unavailable(asked_precision: str, loaded: LoadedModel) -> bool:
 
 
 def precision_note(asked_precision: str, loaded: LoadedModel) -> str:
-    """How OpenVINO computes with the loaded model; "" when the backend does not say."""
+    """How the loaded model computes; "" when the backend does not say."""
     if not loaded.precision:
         return ""
+    if loaded.precision.startswith("KV "):  # llama.cpp says only a quantized KV cache
+        return QCoreApplication.translate(
+            "MainWindow", "llama.cpp keeps the KV cache in {type}, half the memory of f16."
+        ).format(type=loaded.precision.removeprefix("KV "))
     if bf16_unavailable(asked_precision, loaded):
         return QCoreApplication.translate(
             "MainWindow",
@@ -35,6 +39,17 @@ def precision_note(asked_precision: str, loaded: LoadedModel) -> str:
     return QCoreApplication.translate("MainWindow", "OpenVINO computes in {precision}.").format(
         precision=loaded.precision
     )
+
+
+def sparse_note(loaded: LoadedModel) -> str:
+    """When OpenVINO reads a prompt with sparse prefill; "" when attention is always dense."""
+    if not loaded.sparse_threshold:
+        return ""
+    return QCoreApplication.translate(
+        "MainWindow",
+        "Prompts longer than {count} tokens are read with sparse prefill (faster; the end of "
+        "the prompt still sees all of it).",
+    ).format(count=f"{loaded.sparse_threshold:,}")
 
 
 class MainStatusBar(QStatusBar):
@@ -82,7 +97,8 @@ class MainStatusBar(QStatusBar):
         if loaded.precision:
             parts.append(loaded.precision)
         self.status_model.setText(" · ".join(parts))
-        self.status_model.setToolTip(precision_note)
+        notes = [note for note in (precision_note, sparse_note(loaded)) if note]
+        self.status_model.setToolTip("\n".join(notes))
         self._context_used = 0
         self._context_available = loaded.context_length
         self._show_context()

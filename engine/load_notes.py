@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from engine.sizes import format_size
 from engine.types import BackendName
 
 NoteValue = str | int
@@ -23,6 +24,10 @@ class LoadNoteCode(StrEnum):
     smaller_context: -
     llama_reads_gguf: -
     remembered: backend, device, n_ctx
+    context_exceeds_memory: n_ctx (asked), next_n_ctx (loaded instead), need_bytes (what n_ctx
+        would take at least: weights + KV cache + runtime), free_bytes (the free memory)
+    flash_attention_for_memory: n_ctx, need_bytes (without flash attention), free_bytes
+    kv_q8_0_for_memory: n_ctx, need_bytes (with an f16 cache), free_bytes
     The fallback codes say what failed, then what comes next: next_backend ("" = the same),
     next_device ("" = the same, unless the backend changed), next_n_ctx (0 = the same):
     context_out_of_memory: n_ctx
@@ -38,6 +43,9 @@ class LoadNoteCode(StrEnum):
     SMALLER_CONTEXT = "smaller_context"
     LLAMA_READS_GGUF = "llama_reads_gguf"
     REMEMBERED = "remembered"
+    CONTEXT_EXCEEDS_MEMORY = "context_exceeds_memory"
+    FLASH_ATTENTION_FOR_MEMORY = "flash_attention_for_memory"
+    KV_Q8_0_FOR_MEMORY = "kv_q8_0_for_memory"
     CONTEXT_OUT_OF_MEMORY = "context_out_of_memory"
     DEVICE_OUT_OF_MEMORY = "device_out_of_memory"
     BACKEND_UNAVAILABLE = "backend_unavailable"
@@ -93,10 +101,31 @@ def note_english(note: LoadNote) -> str:
         return "A smaller context needs less memory."
     if code == LoadNoteCode.LLAMA_READS_GGUF:
         return "llama.cpp reads every GGUF file."
+    if code == LoadNoteCode.CONTEXT_EXCEEDS_MEMORY:
+        return (
+            f"The context was lowered from {note.number('n_ctx'):,} to "
+            f"{note.number('next_n_ctx'):,} tokens: {note.number('n_ctx'):,} tokens would need "
+            f"about {_memory(note)}."
+        )
+    if code == LoadNoteCode.FLASH_ATTENTION_FOR_MEMORY:
+        return (
+            f"Flash attention is on to save memory: without it, {note.number('n_ctx'):,} tokens "
+            f"of context would need about {_memory(note)}."
+        )
+    if code == LoadNoteCode.KV_Q8_0_FOR_MEMORY:
+        return (
+            f"The KV cache is kept in q8_0 to save memory: in f16, {note.number('n_ctx'):,} "
+            f"tokens of context would need about {_memory(note)}."
+        )
     where = f"{backend_english(note.text('backend'))} on {device_english(note.text('device'))}"
     return (
         f"Using what worked for this model before: {where}, {note.number('n_ctx'):,}-token context."
     )
+
+
+def _memory(note: LoadNote) -> str:
+    need, free = format_size(note.number("need_bytes")), format_size(note.number("free_bytes"))
+    return f"{need} of memory, and {free} is free"
 
 
 def _cause_english(note: LoadNote) -> str:

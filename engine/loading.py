@@ -4,6 +4,10 @@ The one place that decides the backend. `load_attempts` plans the order from a `
 and the probed accelerators (the remembered choice first; OpenVINO GPU -> NPU -> CPU; CUDA
 offload -> CPU; then smaller contexts on the CPU; llama.cpp last for a GGUF);
 `load_with_fallback` walks it with `Engine.load`, turning each failure into a typed `LoadNote`.
+Given the free RAM, the plan counts weights + KV cache + runtime (engine.kv_cache.load_bytes)
+for each CPU context and goes straight to the largest that fits, on llama.cpp turning on flash
+attention or a q8_0 cache first where the person left that to the app, and says so, rather
+than letting the backend fail or the machine swap.
 `load_model` does both and records the winner in a `LoadMemory` the caller passes in (the app's
 is app.core.models.remembered). Plain Python: runs on the GUI's worker thread or in the CLI.
 Notes carry codes and parameters; the GUI words them (app/words/load.py), the CLI and logs use
@@ -17,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from engine.accelerators import probe_hardware
 from engine.backends.registry import is_available
 from engine.errors import (
     BackendUnavailableError,
@@ -27,6 +32,15 @@ from engine.errors import (
     NotAModelError,
     OutOfMemoryError,
     UnsupportedModelError,
+)
+from engine.kv_cache import (
+    AUTO_KV,
+    RUNTIME_OVERHEAD_BYTES,
+    bytes_per_element,
+    flash_attention,
+    kv_cache_bytes,
+    kv_cache_type,
+    load_bytes,
 )
 from engine.load_notes import LoadNote, LoadNoteCode, NoteValue
 from engine.machine import Hardware
@@ -53,6 +67,9 @@ class Attempt:
 
     request: LoadRequest
     note: LoadNote | None = None
+    # How the plan fitted this attempt to the free memory (a smaller context, flash
+    # attention, a q8_0 cache): said whenever this attempt loads.
+    memory_notes: tuple[LoadNote, ...] = ()
 
     @property
     def backend(self) -> BackendName:
@@ -145,12 +162,15 @@ def load_attempts(
     request: LoadRequest,
     hardware: Hardware | None = None,
     memory: LoadMemory | None = None,
+    *,
+    free_ram_bytes: int | None = None,
 ) -> list[Attempt]:
     """Every way to load this model, best first, without duplicates.
 
     Backend "auto" means OpenVINO for an IR folder and llama.cpp for a GGUF; "openvino" on a
     GGUF OpenVINO computes wrongly goes straight to llama.cpp. Device "AUTO" picks the best
-    device `hardware` knows of; a named one is tried first as asked.
+    device `hardware` knows of; a named one is tried first as asked. With `free_ram_bytes`,
+    CPU contexts that would not fit in it are left out (`within_memory`).
     """
     n_ctx = _context(info, request)
     backend, first_note = _first_backend(info, request.backend)
@@ -173,7 +193,8 @@ def load_attempts(
     known = memory.get(replace(request, model=info.path)) if memory is not None else None
     if known is not None and known.backend != AUTO:
         plan.insert(0, _remembered_attempt(replace(known, model=info.path), plan[0]))
-    return _unique(plan)
+    plan = _unique(plan)
+    return plan if free_ram_bytes is None else within_memory(plan, info, free_ram_bytes)
 
 
 def _varied(
@@ -264,6 +285,137 @@ def _unique(plan: list[Attempt]) -> list[Attempt]:
     return result
 
 
+# --- the memory it takes --------------------------------------------------------------------
+
+
+def attempt_bytes(attempt: Attempt, info: ModelInfo) -> int | None:
+    """Weights + KV cache + (llama.cpp without flash attention) the score buffer + runtime, as
+    this attempt would load; None when the model does not say its shape."""
+    request = attempt.request
+    kv_type = kv_cache_type(request.kv_cache, request.n_ctx, attempt.backend)
+    return load_bytes(info, request.n_ctx, kv_type, _flash(request, attempt.backend, kv_type))
+
+
+def _flash(request: LoadRequest, backend: BackendName, kv_type: str) -> bool:
+    if backend != LLAMA:
+        return True  # OpenVINO's paged attention holds no score buffer of the context's size
+    offload = request.n_gpu_layers != 0
+    return flash_attention(request.flash_attn, kv_type, offload)
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """One way to load an attempt's context: the request and what its change saves."""
+
+    request: LoadRequest
+    need: int
+    note: LoadNote | None = None
+
+
+def _variants(attempt: Attempt, info: ModelInfo, free: int) -> list[_Variant] | None:
+    """The ways to load this attempt's context on llama.cpp, fastest first (measured,
+    docs/kv-cache.md): as asked; with flash attention (no score buffer, decoding slower); with
+    a q8_0 cache (half the cache, long prompts read slower). Only where the person left the
+    choice to the app. None when the model does not say its shape."""
+    request = attempt.request
+    asked = attempt_bytes(attempt, info)
+    if asked is None:
+        return None
+    variants = [_Variant(request, asked)]
+    if attempt.backend != LLAMA:
+        return variants
+    kv_type = kv_cache_type(request.kv_cache, request.n_ctx, attempt.backend)
+    if kv_type == "f16" and request.flash_attn is None and not _flash(request, LLAMA, kv_type):
+        flashed = replace(request, flash_attn=True)
+        need = load_bytes(info, request.n_ctx, "f16", flash=True) or 0
+        note = _memory_note(LoadNoteCode.FLASH_ATTENTION_FOR_MEMORY, request, asked, free)
+        variants.append(_Variant(flashed, need, note))
+    if request.kv_cache == AUTO_KV:
+        quantized = replace(request, kv_cache="q8_0")
+        need = load_bytes(info, request.n_ctx, "q8_0", flash=True) or 0
+        f16_need = variants[-1].need
+        note = _memory_note(LoadNoteCode.KV_Q8_0_FOR_MEMORY, request, f16_need, free)
+        variants.append(_Variant(quantized, need, note))
+    return variants
+
+
+def _memory_note(code: LoadNoteCode, request: LoadRequest, need: int, free: int) -> LoadNote:
+    return LoadNote(code, {"n_ctx": request.n_ctx, "need_bytes": need, "free_bytes": free})
+
+
+def within_memory(plan: list[Attempt], info: ModelInfo, free_ram_bytes: int) -> list[Attempt]:
+    """The plan fitted to `free_ram_bytes`, for each backend's CPU attempts: the largest
+    context that fits comes first, loaded the fastest way that fits (on llama.cpp, where the
+    person left it to the app: flash attention, then a q8_0 cache), each change with a note
+    saying why; the smallest context, saving all it can, where none fits. No change where the
+    model does not say its shape. Attempts on a GPU or NPU keep their place: their memory is
+    not the RAM."""
+    for backend in dict.fromkeys(attempt.backend for attempt in plan):
+        plan = _backend_within_memory(plan, backend, info, free_ram_bytes)
+    return plan
+
+
+def _backend_within_memory(
+    plan: list[Attempt], backend: BackendName, info: ModelInfo, free: int
+) -> list[Attempt]:
+    on_cpu = [a for a in plan if a.backend == backend and a.device == "CPU"]
+    ways: dict[int, list[_Variant]] = {}
+    for attempt in on_cpu:
+        variants = _variants(attempt, info, free)
+        if variants is None:
+            return plan
+        ways.setdefault(attempt.n_ctx, variants)
+    if not ways:
+        return plan
+    fitting = {n_ctx: next((v for v in vs if v.need <= free), None) for n_ctx, vs in ways.items()}
+    fits = [n_ctx for n_ctx, variant in fitting.items() if variant is not None]
+    target = max(fits) if fits else min(ways)
+    chosen = fitting[target] or ways[target][-1]
+    dropped = [a for a in on_cpu if a.n_ctx > target]
+    notes = [chosen.note] if chosen.note is not None else []
+    if dropped:
+        asked = dropped[0].n_ctx
+        params: dict[str, NoteValue] = {
+            "n_ctx": asked,
+            "next_n_ctx": target,
+            "need_bytes": ways[asked][-1].need,
+            "free_bytes": free,
+        }
+        notes.insert(0, LoadNote(LoadNoteCode.CONTEXT_EXCEEDS_MEMORY, params))
+    if not notes:
+        return plan
+    # A note the first attempt carried about the backend still holds for its replacement;
+    # one about the context (a remembered or smaller one) does not.
+    carried = plan[0].note if plan[0] in dropped else None
+    if carried is not None and carried.code in _CONTEXT_NOTES:
+        carried = None
+    first = next(a for a in on_cpu if a.n_ctx == target)
+    own = None if first.note is not None and first.note.code in _CONTEXT_NOTES else first.note
+    fitted = replace(first, request=chosen.request, note=carried or own, memory_notes=tuple(notes))
+    return [fitted if a is first else a for a in plan if a not in dropped]
+
+
+_CONTEXT_NOTES = frozenset({LoadNoteCode.REMEMBERED, LoadNoteCode.SMALLER_CONTEXT})
+
+
+def free_ram_for_load(engine: Engine) -> int | None:
+    """The RAM a new load may use: free now, plus what unloading the model in use gives back
+    (its KV cache and runtime; its weights are file pages the system counts as free already).
+    None when it cannot be probed."""
+    try:
+        free = probe_hardware().available_ram_bytes
+    except Exception:  # noqa: BLE001 (no figure: plan without the memory check)
+        log.exception("probing the free memory failed")
+        return None
+    loaded = engine.loaded
+    if loaded is None:
+        return free
+    # llama.cpp's q8_0 cache shows in `precision` ("KV q8_0"); every other one is f16.
+    kv_type = "q8_0" if "q8_0" in loaded.precision else "f16"
+    kv = kv_cache_bytes(loaded.info, loaded.context_length, bytes_per_element(kv_type))
+    return free + (kv or 0) + RUNTIME_OVERHEAD_BYTES
+
+
 # --- walking it -----------------------------------------------------------------------------
 
 
@@ -307,6 +459,7 @@ def load_with_fallback(
             # The plan already departed from the request (a remembered choice, or llama.cpp
             # for a GGUF OpenVINO gets wrong): say so.
             notes.append(attempt.note)
+        notes.extend(attempt.memory_notes)
         if on_loaded is not None:
             on_loaded(attempt)
         return loaded, notes
@@ -371,11 +524,14 @@ def load_model(
     on_attempt_failed: OnAttemptFailed | None = None,
     *,
     info: ModelInfo | None = None,
+    free_ram_bytes: int | None = None,
 ) -> tuple[LoadedModel, list[LoadNote]]:
-    """Plan, load with fallback, remember the winner: what the GUI's worker calls."""
+    """Plan, load with fallback, remember the winner: what the GUI's worker calls.
+    `free_ram_bytes`: the RAM this load may use (default: probed now, `free_ram_for_load`)."""
     info = info or inspect_model(request.model)
     asked = replace(request, model=info.path)
-    attempts = load_attempts(info, asked, hardware, memory)
+    free = free_ram_bytes if free_ram_bytes is not None else free_ram_for_load(engine)
+    attempts = load_attempts(info, asked, hardware, memory, free_ram_bytes=free)
 
     def keep(attempt: Attempt) -> None:
         if memory is not None:

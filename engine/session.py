@@ -81,6 +81,7 @@ class Engine:
             supports_thinking=template.supports_thinking,
             warnings=warnings,
             precision=candidate.precision,
+            sparse_threshold=candidate.sparse_threshold,
         )
         return self.loaded
 
@@ -102,6 +103,91 @@ class Engine:
         if self._backend is None:
             raise GenerationError("No model is loaded.")
         return self._backend.count_tokens(text)
+
+    @property
+    def context_length(self) -> int:
+        """The context the model was loaded with, in tokens."""
+        if self._backend is None:
+            raise GenerationError("No model is loaded.")
+        return self._backend.context_length
+
+    def prompt_tokens(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """How many tokens `generate(messages, params)` would put in the context before the
+        answer: the same template, thinking switch and system prompt, rendered and tokenized
+        as `generate` does, without generating. Exact, also past the length where OpenVINO's
+        tokenizer stops counting (`_token_count`). `RenderStopped` once `should_stop()` turns
+        true while the template runs."""
+        return self._token_count(self.render(messages, params, should_stop).text)
+
+    def message_tokens(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[int]:
+        """How many of `prompt_tokens(messages, params)` each message brings, in order; they
+        add up to exactly that total. Costs two renders and one tokenization of the prompt.
+
+        Each message's count runs from the end of the previous message's text to the end of
+        its own, so it holds its role header and the previous turn's end marker; the template's
+        opening (BOS, a default system prompt) is the first message's, and the answer's
+        opening the last one's. Where a template changes a message's text (trims it, drops
+        reasoning), the counts fall back to each message's own text plus an equal share of
+        the template's frame (`message_token_shares`). `RenderStopped` as `prompt_tokens`."""
+        rendered = self.render(messages, params, should_stop).text
+        total = self._token_count(rendered)
+        pieces = self._message_pieces(messages, params, rendered, should_stop)
+        if pieces is None:
+            counts = [self._token_count(m.content) for m in messages]
+            return message_token_shares(counts, total)
+        counts = [self._token_count(piece) for piece in pieces]
+        return exact_total(counts, total)
+
+    def _message_pieces(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        rendered: str,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[str] | None:
+        """The `rendered` prompt cut after each message's text; None where the template does
+        not copy each message's text into the prompt unchanged. Renders once more, with a
+        mark in place of each text, to see where each one lands."""
+        if not messages:
+            return None
+        marks = [f"\ue000{i}\ue001" for i in range(len(messages))]
+        marked = self.render(
+            [replace(m, content=k) for m, k in zip(messages, marks, strict=True)],
+            params,
+            should_stop,
+        )
+        pieces: list[str] = []
+        start = 0
+        for mark, message in zip(marks, messages, strict=True):
+            at = marked.text.find(mark, start)
+            if at < 0 or marked.text.count(mark) != 1:
+                return None
+            pieces.append(marked.text[start:at] + message.content)
+            start = at + len(mark)
+        pieces[-1] += marked.text[start:]
+        return pieces if "".join(pieces) == rendered else None
+
+    def _token_count(self, text: str) -> int:
+        """Tokens in `text`. OpenVINO's tokenizer stops at a length fixed in its IR (it says
+        so with `cut`); a longer text is counted in halves, split at white space, which may
+        differ from one count by a token per split."""
+        if self._backend is None:
+            raise GenerationError("No model is loaded.")
+        tokens = self._backend.tokenize(text)
+        if not tokens.cut or len(text) < 2:
+            return len(tokens.ids)
+        middle = _split_point(text)
+        return self._token_count(text[:middle]) + self._token_count(text[middle:])
 
     def generate(
         self,
@@ -263,6 +349,40 @@ def _openvino_warnings(info: ModelInfo) -> tuple[str, ...]:
         )
     ok, reason = openvino_can_run(info)
     return () if ok else (reason,)
+
+
+def message_token_shares(counts: Sequence[int], total: int) -> list[int]:
+    """Each message's own token count plus an equal share of what the template adds around
+    them (`total` minus their sum; the remainder goes to the last message), adding up to
+    `total`."""
+    if not counts:
+        return []
+    frame = total - sum(counts)
+    share, remainder = divmod(frame, len(counts))
+    shares = [count + share for count in counts]
+    shares[-1] += remainder
+    return exact_total([max(share, 0) for share in shares], total)
+
+
+def exact_total(counts: Sequence[int], total: int) -> list[int]:
+    """`counts` with the last one set so that they add up to `total` (pieces counted apart
+    can differ by a token at a seam), never below zero."""
+    if not counts:
+        return []
+    rest = list(counts[:-1])
+    return [*rest, max(total - sum(rest), 0)]
+
+
+def _split_point(text: str) -> int:
+    """Near the middle of `text`, just before white space where there is some: tokenizers
+    join a space or line break to the word after it, so a split there seldom changes a token.
+    Always within the middle half, so that counting in halves takes few steps."""
+    low, middle, high = len(text) // 4, len(text) // 2, len(text) * 3 // 4
+    before = max(text.rfind(" ", low, middle), text.rfind("\n", low, middle))
+    if before > 0:
+        return before
+    after = [at for at in (text.find(" ", middle, high), text.find("\n", middle, high)) if at > 0]
+    return min(after, default=max(middle, 1))
 
 
 def token_budget(prompt: PromptTokens, context: int, wanted: int) -> int:

@@ -87,8 +87,12 @@ class LoadRequest:
     flash_attn: bool | None = None
     # OpenVINO's arithmetic: "auto", "f32" or "bf16" (engine.precision).
     precision: str = "auto"
+    # llama.cpp's KV cache: "auto", "f16" or "q8_0" (engine.kv_cache.kv_cache_type).
+    kv_cache: str = "auto"
     # Where backends may keep derived files (OpenVINO IR exported from a GGUF).
     cache_dir: str | None = None
+    # OpenVINO's sparse prefill: "auto", "always" or "never" (engine.sparse_prefill).
+    sparse_prefill: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class GenerationStats:
     decode_tokens_per_s: float = 0.0
     total_s: float = 0.0
     finish_reason: FinishReason = "stop"
+    # Part of the prompt's attention was left out (OpenVINO's sparse prefill).
+    sparse_prefill: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -125,5 +131,9 @@ class LoadedModel:
     context_length: int
     supports_thinking: bool
     warnings: tuple[str, ...] = field(default=())
-    # The arithmetic OpenVINO compiled ("f32", "bf16", "f16, KV u8"); "" for llama.cpp.
+    # The arithmetic OpenVINO compiled ("f32", "bf16", "f16, KV u8"); for llama.cpp its KV
+    # cache where it is not f16 ("KV q8_0"), else "".
     precision: str = ""
+    # Prompts longer than this are read with sparse prefill (engine.sparse_prefill); 0 when
+    # attention is always dense.
+    sparse_threshold: int = 0

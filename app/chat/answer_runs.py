@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.core.attachments import with_attachments
 from app.core.chat_records import StoredMessage
 from app.core.conversations import ConversationStore
 from app.core.settings import Settings
@@ -24,7 +25,7 @@ from app.engine_bridge.client import EngineClient
 from app.words.load import engine_error_text
 from app.words.storage import storage_error_text
 from engine.errors import Problem
-from engine.types import GenerationResult, Message
+from engine.types import GenerationParams, GenerationResult, Message
 
 # (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
 SamplingLookup = Callable[[str, bool], tuple[float, float] | None]
@@ -57,10 +58,21 @@ def prompt_messages(system_prompt: str, path: list[StoredMessage]) -> list[Messa
         if message.role == "assistant" and not message.content:
             continue  # an answer that never got any text says nothing to the model
         if message.role == "user":
-            messages.append(Message("user", message.content))
+            messages.append(Message("user", with_attachments(message.content, message.attachments)))
         elif message.role == "assistant":
             messages.append(Message("assistant", message.content))
     return messages
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the model reads for one answer, and which stored message each part came from."""
+
+    messages: tuple[Message, ...]
+    params: GenerationParams
+    # Per message: the stored message it comes from; None for the system prompt and for a
+    # question not stored yet.
+    sources: tuple[int | None, ...]
 
 
 class AnswerRuns(QObject):
@@ -115,14 +127,54 @@ class AnswerRuns(QObject):
 
     # -- requests --------------------------------------------------------------------------
 
-    def ask(self, conversation_id: int, question_id: int, settings: Settings) -> bool:
-        """Ask for a new answer to user message `question_id`, which is on the active branch.
-        False when none was asked for (the question is gone, or the answer could not be
-        saved)."""
-        # One answer at a time: the engine runs one generation, and an answer the user no
-        # longer waits for would delay this one. Stopped answers are kept as they are.
+    def prompt(
+        self,
+        system_prompt: str,
+        thinking: bool | None,
+        path: list[StoredMessage],
+        settings: Settings,
+        *,
+        left_out: frozenset[int] = frozenset(),
+        question: StoredMessage | None = None,
+    ) -> Prompt:
+        """The prompt for an answer after `path` (without the messages in `left_out`), and
+        `question`, a user message not stored yet (its id is not used). The one place a prompt
+        is put together: what is measured before sending is what the model then reads."""
+        messages = [Message("system", system_prompt)] if system_prompt else []
+        sources: list[int | None] = [None] * len(messages)
+        for message in path:
+            if message.id in left_out:
+                continue
+            for part in prompt_messages("", [message]):
+                messages.append(part)
+                sources.append(message.id)
+        if question is not None:
+            for part in prompt_messages("", [question]):
+                messages.append(part)
+                sources.append(None)
+        on = settings.thinking if thinking is None else thinking
+        params = settings.generation_params(thinking=on, recommended=self._model_sampling(on))
+        return Prompt(tuple(messages), params, tuple(sources))
+
+    def stop_all(self) -> None:
+        """Stop every answer; each keeps its text so far."""
         for request_id in list(self._runs):
             self._client.stop(request_id)
+
+    def ask(
+        self,
+        conversation_id: int,
+        question_id: int,
+        settings: Settings,
+        *,
+        left_out: frozenset[int] = frozenset(),
+    ) -> bool:
+        """Ask for a new answer to user message `question_id`, which is on the active branch,
+        leaving the messages in `left_out` out of the prompt (the person chose to). False when
+        none was asked for (the question is gone, or the answer could not be saved)."""
+        # One answer at a time: the engine runs one generation, and an answer the user no
+        # longer waits for would delay this one. Stopped answers are kept as they are.
+        self.stop_all()
         path = self._store.active_path(conversation_id)
         ids = [m.id for m in path]
         if question_id not in ids:
@@ -141,13 +193,14 @@ class AnswerRuns(QObject):
         except StorageError as exc:
             self.error_occurred.emit(storage_error_text(exc))
             return False
-        messages = prompt_messages(conversation.system_prompt or settings.system_prompt, path)
-        checked = conversation.thinking
-        thinking = settings.thinking if checked is None else checked
-        params = settings.generation_params(
-            thinking=thinking, recommended=self._model_sampling(thinking)
+        prompt = self.prompt(
+            conversation.system_prompt or settings.system_prompt,
+            conversation.thinking,
+            path,
+            settings,
+            left_out=left_out,
         )
-        request_id = self._client.generate(messages, params)
+        request_id = self._client.generate(prompt.messages, prompt.params)
         self._runs[request_id] = _Run(conversation_id, answer.id, time.monotonic())
         return True
 

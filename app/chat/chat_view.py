@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -15,11 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.chat.attachment_chips import ATTACHMENT_STYLE
 from app.chat.composer import Composer
-from app.chat.controller import NO_CONVERSATION, ChatController
+from app.chat.context_dialog import ContextDialog
+from app.chat.context_meter import ContextReading
+from app.chat.controller import NO_CONVERSATION, ChatController, ContextProblem
 from app.chat.markdown import DARK, LIGHT, MarkdownRenderer
 from app.chat.style import CHAT_STYLE
 from app.chat.transcript import TranscriptView
+from app.words.context import context_use_text
 from engine.types import GenerationStats
 
 # Typing in the system prompt box is saved after this pause.
@@ -65,8 +71,12 @@ class ChatView(QWidget):
         super().__init__(parent)
         self.setObjectName("chatView")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(CHAT_STYLE)
+        self.setStyleSheet(CHAT_STYLE + ATTACHMENT_STYLE)
         self._controller = controller
+        self._draft = controller.draft
+        self._meter = controller.meter
+        # The "does not fit" question while it is open (tests answer it).
+        self.context_dialog: ContextDialog | None = None
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self._renderer = MarkdownRenderer(DARK if dark else LIGHT)
 
@@ -125,6 +135,15 @@ class ChatView(QWidget):
         controller.busy_changed.connect(self._on_controller_busy_changed)
         controller.thinking_changed.connect(self._on_controller_thinking_changed)
         controller.error_occurred.connect(self._on_controller_error_occurred)
+        controller.message_sent.connect(self._on_controller_message_sent)
+        controller.context_overflowed.connect(self._on_controller_context_overflowed)
+        controller.notice_posted.connect(self._on_controller_notice_posted)
+        self._draft.changed.connect(self._on_draft_changed)
+        self._draft.attachment_failed.connect(self._on_draft_attachment_failed)
+        self._meter.reading_changed.connect(self._on_meter_reading_changed)
+        self.composer.files_chosen.connect(self._on_composer_files_chosen)
+        self.composer.attachment_removed.connect(self._on_composer_attachment_removed)
+        self.composer.edit.textChanged.connect(self._on_composer_text_changed)
         self.composer.message_submitted.connect(self._on_composer_message_submitted)
         self.composer.stop_clicked.connect(self._on_composer_stop_clicked)
         self.composer.regenerate_clicked.connect(self._on_composer_regenerate_clicked)
@@ -152,6 +171,10 @@ class ChatView(QWidget):
     def focus_composer(self) -> None:
         self.composer.focus_input()
 
+    def attach_files(self, paths: list[Path]) -> None:
+        """Attach documents to the message being written (read in the background)."""
+        self._draft.add_files(paths)
+
     def show_error(self, text: str) -> None:
         self.banner.show_message(text)
 
@@ -174,6 +197,34 @@ class ChatView(QWidget):
             self._show_title()
 
     @Slot()
+    def _on_controller_message_sent(self) -> None:
+        self.composer.clear()
+        self._draft.clear()
+        self.banner.hide()
+
+    @Slot(object)
+    def _on_controller_context_overflowed(self, problem: ContextProblem) -> None:
+        if self.context_dialog is not None:
+            self.context_dialog.reject()
+        dialog = ContextDialog(problem, self)
+        dialog.finished.connect(self._on_context_dialog_finished)
+        self.context_dialog = dialog
+        dialog.open()
+
+    @Slot(int)
+    def _on_context_dialog_finished(self, _result: int) -> None:
+        dialog, self.context_dialog = self.context_dialog, None
+        if dialog is None:
+            return
+        dialog.deleteLater()
+        self._controller.resolve_context(dialog.choice)
+        self.composer.focus_input()
+
+    @Slot(str)
+    def _on_controller_notice_posted(self, message: str) -> None:
+        self.banner.show_message(message)
+
+    @Slot()
     def _on_controller_transcript_changed(self) -> None:
         views = self._controller.transcript()
         scroll = self._controller.is_busy or self._scroll_to_end_once
@@ -183,6 +234,8 @@ class ChatView(QWidget):
         self.composer.set_can_regenerate(
             last is not None and last.message.role == "assistant" and not last.streaming
         )
+        if not self._controller.is_busy:
+            self._meter.schedule()  # the conversation the draft would follow changed
 
     @Slot(int, str, str, object)
     def _on_controller_answer_streamed(
@@ -211,9 +264,49 @@ class ChatView(QWidget):
     @Slot(str)
     def _on_composer_message_submitted(self, text: str) -> None:
         self._flush_system_prompt()
-        if self._controller.send(text):
-            self.composer.clear()
-            self.banner.hide()
+        if self._draft.reading:
+            return  # the button waits for the attachments; Enter does too
+        # The composer is cleared once the message is stored (message_sent): a question that
+        # does not fit, and is cancelled, stays in the composer with its attachments.
+        self._controller.send(text, self._draft.attachments())
+
+    @Slot(list)
+    def _on_composer_files_chosen(self, paths: list[Path]) -> None:
+        self.attach_files(paths)
+
+    @Slot(int)
+    def _on_composer_attachment_removed(self, key: int) -> None:
+        self._draft.remove(key)
+
+    @Slot()
+    def _on_composer_text_changed(self) -> None:
+        self._meter.set_draft(self.composer.text(), self._draft.attachments())
+
+    @Slot()
+    def _on_draft_changed(self) -> None:
+        self.composer.show_attachments(self._draft.items())
+        self._meter.set_draft(self.composer.text(), self._draft.attachments())
+
+    @Slot(str)
+    def _on_draft_attachment_failed(self, message: str) -> None:
+        self.banner.show_message(message)
+
+    @Slot(object)
+    def _on_meter_reading_changed(self, reading: ContextReading | None) -> None:
+        if reading is None:
+            self.composer.show_usage("")
+            return
+        use = context_use_text(reading.use, reading.estimate_s)
+        if reading.estimate_s is None:
+            use = self.tr("{use} · time to read known after the first answer").format(use=use)
+        tooltip = self.tr(
+            "How much of the model's context this conversation and your message take, with "
+            "room for the answer, and how long this PC takes to read them (measured on "
+            "earlier answers)."
+        )
+        self.composer.show_usage(
+            self.tr("Context: {use}").format(use=use), tooltip, fits=reading.use.fits
+        )
 
     @Slot()
     def _on_composer_stop_clicked(self) -> None:

@@ -9,18 +9,36 @@ the chat on screen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.chat.answer_runs import AnswerRuns, SamplingLookup
-from app.core.chat_records import Conversation, StoredMessage
+from app.chat.answer_runs import AnswerRuns, Prompt, SamplingLookup
+from app.chat.context_meter import ContextMeter
+from app.chat.draft import DraftAttachments
+from app.core.chat_records import Attachment, Conversation, StoredMessage
+from app.core.context_fit import (
+    ContextChoices,
+    ContextUse,
+    plan_context,
+    summary_params,
+    summary_request,
+    summary_system_prompt,
+    summary_token_budget,
+)
 from app.core.conversations import ConversationStore
+from app.core.models.prefill_speed import PrefillSpeeds
 from app.core.settings import Settings
 from app.core.storage_errors import StorageError
 from app.engine_bridge.client import EngineClient
+from app.engine_bridge.measure import PromptMeasure
+from app.tasks import TaskRunner
+from app.words.load import engine_error_text
 from app.words.storage import disk_warning_text, storage_error_text
-from engine.types import GenerationStats, LoadedModel
+from engine.errors import Problem
+from engine.types import GenerationResult, GenerationStats, LoadedModel
 
 # The chat shown before its first message is sent; it is saved only then.
 NO_CONVERSATION = 0
@@ -36,6 +54,8 @@ class MessageView:
     previous_id: int | None  # the sibling before / after it, for the "‹ 2/3 ›" switcher
     next_id: int | None
     streaming: bool
+    # The person chose to leave it out of what the model reads (the context was full).
+    left_out: bool = False
 
     @property
     def interrupted(self) -> bool:
@@ -52,8 +72,73 @@ class MessageView:
         return error if isinstance(error, str) else ""
 
 
+class ContextChoice(StrEnum):
+    """What the person chose when a question did not fit the context."""
+
+    RAISE = "raise"  # a larger context: the model reloads, then answers
+    DROP = "drop"  # leave out the oldest messages (they stay in the chat, marked)
+    SUMMARIZE = "summarize"  # a new chat that starts from a summary of this one
+    CANCEL = "cancel"  # nothing is sent; the draft stays in the composer
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question about to be answered: a new user message (`text` and `attachments` under
+    `parent_id`), or an existing one answered again (`question_id`)."""
+
+    conversation_id: int  # NO_CONVERSATION: a new chat, saved when the question is
+    parent_id: int | None
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    question_id: int | None = None
+    from_composer: bool = False  # its draft is cleared once it is stored
+
+
+@dataclass(frozen=True)
+class ContextProblem:
+    """A question that does not fit the context, and the ways out (`plan_context`); the view
+    asks the person and calls `ChatController.resolve_context`."""
+
+    use: ContextUse
+    choices: ContextChoices
+    # What "leave out the oldest messages" would leave out, oldest first.
+    left_out: tuple[StoredMessage, ...]
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A question whose prompt is being measured before it is sent."""
+
+    question: Question
+    prompt: Prompt
+    request_id: int
+
+
+@dataclass(frozen=True)
+class _Overflow:
+    """A question that did not fit, waiting for the person's choice."""
+
+    question: Question
+    prompt: Prompt
+    measure: PromptMeasure
+    choices: ContextChoices
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """The summary being written for a new chat, and the question that follows it there."""
+
+    question: Question
+    request_id: int
+    system_prompt: str
+    thinking: bool | None
+
+
 class ChatController(QObject):
     """The chat feature's logic; widgets call its methods and listen to its signals.
+
+    Before a question is sent its prompt is measured on the engine worker; when it does not fit
+    the context, nothing is stored or cut until the person chooses (`context_overflowed`).
 
     Signals:
         conversation_opened(int conversation_id)     # NO_CONVERSATION for a new, unsaved chat
@@ -66,6 +151,10 @@ class ChatController(QObject):
         busy_changed(bool)                           # the shown chat is waiting for an answer
         thinking_changed(bool checked, bool available)
         error_occurred(str message)
+        message_sent()                               # the composer's message is stored: clear it
+        context_overflowed(ContextProblem)           # ask the person; then resolve_context
+        context_raise_requested(int tokens)          # reload the model with this context
+        notice_posted(str message)                   # what is going on (a summary is written)
     """
 
     conversation_opened = Signal(int)
@@ -77,6 +166,10 @@ class ChatController(QObject):
     busy_changed = Signal(bool)
     thinking_changed = Signal(bool, bool)
     error_occurred = Signal(str)
+    message_sent = Signal()
+    context_overflowed = Signal(object)
+    context_raise_requested = Signal(int)
+    notice_posted = Signal(str)
 
     def __init__(
         self,
@@ -86,20 +179,38 @@ class ChatController(QObject):
         parent: QObject | None = None,
         *,
         recommended_sampling: SamplingLookup | None = None,
+        tasks: TaskRunner | None = None,
+        speeds: PrefillSpeeds | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._client = client
         self._settings = settings
+        self._speeds = speeds
         self._conversation_id = NO_CONVERSATION
         self._draft_thinking: bool | None = None
         self._draft_system_prompt = ""
+        # Per chat, the messages the person chose to leave out of the prompt (this session).
+        self._left_out: dict[int, frozenset[int]] = {}
+        self._checking: _Check | None = None
+        self._overflow: _Overflow | None = None
+        self._summary: _Summary | None = None
+        # The answer whose prompt and text the engine still holds in its cache.
+        self._cached_leaf: int | None = None
         self._answers = AnswerRuns(store, client, self, recommended_sampling=recommended_sampling)
         self._answers.answer_streamed.connect(self._on_answers_answer_streamed)
         self._answers.answer_finished.connect(self._on_answers_answer_finished)
         self._answers.answer_failed.connect(self._on_answers_answer_failed)
         self._answers.error_occurred.connect(self.error_occurred)
+        # The composer's attachments, read on the task runner and counted by the model.
+        self.draft = DraftAttachments(tasks or TaskRunner("attachments", parent=self), client, self)
+        # The composer's usage line: how much of the context the draft would take.
+        self.meter = ContextMeter(client, self.draft_prompt, self.cached_tokens, speeds, self)
         client.model_loaded.connect(self._on_client_model_loaded)
+        client.prompt_measured.connect(self._on_client_prompt_measured)
+        client.measure_failed.connect(self._on_client_measure_failed)
+        client.generation_finished.connect(self._on_client_generation_finished)
+        client.generation_failed.connect(self._on_client_generation_failed)
 
     # -- what the view reads ---------------------------------------------------------------
 
@@ -113,7 +224,11 @@ class ChatController(QObject):
 
     @property
     def is_busy(self) -> bool:
-        """Whether the shown conversation is waiting for an answer."""
+        """Whether the shown conversation is waiting for an answer (or for its question to be
+        measured, or for the summary its question waits on)."""
+        pending = self._pending_question()
+        if pending is not None and pending.conversation_id == self._conversation_id:
+            return self._overflow is None  # not while the person is being asked
         return self._answers.is_running_in(self._conversation_id)
 
     @property
@@ -142,6 +257,7 @@ class ChatController(QObject):
         if self._conversation_id == NO_CONVERSATION:
             return []
         views = []
+        left_out = self._left_out.get(self._conversation_id, frozenset())
         for message in self._store.active_path(self._conversation_id):
             siblings = [s.id for s in self._store.siblings(message.id)]
             index = siblings.index(message.id)
@@ -157,9 +273,24 @@ class ChatController(QObject):
                     previous_id=siblings[index - 1] if index > 0 else None,
                     next_id=siblings[index + 1] if index + 1 < len(siblings) else None,
                     streaming=streamed is not None,
+                    left_out=message.id in left_out,
                 )
             )
         return views
+
+    def draft_prompt(self, text: str, attachments: Sequence[Attachment]) -> Prompt:
+        """The prompt the model would read if `text` and `attachments` were sent now."""
+        parent_id = self._leaf_id()
+        question = Question(self._conversation_id, parent_id, text.strip(), tuple(attachments))
+        return self._prompt_for(question)
+
+    def cached_tokens(self, prompt: Prompt, message_tokens: Sequence[int]) -> int:
+        """How many of the prompt's tokens the engine still holds from the last answer (it
+        reads only the rest): the earlier messages, when that answer ends the shown branch."""
+        leaf = self._leaf_id()
+        if leaf is None or leaf != self._cached_leaf or len(message_tokens) < 2:
+            return 0
+        return sum(message_tokens[:-1])
 
     # -- requests --------------------------------------------------------------------------
 
@@ -185,28 +316,22 @@ class ChatController(QObject):
         if conversation_id == self._conversation_id:
             self.new_conversation()
 
-    def send(self, text: str) -> bool:
-        """Commit the user's message, then ask for the answer. False if nothing was sent."""
+    def send(self, text: str, attachments: Sequence[Attachment] = ()) -> bool:
+        """Ask for an answer to a new message, once its prompt is known to fit the context
+        (else the person is asked first: `context_overflowed`). `message_sent` says when it is
+        stored. False if nothing was taken (no text, or another question is pending)."""
         text = text.strip()
-        if not text:
+        if (not text and not attachments) or self._pending_question() is not None:
             return False
-        try:
-            conversation_id = self._ensure_conversation()
-            path = self._store.active_path(conversation_id)
-            parent_id = path[-1].id if path else None
-            user = self._store.add_message(conversation_id, "user", text, parent_id=parent_id)
-            if not any(m.role == "user" for m in path):
-                self._store.auto_title(conversation_id, text)
-                self.conversation_updated.emit(conversation_id)
-        except StorageError as exc:
-            self.error_occurred.emit(storage_error_text(exc))
-            return False
-        self._answer(conversation_id, user.id)
+        question = Question(
+            self._conversation_id, self._leaf_id(), text, tuple(attachments), from_composer=True
+        )
+        self._check(question)
         return True
 
     def regenerate(self, message_id: int | None = None) -> None:
         """A new answer next to `message_id` (default: the last answer shown)."""
-        if self._conversation_id == NO_CONVERSATION:
+        if self._conversation_id == NO_CONVERSATION or self._pending_question() is not None:
             return
         path = self._store.active_path(self._conversation_id)
         if message_id is None:
@@ -223,26 +348,54 @@ class ChatController(QObject):
         except StorageError as exc:
             self.error_occurred.emit(storage_error_text(exc))
             return
-        self._answer(message.conversation_id, message.parent_id)
+        asked = self._store.get_message(message.parent_id)
+        self._check(
+            Question(
+                asked.conversation_id,
+                asked.parent_id,
+                asked.content,
+                asked.attachments,
+                question_id=asked.id,
+            )
+        )
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
-        """Send an edited copy of a user message as a new branch beside the original."""
+        """Send an edited copy of a user message (with its attachments) as a new branch beside
+        the original."""
         text = text.strip()
-        if not text:
+        if not text or self._pending_question() is not None:
             return False
         original = self._store.get_message(message_id)
         if original.role != "user":
             return False
         self._answers.stop_in(original.conversation_id)
-        try:
-            user = self._store.add_message(
-                original.conversation_id, "user", text, parent_id=original.parent_id
-            )
-        except StorageError as exc:
-            self.error_occurred.emit(storage_error_text(exc))
-            return False
-        self._answer(original.conversation_id, user.id)
+        self._check(
+            Question(original.conversation_id, original.parent_id, text, original.attachments)
+        )
         return True
+
+    def resolve_context(self, choice: ContextChoice) -> None:
+        """The person's answer to `context_overflowed`."""
+        overflow, self._overflow = self._overflow, None
+        if overflow is None:
+            return
+        choices = overflow.choices
+        if choice == ContextChoice.RAISE and choices.raise_to is not None:
+            # The window applies it to the settings, which reload the model; the answer waits
+            # for the load, and the engine checks the room again then.
+            self.context_raise_requested.emit(choices.raise_to)
+            self._commit(overflow.question)
+        elif choice == ContextChoice.DROP and choices.drop_count > 0:
+            conversation_id = overflow.question.conversation_id
+            dropped = _dropped_ids(overflow.prompt, choices.drop_count)
+            self._left_out[conversation_id] = (
+                self._left_out.get(conversation_id, frozenset()) | dropped
+            )
+            self._commit(overflow.question)
+        elif choice == ContextChoice.SUMMARIZE and choices.can_summarize:
+            self._summarize(overflow)
+        else:
+            self.busy_changed.emit(self.is_busy)  # nothing was sent; the draft stays
 
     def select_version(self, message_id: int) -> None:
         try:
@@ -254,7 +407,19 @@ class ChatController(QObject):
 
     @Slot()
     def stop(self) -> None:
-        """Stop the shown chat's answer; the text so far is kept."""
+        """Stop the shown chat's answer; the text so far is kept. A question still being
+        measured is not sent (its draft stays), a summary being written is dropped."""
+        self.meter.cancel()  # its render may be what holds the engine up
+        if self._checking is not None and self._checking.question.conversation_id == (
+            self._conversation_id
+        ):
+            self._client.drop(self._checking.request_id)
+            self._checking = None
+            self.busy_changed.emit(self.is_busy)
+        if self._summary is not None and self._summary.question.conversation_id == (
+            self._conversation_id
+        ):
+            self._client.stop(self._summary.request_id)
         self._answers.stop_in(self._conversation_id)
 
     def set_system_prompt(self, text: str, conversation_id: int | None = None) -> None:
@@ -284,16 +449,81 @@ class ChatController(QObject):
     def apply_settings(self, settings: Settings) -> None:
         self._settings = settings
         self.thinking_changed.emit(*self.thinking_state())
+        self.meter.schedule()  # the room kept for the answer may have changed
 
     def shutdown(self) -> None:
         """Save every answer still streaming as it stands, marked stopped (the app closes)."""
+        self._checking = self._overflow = self._summary = None
+        self.meter.shutdown()
         self._answers.shutdown()
 
     # -- engine signals --------------------------------------------------------------------
 
     @Slot(int, object)
     def _on_client_model_loaded(self, _request_id: int, _loaded: LoadedModel) -> None:
+        self._cached_leaf = None  # a new model starts with an empty cache
         self.thinking_changed.emit(*self.thinking_state())
+
+    @Slot(int, object)
+    def _on_client_prompt_measured(self, request_id: int, measure: PromptMeasure) -> None:
+        check = self._checking
+        if check is None or request_id != check.request_id:
+            return
+        self._checking = None
+        params = check.prompt.params
+        use = ContextUse.of(measure.prompt_tokens, params.max_new_tokens, measure.context_length)
+        roles = [m.role for m in check.prompt.messages]
+        if use.fits or len(measure.message_tokens) != len(roles):
+            self._commit(check.question)
+            return
+        choices = plan_context(
+            use,
+            measure.message_tokens,
+            measure.trained_context,
+            measure.kv_bytes_per_token,
+            measure.free_memory_bytes,
+            roles=roles,
+        )
+        self._overflow = _Overflow(check.question, check.prompt, measure, choices)
+        self.busy_changed.emit(self.is_busy)
+        dropped = _dropped_ids(check.prompt, choices.drop_count)
+        left_out = tuple(self._store.get_message(i) for i in sorted(dropped))
+        self.context_overflowed.emit(ContextProblem(use, choices, left_out))
+
+    @Slot(int, object)
+    def _on_client_measure_failed(self, request_id: int, _problem: Problem) -> None:
+        check = self._checking
+        if check is not None and request_id == check.request_id:
+            # No model to measure with (it failed to load meanwhile): send it anyway; the
+            # engine checks the room itself and the answer says what went wrong.
+            self._checking = None
+            self._commit(check.question)
+
+    @Slot(int, object)
+    def _on_client_generation_finished(self, request_id: int, result: GenerationResult) -> None:
+        summary = self._summary
+        if summary is None or request_id != summary.request_id:
+            return
+        self._summary = None
+        text = result.text.strip()
+        if result.stats.finish_reason == "stopped" or not text:
+            if not text and result.stats.finish_reason != "stopped":
+                self.error_occurred.emit(self.tr("The model wrote no summary. Nothing was sent."))
+            self.busy_changed.emit(self.is_busy)
+            return
+        self._start_from_summary(summary, text)
+
+    @Slot(int, object)
+    def _on_client_generation_failed(self, request_id: int, problem: Problem | str) -> None:
+        summary = self._summary
+        if summary is None or request_id != summary.request_id:
+            return
+        self._summary = None
+        reason = engine_error_text(problem) if isinstance(problem, Problem) else problem
+        self.error_occurred.emit(
+            self.tr("The summary could not be written: {reason}").format(reason=reason)
+        )
+        self.busy_changed.emit(self.is_busy)
 
     # -- answer signals --------------------------------------------------------------------
 
@@ -313,6 +543,11 @@ class ChatController(QObject):
     def _on_answers_answer_finished(
         self, conversation_id: int, message_id: int, stats: GenerationStats
     ) -> None:
+        loaded = self._client.loaded_model
+        if loaded is not None:
+            self._cached_leaf = message_id
+            if self._speeds is not None:
+                self._speeds.record(str(loaded.info.path), loaded.backend, loaded.device, stats)
         self._after_answer(conversation_id)
         self.answer_finished.emit(message_id, stats)
 
@@ -351,7 +586,177 @@ class ChatController(QObject):
 
     def _answer(self, conversation_id: int, question_id: int) -> None:
         """Ask for a new answer to user message `question_id`, which is on the active branch."""
-        asked = self._answers.ask(conversation_id, question_id, self._settings)
-        if asked and conversation_id == self._conversation_id:
-            self.transcript_changed.emit()
-            self.busy_changed.emit(True)
+        left_out = self._left_out.get(conversation_id, frozenset())
+        asked = self._answers.ask(conversation_id, question_id, self._settings, left_out=left_out)
+        if conversation_id == self._conversation_id:
+            if asked:
+                self.transcript_changed.emit()
+            self.busy_changed.emit(self.is_busy)
+
+    def _pending_question(self) -> Question | None:
+        """The question being measured, waiting for the person's choice, or for its summary."""
+        for pending in (self._checking, self._overflow, self._summary):
+            if pending is not None:
+                return pending.question
+        return None
+
+    def _leaf_id(self) -> int | None:
+        if self._conversation_id == NO_CONVERSATION:
+            return None
+        path = self._store.active_path(self._conversation_id)
+        return path[-1].id if path else None
+
+    def _check(self, question: Question) -> None:
+        """Measure the question's prompt on the engine worker, then send it or ask."""
+        # One answer at a time (AnswerRuns.ask stops the others too); stopping them, and the
+        # usage line's measure, lets this measure run at once instead of after them.
+        self._answers.stop_all()
+        self.meter.cancel()
+        if self._client.loaded_model is None:
+            # Nothing to measure with yet (the model loads): the answer waits for the model,
+            # and the engine checks the room itself then.
+            self._commit(question)
+            return
+        prompt = self._prompt_for(question)
+        request_id = self._client.measure(prompt.messages, prompt.params)
+        self._checking = _Check(question, prompt, request_id)
+        self.busy_changed.emit(self.is_busy)
+
+    def _prompt_for(self, question: Question) -> Prompt:
+        conversation = self._conversation_of(question.conversation_id)
+        if conversation is None:
+            system_prompt, thinking = self._draft_system_prompt, self._draft_thinking
+        else:
+            system_prompt, thinking = conversation.system_prompt, conversation.thinking
+        left_out = self._left_out.get(question.conversation_id, frozenset())
+        path = self._path_through(question)
+        new = None
+        if question.question_id is None:
+            new = StoredMessage(
+                id=0,
+                conversation_id=question.conversation_id,
+                parent_id=question.parent_id,
+                role="user",
+                content=question.text,
+                reasoning="",
+                created_at=0.0,
+                complete=True,
+                stats=None,
+                model=None,
+                thinking_s=None,
+                attachments=question.attachments,
+            )
+        return self._answers.prompt(
+            system_prompt or self._settings.system_prompt,
+            thinking,
+            path,
+            self._settings,
+            left_out=left_out,
+            question=new,
+        )
+
+    def _conversation_of(self, conversation_id: int) -> Conversation | None:
+        if conversation_id == NO_CONVERSATION:
+            return None
+        try:
+            return self._store.get_conversation(conversation_id)
+        except KeyError:
+            return None
+
+    def _path_through(self, question: Question) -> list[StoredMessage]:
+        """The stored messages the question follows (an existing question included)."""
+        end = question.question_id if question.question_id is not None else question.parent_id
+        if question.conversation_id == NO_CONVERSATION or end is None:
+            return []
+        path = self._store.active_path(question.conversation_id)
+        ids = [m.id for m in path]
+        return path[: ids.index(end) + 1] if end in ids else path
+
+    def _commit(self, question: Question) -> None:
+        """Store the question (unless it is stored already) and ask for its answer."""
+        if question.question_id is not None:
+            self._answer(question.conversation_id, question.question_id)
+            return
+        try:
+            conversation_id = self._conversation_for(question)
+            earlier = self._path_through(replace(question, conversation_id=conversation_id))
+            user = self._store.add_message(
+                conversation_id,
+                "user",
+                question.text,
+                parent_id=question.parent_id,
+                attachments=question.attachments,
+            )
+            if not any(m.role == "user" for m in earlier):
+                title = question.text or question.attachments[0].name
+                self._store.auto_title(conversation_id, title)
+                self.conversation_updated.emit(conversation_id)
+        except StorageError as exc:
+            self.error_occurred.emit(storage_error_text(exc))
+            self.busy_changed.emit(self.is_busy)
+            return
+        if question.from_composer:
+            self.message_sent.emit()
+        self._answer(conversation_id, user.id)
+
+    def _conversation_for(self, question: Question) -> int:
+        if question.conversation_id != NO_CONVERSATION:
+            return question.conversation_id
+        if self._conversation_id == NO_CONVERSATION:
+            return self._ensure_conversation()
+        # The person moved to another chat meanwhile: the new chat is saved, not shown.
+        conversation = self._store.create_conversation(
+            system_prompt=self._draft_system_prompt, thinking=self._draft_thinking
+        )
+        self.conversation_created.emit(conversation.id)
+        return conversation.id
+
+    def _summarize(self, overflow: _Overflow) -> None:
+        """Ask the model for a summary of the conversation before the question."""
+        prompt, measure = overflow.prompt, overflow.measure
+        question = overflow.question
+        earlier = list(prompt.messages[:-1])
+        request = summary_request(
+            earlier,
+            message_tokens=measure.message_tokens[:-1],
+            max_tokens=summary_token_budget(measure.context_length),
+        )
+        conversation = self._conversation_of(question.conversation_id)
+        system_prompt = conversation.system_prompt if conversation else self._draft_system_prompt
+        thinking = conversation.thinking if conversation else self._draft_thinking
+        request_id = self._client.generate(request, summary_params(prompt.params))
+        self._summary = _Summary(
+            question, request_id, system_prompt or self._settings.system_prompt, thinking
+        )
+        self.busy_changed.emit(self.is_busy)
+        self.notice_posted.emit(self.tr("Writing a summary of this chat to start a new one…"))
+
+    def _start_from_summary(self, summary: _Summary, text: str) -> None:
+        """A new chat whose system prompt carries the summary; the question goes there."""
+        try:
+            conversation = self._store.create_conversation(
+                system_prompt=summary_system_prompt(summary.system_prompt, text),
+                thinking=summary.thinking,
+            )
+        except StorageError as exc:
+            self.error_occurred.emit(storage_error_text(exc))
+            self.busy_changed.emit(self.is_busy)
+            return
+        self._conversation_id = conversation.id
+        self.conversation_created.emit(conversation.id)
+        self._after_switch()
+        question = replace(
+            summary.question, conversation_id=conversation.id, parent_id=None, question_id=None
+        )
+        # Measured again: a question too long by itself still gets the person's choice.
+        self._check(question)
+
+
+def _dropped_ids(prompt: Prompt, count: int) -> frozenset[int]:
+    """The stored messages behind the `count` oldest prompt messages after the system
+    prompt (what `app.core.context_fit.drop_oldest` leaves out)."""
+    start = 0
+    while start < len(prompt.messages) - 1 and prompt.messages[start].role == "system":
+        start += 1
+    sources = prompt.sources[start : start + count]
+    return frozenset(source for source in sources if source is not None)

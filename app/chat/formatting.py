@@ -66,6 +66,8 @@ def describe_stats(stats: Mapping[str, object] | None) -> str:
                 seconds=f"{first:.2f}"
             )
         )
+    if stats.get("sparse_prefill") is True:
+        parts.append(QCoreApplication.translate("MessageWidget", "sparse prefill"))
     note = _finish_note(str(stats.get("finish_reason", "")))
     if note:
         parts.append(note)

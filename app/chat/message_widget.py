@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.chat.attachment_chips import MessageAttachmentChip
 from app.chat.controller import MessageView
 from app.chat.formatting import describe_stats, preview, thinking_title
 from app.chat.markdown import MarkdownRenderer
@@ -167,12 +168,30 @@ class MessageWidget(QFrame):
         self._editor = QPlainTextEdit(self)
         self._editor.setObjectName("messageEditor")
         self._editor.setVisible(False)
+        # The documents sent with a question; a click shows the text the model read.
+        self.attachment_chips = [
+            MessageAttachmentChip(attachment, self) for attachment in view.message.attachments
+        ]
+        # Said on a message the person chose to leave out of what the model reads.
+        self._left_out = QLabel(self.tr("Left out of what the model reads"), self)
+        self._left_out.setObjectName("leftOutNote")
+        self._left_out.setToolTip(
+            self.tr("You chose to leave this message out when the conversation no longer fit.")
+        )
+        self._left_out.setVisible(False)
         if self._is_user:
             row = QHBoxLayout()
             row.addSpacing(USER_BUBBLE_INDENT)
             row.addStretch(1)
             row.addWidget(self._bubble)
             layout.addLayout(row)
+            if self.attachment_chips:
+                chips = QHBoxLayout()
+                chips.setSpacing(6)
+                chips.addStretch(1)
+                for chip in self.attachment_chips:
+                    chips.addWidget(chip)
+                layout.addLayout(chips)
             layout.addWidget(self._preview_note, 0, Qt.AlignmentFlag.AlignRight)
             layout.addWidget(self._editor)
             self._thinking.setVisible(False)
@@ -183,6 +202,11 @@ class MessageWidget(QFrame):
             layout.addWidget(self._answer)
             self._bubble.setVisible(False)
 
+        layout.addWidget(
+            self._left_out,
+            0,
+            Qt.AlignmentFlag.AlignRight if self._is_user else Qt.AlignmentFlag.AlignLeft,
+        )
         self._interrupted = QFrame(self)
         self._interrupted.setObjectName("interruptedBanner")
         banner = QHBoxLayout(self._interrupted)
@@ -292,6 +316,7 @@ class MessageWidget(QFrame):
             if force or self._answer.markdown != message.content:
                 self._render_answer(message.content)
             self._show_reasoning(message.reasoning, view.streaming and not message.content)
+        self._left_out.setVisible(view.left_out)
         self._stats.setText("" if view.streaming else describe_stats(message.stats))
         self._stats.setVisible(bool(self._stats.text()))
         self._interrupted.setVisible(not self._is_user and view.interrupted)

@@ -44,10 +44,33 @@ class BackendRun:
     stop_latency_ms: float
 
 
+SUITES = ("engine", "longctx")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "suite",
+        nargs="?",
+        choices=SUITES,
+        default="engine",
+        help="engine: both backends on one model (load, prefill, decode, stop); longctx: dense "
+        "vs sparse prefill on long prompts and a needle-in-a-haystack check",
+    )
     parser.add_argument("-m", "--model", help="model to measure (default: the default model)")
     parser.add_argument("--backends", default="llama,openvino")
-    parser.add_argument("--tokens", type=int, default=128, help="tokens to decode")
+    parser.add_argument(
+        "--tokens",
+        help="engine: tokens to decode (128); longctx: prompt lengths, comma-separated "
+        "(4096,8192,16384,32768)",
+    )
+    parser.add_argument(
+        "--no-needle", action="store_true", help="longctx: leave out the needle check"
+    )
+    parser.add_argument(
+        "--needle-context",
+        type=int,
+        help="longctx: the needle check's context (default: the model's trained context)",
+    )
     parser.add_argument(
         "--openvino-model",
         help="run OpenVINO on this model instead (e.g. the GGUF's converted folder)",
@@ -230,6 +253,11 @@ def _measure_all(args: argparse.Namespace, asked: LoadRequest) -> BenchReport:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.suite == "longctx":
+        from app.cli import bench_longctx
+
+        return bench_longctx.main(args)
+    args.tokens = int(args.tokens or 128)
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     try:

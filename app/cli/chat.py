@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from app.core import paths
+from app.core.attachments import AttachmentError, read_attachment, with_attachments
 from app.core.models.catalog import load_catalog
 from app.core.models.store import ModelStore, model_name
 from app.core.settings import load_settings
@@ -42,6 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=PRECISIONS,
         help="OpenVINO arithmetic: auto (exact f32 on CPU), f32, or bf16 where the CPU has it",
     )
+    parser.add_argument(
+        "--attach",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="a document the question is about (text, Markdown, code, PDF, .docx, HTML); repeat "
+        "for more",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
 
@@ -60,6 +71,8 @@ class _Printer:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before any model loads: a file that cannot be read stops the command, nothing is sent.
+    attachments = [read_attachment(path) for path in args.attach]
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())
     model = store.resolve(args.model) if args.model else store.default_path(settings.model)
@@ -75,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     )
     system = settings.system_prompt if args.system is None else args.system
     messages = [Message("system", system)] if system else []
-    messages.append(Message("user", args.prompt))
+    messages.append(Message("user", with_attachments(args.prompt, attachments)))
     engine = Engine()
     loaded = load_once(engine, request)
     for warning in loaded.warnings:
@@ -113,6 +126,6 @@ def _request(args: argparse.Namespace, request: LoadRequest) -> LoadRequest:
 def main(args: argparse.Namespace) -> int:
     try:
         return run(args)
-    except EngineError as exc:
+    except (EngineError, AttachmentError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

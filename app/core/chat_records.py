@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Conversation", "StoredMessage"]
+__all__ = ["Attachment", "Conversation", "StoredMessage"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document attached to a user message: what its chip shows and the text the model reads."""
+
+    name: str  # the file's name, as its chip shows it
+    kind: str  # "text" | "markdown" | "code" | "pdf" | "docx" | "html"
+    text: str  # the extracted text the model reads
+    size_bytes: int  # the original file's size
 
 
 @dataclass(frozen=True)
@@ -37,3 +47,4 @@ class StoredMessage:
     stats: dict[str, Any] | None
     model: str | None
     thinking_s: float | None
+    attachments: tuple[Attachment, ...] = ()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from app.core.chat_records import Conversation, StoredMessage
+from app.core.chat_records import Attachment, Conversation, StoredMessage
 
 __all__ = [
     "CONVERSATION_COLUMNS",
@@ -20,15 +22,19 @@ __all__ = [
     "dump_stats",
     "fetch_conversation",
     "fetch_message",
+    "insert_attachments",
     "insert_conversation",
     "insert_message",
     "make_active",
     "message_from_row",
     "set_conversation_column",
     "touch_conversation",
+    "with_stored_attachments",
 ]
 
 CONVERSATION_COLUMNS = "id, title, pinned, created_at, updated_at, system_prompt, thinking, model"
+# SQLite allows 999 parameters in a statement on old builds.
+_IDS_PER_QUERY = 500
 MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.created_at,"
     " m.complete, m.stats, m.model, m.thinking_s"
@@ -51,7 +57,42 @@ def fetch_message(conn: sqlite3.Connection, message_id: int) -> StoredMessage:
     ).fetchone()
     if row is None:
         raise KeyError(f"no message {message_id}")
-    return message_from_row(row)
+    (message,) = with_stored_attachments(conn, [message_from_row(row)])
+    return message
+
+
+def insert_attachments(
+    conn: sqlite3.Connection, message_id: int, attachments: Iterable[Attachment]
+) -> None:
+    conn.executemany(
+        "INSERT INTO attachments (message_id, position, name, kind, text, size_bytes)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (message_id, position, a.name, a.kind, a.text, a.size_bytes)
+            for position, a in enumerate(attachments)
+        ],
+    )
+
+
+def with_stored_attachments(
+    conn: sqlite3.Connection, messages: Sequence[StoredMessage]
+) -> list[StoredMessage]:
+    """The messages with their attachments filled in: one query for up to 500 messages (a
+    whole branch, usually), not one per message."""
+    found: dict[int, list[Attachment]] = {}
+    ids = [m.id for m in messages]
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT message_id, name, kind, text, size_bytes FROM attachments"
+            f" WHERE message_id IN ({marks}) ORDER BY message_id, position",
+            chunk,
+        )
+        for row in rows:
+            attachment = Attachment(row["name"], row["kind"], row["text"], row["size_bytes"])
+            found.setdefault(row["message_id"], []).append(attachment)
+    return [replace(m, attachments=tuple(found[m.id])) if m.id in found else m for m in messages]
 
 
 def insert_conversation(conn: sqlite3.Connection, **values: object) -> int:

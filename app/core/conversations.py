@@ -16,12 +16,13 @@ from typing import Any
 
 from app.core import exporting
 from app.core.chat_database import ChatDatabase
-from app.core.chat_records import Conversation, StoredMessage
+from app.core.chat_records import Attachment, Conversation, StoredMessage
 from app.core.chat_rows import (
     CONVERSATION_COLUMNS,
     conversation_from_row,
     dump_stats,
     fetch_conversation,
+    insert_attachments,
     insert_conversation,
     insert_message,
     make_active,
@@ -186,9 +187,12 @@ class ConversationStore:
         complete: bool = True,
         stats: dict[str, Any] | None = None,
         model: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredMessage:
-        """Committed at once. It becomes the shown branch under its parent; with no parent it is
-        a new root (an edit of the first message), so pass the active leaf to continue a chat."""
+        """Committed at once, with its attachments (in the order given). It becomes the shown
+        branch under its parent; with no parent it is a new root (an edit of the first
+        message), so pass the active leaf to continue a chat. An edit that keeps the original's
+        documents passes them again (`message.attachments`)."""
         return self._messages.add(
             conversation_id,
             role,
@@ -198,6 +202,7 @@ class ConversationStore:
             complete=complete,
             stats=stats,
             model=model,
+            attachments=attachments,
         )
 
     def update_message(
@@ -312,7 +317,8 @@ class ConversationStore:
             model=message.model,
             thinking_s=message.thinking_s,
         )
+        insert_attachments(self._db.conn, message_id, message.attachments)
         if message.active:
             make_active(self._db.conn, conversation_id, parent_id, message_id)
-        self._search.index_message(message_id, message.content)
+        self._search.index_message(message_id, message.content, message.attachments)
         return message_id

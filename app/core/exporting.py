@@ -17,10 +17,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.core.chat_records import Conversation, StoredMessage
+from app.core.chat_records import Attachment, Conversation, StoredMessage
+from engine.sizes import format_size
 
 FORMAT = "minicpm-chat-history"
-VERSION = 1
+# 2: messages carry their attachments. Version 1 files (no attachments) still import; an older
+# app refuses a version 2 file ("made by a newer MiniCPM Chat") rather than drop documents.
+VERSION = 2
+ATTACHMENT_KINDS = ("text", "markdown", "code", "pdf", "docx", "html")
 ROLES = ("system", "user", "assistant")
 _ROLE_HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant"}
 _REQUIRED = object()
@@ -95,6 +99,7 @@ class ImportedMessage:
     model: str | None
     thinking_s: float | None
     active: bool  # the branch shown below its parent
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,16 @@ def _message_to_dict(message: StoredMessage, active: bool) -> dict[str, Any]:
         "model": message.model,
         "thinking_s": message.thinking_s,
         "active": active,
+        "attachments": [_attachment_to_dict(a) for a in message.attachments],
+    }
+
+
+def _attachment_to_dict(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "name": attachment.name,
+        "kind": attachment.kind,
+        "size_bytes": attachment.size_bytes,
+        "text": attachment.text,
     }
 
 
@@ -222,12 +237,58 @@ def _parse_message(raw: object, where: _Where) -> ImportedMessage:
         model=_get(raw, "model", str, where, None),
         thinking_s=_number(raw, "thinking_s", where, None),
         active=_get(raw, "active", bool, where, False),
+        attachments=_parse_attachments(raw, where),
     )
 
 
-def _get(raw: dict[str, Any], key: str, kind: type, where: _Where, default: Any = _REQUIRED) -> Any:
-    """A missing or null value takes the default; a value of the wrong type is an error."""
-    value = raw.get(key)
+def _parse_attachments(raw: dict[str, Any], where: _Where) -> tuple[Attachment, ...]:
+    """Optional (version 1 files have none). A bad entry names itself as the key, e.g.
+    'attachments[2].text', so the existing words for missing and mistyped fields fit."""
+    entries = _get(raw, "attachments", list, where, [])
+    attachments = []
+    for index, entry in enumerate(entries, start=1):
+        key = f"attachments[{index}]"
+        if not isinstance(entry, dict):
+            raise HistoryFormatError(
+                f"{where}: '{key}' must be of type dict",
+                HistoryCode.FIELD_WRONG_TYPE,
+                where.params(key=key, type="dict"),
+            )
+        text = _get(entry, "text", str, where, key=f"{key}.text")
+        kind = _get(entry, "kind", str, where, "text", key=f"{key}.kind")
+        size = _get(
+            entry,
+            "size_bytes",
+            int,
+            where,
+            len(text.encode("utf-8", "replace")),
+            key=f"{key}.size_bytes",
+        )
+        attachments.append(
+            Attachment(
+                name=_get(entry, "name", str, where, key=f"{key}.name"),
+                # A kind this version does not know still reads as text.
+                kind=kind if kind in ATTACHMENT_KINDS else "text",
+                text=text,
+                size_bytes=max(size, 0),
+            )
+        )
+    return tuple(attachments)
+
+
+def _get(
+    raw: dict[str, Any],
+    field: str,
+    kind: type,
+    where: _Where,
+    default: Any = _REQUIRED,
+    *,
+    key: str | None = None,
+) -> Any:
+    """A missing or null value takes the default; a value of the wrong type is an error.
+    `key` names the field in errors when it is not `field` itself (inside a list)."""
+    value = raw.get(field)
+    key = key or field
     if value is None:
         if default is _REQUIRED:
             raise HistoryFormatError(
@@ -340,6 +401,8 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
         quoted = [f"> {line}" if line else ">" for line in message.reasoning.strip().splitlines()]
         lines += ["> **Reasoning**", ">", *quoted, ""]
     lines += [message.content, ""]
+    for attachment in message.attachments:
+        lines += _attachment_markdown(attachment)
     if not message.complete:
         error = (message.stats or {}).get("error")
         if error:  # a failed answer keeps why (app/chat/answer_runs.py)
@@ -347,6 +410,29 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
         else:
             lines += ["_(incomplete: generation was interrupted)_", ""]
     return lines
+
+
+def _attachment_markdown(attachment: Attachment) -> list[str]:
+    """Folded (HTML details, which GitHub, VS Code and most viewers show collapsed), its text
+    fenced longer than any fence inside it."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", attachment.text)), default=2)
+    fence = "`" * (longest + 1)
+    summary = f"Attached: {attachment.name} ({format_size(attachment.size_bytes)})"
+    return [
+        "<details>",
+        f"<summary>{_escape_html(summary)}</summary>",
+        "",
+        fence,
+        attachment.text,
+        fence,
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def read_history_file(path: Path) -> Any:

@@ -6,21 +6,25 @@ Qt-free; `ConversationStore` hands its message calls to one `MessageTree`.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.core import exporting
 from app.core.chat_database import ChatDatabase
-from app.core.chat_records import StoredMessage
+from app.core.chat_records import Attachment, StoredMessage
 from app.core.chat_rows import (
     MESSAGE_COLUMNS,
     dump_stats,
     fetch_conversation,
     fetch_message,
+    insert_attachments,
     insert_message,
     make_active,
     message_from_row,
     touch_conversation,
+    with_stored_attachments,
 )
 from app.core.search import SearchIndex
 
@@ -72,6 +76,7 @@ class MessageTree:
         complete: bool,
         stats: dict[str, Any] | None,
         model: str | None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredMessage:
         """See ConversationStore.add_message."""
         if role not in _ROLES:
@@ -91,9 +96,10 @@ class MessageTree:
                 model=model,
                 thinking_s=None,
             )
+            insert_attachments(self._db.conn, message_id, attachments)
             make_active(self._db.conn, conversation_id, parent_id, message_id)
             touch_conversation(self._db.conn, conversation_id)
-            self._search.index_message(message_id, content)
+            self._search.index_message(message_id, content, attachments)
         return self.get(message_id)
 
     def update(
@@ -117,15 +123,15 @@ class MessageTree:
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:
             with self._db.write():
-                conversation_id = self.get(message_id).conversation_id
+                message = self.get(message_id)
                 assignments = ", ".join(f"{column} = ?" for column in changes)
                 self._db.conn.execute(
                     f"UPDATE messages SET {assignments} WHERE id = ?",
                     [*changes.values(), message_id],
                 )
-                touch_conversation(self._db.conn, conversation_id)
+                touch_conversation(self._db.conn, message.conversation_id)
                 if content is not None:
-                    self._search.index_message(message_id, content)
+                    self._search.index_message(message_id, content, message.attachments)
         return self.get(message_id)
 
     def get(self, message_id: int) -> StoredMessage:
@@ -133,7 +139,7 @@ class MessageTree:
 
     def active_path(self, conversation_id: int) -> list[StoredMessage]:
         rows = self._db.conn.execute(_ACTIVE_PATH_SQL, {"conversation": conversation_id})
-        return [message_from_row(row) for row in rows]
+        return self._filled(rows)
 
     def siblings(self, message_id: int) -> list[StoredMessage]:
         message = self.get(message_id)
@@ -142,7 +148,7 @@ class MessageTree:
             " WHERE m.conversation_id = ? AND m.parent_id IS ? ORDER BY m.id",
             (message.conversation_id, message.parent_id),
         )
-        return [message_from_row(row) for row in rows]
+        return self._filled(rows)
 
     def select_branch(self, message_id: int) -> None:
         message = self.get(message_id)
@@ -156,7 +162,7 @@ class MessageTree:
             f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = ? ORDER BY m.id",
             (conversation_id,),
         )
-        return [message_from_row(row) for row in rows]
+        return self._filled(rows)
 
     def incomplete(self) -> list[StoredMessage]:
         rows = self._db.conn.execute(
@@ -164,7 +170,7 @@ class MessageTree:
             " JOIN conversations c ON c.id = m.conversation_id"
             " WHERE m.complete = 0 AND c.deleted_at IS NULL ORDER BY m.id"
         )
-        return [message_from_row(row) for row in rows]
+        return self._filled(rows)
 
     def active_ids(self, conversation_id: int) -> set[int]:
         """The chosen child of every parent, and the chosen root."""
@@ -174,6 +180,11 @@ class MessageTree:
             (conversation_id, conversation_id),
         )
         return {row[0] for row in rows if row[0] is not None}
+
+    def _filled(self, rows: Iterable[sqlite3.Row]) -> list[StoredMessage]:
+        """Messages from rows, with their attachments (one more query for all of them)."""
+        messages = [message_from_row(row) for row in rows]
+        return with_stored_attachments(self._db.conn, messages)
 
     def _check_parent(self, conversation_id: int, parent_id: int | None) -> None:
         fetch_conversation(self._db.conn, conversation_id)

@@ -65,7 +65,29 @@ _V1_TREE = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "conversations and message tree", _V1_TREE),)
+# Documents attached to a (user) message, in the order they were attached. Their text is kept
+# with the message, not a path: the model reads the same text after the file moved or changed,
+# and an export carries it. Attachments never change after the message is written; an edit of
+# the message is a new message with its own rows.
+_V2_ATTACHMENTS = (
+    """
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        UNIQUE (message_id, position)
+    )
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "conversations and message tree", _V1_TREE),
+    Migration(2, "attachments", _V2_ATTACHMENTS),
+)
 
 
 def latest_version() -> int:

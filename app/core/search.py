@@ -1,19 +1,31 @@
 """Finding chats: a trigram full-text index over titles and message text, and the WHERE
 condition a search query becomes (the index where it can serve, LIKE where it cannot).
 
+A message is found by its text and by the names of its attachments, not by their text: a
+document can be 2 million characters, and indexing it would make the index (three rows per
+character for trigrams) many times larger than the chats themselves.
+
 Qt-free; the conversation store keeps the index up to date as it writes.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from app.core.chat_database import ChatDatabase
+from app.core.chat_records import Attachment
 from app.core.storage_errors import StorageError
 
 __all__ = ["SearchIndex", "open_search_index"]
 
 _TRIGRAM_SINCE = (3, 34, 0)
+
+# The text a message is found by: its own and its attachments' names, one per line.
+_SEARCHED_TEXT = (
+    "m.content || coalesce((SELECT char(10) || group_concat(a.name, char(10))"
+    " FROM attachments a WHERE a.message_id = m.id), '')"
+)
 
 _FTS_CONDITION = (
     "c.id IN (SELECT rowid FROM title_search WHERE title_search MATCH ?)"
@@ -56,18 +68,22 @@ class SearchIndex:
             )
             self._conn.execute(f"DELETE FROM {table}")
         self._conn.execute(
-            "INSERT INTO message_search(rowid, content) SELECT id, content FROM messages"
+            f"INSERT INTO message_search(rowid, content) SELECT m.id, {_SEARCHED_TEXT}"
+            " FROM messages m"
         )
         self._conn.execute(
             "INSERT INTO title_search(rowid, title) SELECT id, title FROM conversations"
         )
         self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('search_index', 'fresh')")
 
-    def index_message(self, message_id: int, content: str) -> None:
+    def index_message(
+        self, message_id: int, content: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         if self.enabled:
+            text = "\n".join([content, *(a.name for a in attachments)])
             self._conn.execute("DELETE FROM message_search WHERE rowid = ?", (message_id,))
             self._conn.execute(
-                "INSERT INTO message_search(rowid, content) VALUES (?, ?)", (message_id, content)
+                "INSERT INTO message_search(rowid, content) VALUES (?, ?)", (message_id, text)
             )
 
     def index_title(self, conversation_id: int, title: str) -> None:
@@ -99,7 +115,7 @@ class SearchIndex:
             return _FTS_CONDITION, [match, match]
         patterns = ["%" + _escape_like(term) + "%" for term in terms]
         titles = " AND ".join(["c.title LIKE ? ESCAPE '\\'"] * len(terms))
-        contents = " AND ".join(["m.content LIKE ? ESCAPE '\\'"] * len(terms))
+        contents = " AND ".join([f"{_SEARCHED_TEXT} LIKE ? ESCAPE '\\'"] * len(terms))
         condition = (
             f"({titles}) OR EXISTS (SELECT 1 FROM messages m"
             f" WHERE m.conversation_id = c.id AND {contents})"

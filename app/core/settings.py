@@ -11,7 +11,9 @@ from typing import Any
 
 from app.core.files import write_text_atomically
 from app.core.paths import cache_dir
+from engine.kv_cache import AUTO_KV, KV_CACHE_CHOICES
 from engine.precision import PRECISIONS
+from engine.sparse_prefill import sparse_choice
 from engine.types import GenerationParams, LoadRequest, backend_choice
 
 SCHEMA_VERSION = 1
@@ -28,6 +30,12 @@ class Settings:
     gpu_layers: int = 0
     # OpenVINO's arithmetic (engine.precision): "auto" (exact f32 on CPU), "f32", "bf16".
     openvino_precision: str = "auto"
+    # OpenVINO's sparse prefill for long prompts (engine.sparse_prefill): "auto", "always",
+    # "never".
+    sparse_prefill: str = "auto"
+    # llama.cpp's KV cache (engine.kv_cache): "auto" (f16; q8_0 where only that fits the free
+    # memory), "f16", "q8_0".
+    kv_cache: str = "auto"
     temperature: float = 0.7
     top_p: float = 0.95
     top_k: int = 40
@@ -63,7 +71,10 @@ class Settings:
             n_gpu_layers=self.gpu_layers,
             # A hand-edited value the engine does not know falls back to the default.
             precision=self.openvino_precision if self.openvino_precision in PRECISIONS else "auto",
+            kv_cache=self.kv_cache if self.kv_cache in KV_CACHE_CHOICES else AUTO_KV,
             cache_dir=str(cache_dir() / "openvino"),
+            # A hand-edited value means "auto" (engine.sparse_prefill.sparse_choice).
+            sparse_prefill=sparse_choice(self.sparse_prefill).value,
         )
 
     def generation_params(

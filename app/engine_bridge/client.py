@@ -9,9 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core.models.store import model_name
+from app.engine_bridge.measure import PromptMeasure
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
 from engine.accelerators import probe_accelerators
-from engine.errors import Problem
+from engine.errors import ErrorCode, Problem
 from engine.load_notes import LoadNote
 from engine.loading import LoadMemory
 from engine.machine import Hardware
@@ -39,6 +40,19 @@ class _PendingGeneration:
     params: GenerationParams
 
 
+@dataclass(frozen=True)
+class _PendingQuery:
+    """A token count (`messages` is None) or a prompt measure waiting for a model."""
+
+    request_id: int
+    text: str
+    messages: tuple[Message, ...] | None
+    params: GenerationParams | None
+
+
+NO_MODEL = "No model is loaded."
+
+
 class EngineClient(QObject):
     """Owns the worker's QThread, hands out request ids and drops signals of stale ones.
 
@@ -52,6 +66,12 @@ class EngineClient(QObject):
         text_generated(int request_id, str channel, str text)
         generation_finished(int request_id, GenerationResult)
         generation_failed(int request_id, Problem problem)   # app/words/load.py words it
+        tokens_counted(int request_id, int tokens)
+        prompt_measured(int request_id, PromptMeasure)
+        measure_failed(int request_id, Problem problem)   # a count or a measure: no model,
+            # or the model failed (a template error)
+    Counts and measures, like generations, wait for a model that is loading, and run on the
+    worker after whatever it is doing (never at the same time as a generation).
     """
 
     load_started = Signal(int, str)
@@ -61,10 +81,15 @@ class EngineClient(QObject):
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, object)
+    tokens_counted = Signal(int, int)
+    prompt_measured = Signal(int, object)
+    measure_failed = Signal(int, object)
 
     # Requests to the worker; queued because the worker lives on another thread.
     _load_requested = Signal(int, object, object)
     _generate_requested = Signal(int, object, object)
+    _count_requested = Signal(int, str)
+    _measure_requested = Signal(int, object, object)
     _shutdown_requested = Signal()
 
     def __init__(
@@ -85,6 +110,8 @@ class EngineClient(QObject):
         self._live: set[int] = set()
         self._pending: list[_PendingGeneration] = []
         self._stopped_pending: list[int] = []
+        self._queries: set[int] = set()  # counts and measures asked for, not yet answered
+        self._pending_queries: list[_PendingQuery] = []
         self._closed = False
 
         self._thread = QThread()
@@ -97,6 +124,8 @@ class EngineClient(QObject):
 
         self._load_requested.connect(self._worker.load)
         self._generate_requested.connect(self._worker.generate)
+        self._count_requested.connect(self._worker.count_tokens)
+        self._measure_requested.connect(self._worker.measure)
         self._shutdown_requested.connect(self._worker.shutdown)
 
         self._worker.load_started.connect(self._on_worker_load_started)
@@ -106,6 +135,9 @@ class EngineClient(QObject):
         self._worker.text_generated.connect(self._on_worker_text_generated)
         self._worker.generation_finished.connect(self._on_worker_generation_finished)
         self._worker.generation_failed.connect(self._on_worker_generation_failed)
+        self._worker.tokens_counted.connect(self._on_worker_tokens_counted)
+        self._worker.prompt_measured.connect(self._on_worker_prompt_measured)
+        self._worker.measure_failed.connect(self._on_worker_measure_failed)
         self._thread.start()
 
     # -- state -----------------------------------------------------------------------------
@@ -159,6 +191,27 @@ class EngineClient(QObject):
                 QTimer.singleShot(0, self._fail_pending_without_model)
         return request_id
 
+    def count_tokens(self, text: str) -> int:
+        """Count the tokens of `text` with the loaded model's tokenizer: `tokens_counted`, or
+        `measure_failed` when no model is loaded. Returns the request id."""
+        return self._query(_PendingQuery(self._new_id(), text, None, None))
+
+    def measure(self, messages: Sequence[Message], params: GenerationParams) -> int:
+        """Measure the prompt `generate(messages, params)` would read, without generating:
+        `prompt_measured` with a `PromptMeasure`, or `measure_failed`. Returns the id."""
+        return self._query(_PendingQuery(self._new_id(), "", tuple(messages), params))
+
+    def drop(self, request_id: int) -> None:
+        """Forget a count or measure asked for: none of its signals will arrive, and the worker
+        stops it (a model's template may take seconds to render)."""
+        if request_id not in self._queries:
+            return  # answered already
+        self._queries.discard(request_id)
+        waiting = len(self._pending_queries)
+        self._pending_queries = [q for q in self._pending_queries if q.request_id != request_id]
+        if len(self._pending_queries) == waiting:  # it reached the worker
+            self._worker.stop(request_id)
+
     def stop(self, request_id: int | None = None) -> None:
         """Stop one generation (or the running one). Its final signal still arrives, with the
         text generated so far and finish reason "stopped"."""
@@ -182,6 +235,8 @@ class EngineClient(QObject):
         self._closed = True
         self._live.clear()
         self._pending.clear()
+        self._queries.clear()
+        self._pending_queries.clear()
         self._worker.stop()
         # The worker quits its thread after unloading; quitting from here could end the loop
         # before that request ran and leave the model to be freed on the wrong thread.
@@ -206,6 +261,9 @@ class EngineClient(QObject):
         pending, self._pending = self._pending, []
         for item in pending:
             self._send(item)
+        queries, self._pending_queries = self._pending_queries, []
+        for query in queries:
+            self._send_query(query)
 
     @Slot(int, object)
     def _on_worker_load_fell_back(self, request_id: int, notes: tuple[LoadNote, ...]) -> None:
@@ -220,7 +278,10 @@ class EngineClient(QObject):
         self._loaded = None
         self._model_name = None
         self.load_failed.emit(request_id, problem)
-        self._fail_pending(f"The model could not be loaded: {problem}")
+        # The answer failed because of the load: its code and numbers, for the words.
+        failed = Problem(problem.code, f"The model could not be loaded: {problem}", problem.params)
+        self._fail_pending(failed)
+        self._fail_queries()
 
     @Slot(int, str, str)
     def _on_worker_text_generated(self, request_id: int, channel: str, text: str) -> None:
@@ -239,7 +300,54 @@ class EngineClient(QObject):
             self._live.discard(request_id)
             self.generation_failed.emit(request_id, problem)
 
+    @Slot(int, int)
+    def _on_worker_tokens_counted(self, request_id: int, tokens: int) -> None:
+        if request_id in self._queries:
+            self._queries.discard(request_id)
+            self.tokens_counted.emit(request_id, tokens)
+
+    @Slot(int, object)
+    def _on_worker_prompt_measured(self, request_id: int, measured: PromptMeasure) -> None:
+        if request_id in self._queries:
+            self._queries.discard(request_id)
+            self.prompt_measured.emit(request_id, measured)
+
+    @Slot(int, object)
+    def _on_worker_measure_failed(self, request_id: int, problem: Problem) -> None:
+        if request_id in self._queries:
+            self._queries.discard(request_id)
+            self.measure_failed.emit(request_id, problem)
+
     # -- helpers ---------------------------------------------------------------------------
+
+    def _query(self, query: _PendingQuery) -> int:
+        self._queries.add(query.request_id)
+        if self.loaded_model is not None:
+            self._send_query(query)
+        else:
+            self._pending_queries.append(query)
+            if not self.is_loading:
+                # Answered from the event loop, after the caller has stored the id.
+                QTimer.singleShot(0, self._fail_queries_without_model)
+        return query.request_id
+
+    def _send_query(self, query: _PendingQuery) -> None:
+        if query.messages is None:
+            self._count_requested.emit(query.request_id, query.text)
+        else:
+            self._measure_requested.emit(query.request_id, query.messages, query.params)
+
+    @Slot()
+    def _fail_queries_without_model(self) -> None:
+        if self.loaded_model is None and not self.is_loading:
+            self._fail_queries()
+
+    def _fail_queries(self) -> None:
+        queries, self._pending_queries = self._pending_queries, []
+        for query in queries:
+            if query.request_id in self._queries:
+                self._queries.discard(query.request_id)
+                self.measure_failed.emit(query.request_id, Problem(ErrorCode.GENERATION, NO_MODEL))
 
     def _new_id(self) -> int:
         self._next_id += 1
@@ -258,11 +366,13 @@ class EngineClient(QObject):
     @Slot()
     def _fail_pending_without_model(self) -> None:
         if self.loaded_model is None and not self.is_loading:
-            self._fail_pending("No model is loaded.")
+            self._fail_pending(Problem(ErrorCode.GENERATION, "No model is loaded."))
 
-    def _fail_pending(self, message: str) -> None:
+    def _fail_pending(self, problem: Problem) -> None:
+        """Fails every answer still waiting for a model, with a `Problem` as every
+        generation_failed carries (the answer's words come from its code)."""
         pending, self._pending = self._pending, []
         for item in pending:
             if item.request_id in self._live:
                 self._live.discard(item.request_id)
-                self.generation_failed.emit(item.request_id, message)
+                self.generation_failed.emit(item.request_id, problem)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.models.remembered import RememberedLoads
 from app.core.models.store import model_name
+from app.engine_bridge.measure import measure_prompt
 from engine.accelerators import probe_accelerators
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.loading import LoadMemory, load_model, needs_accelerators
@@ -79,6 +80,11 @@ class EngineWorker(QObject):
         text_generated(int request_id, str channel, str text)   # coalesced, ~20 a second
         generation_finished(int request_id, GenerationResult)
         generation_failed(int request_id, Problem problem)   # str(problem): the English
+        tokens_counted(int request_id, int tokens)       # a text's tokens (an attachment's)
+        prompt_measured(int request_id, PromptMeasure)   # a prompt, measured, not generated
+        measure_failed(int request_id, Problem problem)  # either of the two could not be done
+    Counting and measuring run between generations, on this thread: the engine is never used
+    from two threads, and a generation is never held up by them.
     """
 
     load_started = Signal(int, str)
@@ -88,6 +94,9 @@ class EngineWorker(QObject):
     text_generated = Signal(int, str, str)
     generation_finished = Signal(int, object)
     generation_failed = Signal(int, object)
+    tokens_counted = Signal(int, int)
+    prompt_measured = Signal(int, object)
+    measure_failed = Signal(int, object)
 
     def __init__(
         self,
@@ -112,7 +121,8 @@ class EngineWorker(QObject):
     # -- thread-safe -----------------------------------------------------------------------
 
     def stop(self, request_id: int | None = None) -> None:
-        """Stop generation `request_id` (or whichever runs, when None), even if still queued.
+        """Stop request `request_id` (a generation, a count or a measure; whichever runs, when
+        None), even if still queued.
 
         A queued signal could not do this: it would wait behind the generation it should stop.
         """
@@ -163,15 +173,7 @@ class EngineWorker(QObject):
     def generate(
         self, request_id: int, messages: Sequence[Message], params: GenerationParams
     ) -> None:
-        with self._lock:
-            if request_id in self._stopped_early:
-                self._stopped_early.discard(request_id)
-                stopped_before_start = True
-            else:
-                stopped_before_start = False
-                self._running_id = request_id
-                self._running_stop.clear()
-        if stopped_before_start:
+        if not self._begin(request_id):
             self.generation_finished.emit(request_id, self._empty_result())
             return
 
@@ -202,6 +204,54 @@ class EngineWorker(QObject):
         coalescer.flush()
         self.generation_finished.emit(request_id, result)
 
+    @Slot(int, str)
+    def count_tokens(self, request_id: int, text: str) -> None:
+        if not self._begin(request_id):
+            self.measure_failed.emit(request_id, _STOPPED)
+            return
+        try:
+            tokens = self._engine.count_tokens(text)
+        except Exception as exc:  # answered as a Problem: a bug must not kill the thread
+            self.measure_failed.emit(request_id, _problem(exc, "counting tokens"))
+            return
+        finally:
+            self._end()
+        self.tokens_counted.emit(request_id, tokens)
+
+    @Slot(int, object, object)
+    def measure(
+        self, request_id: int, messages: Sequence[Message], params: GenerationParams
+    ) -> None:
+        """Stopped like a generation (`stop(request_id)`), also while the template renders."""
+        if not self._begin(request_id):
+            self.measure_failed.emit(request_id, _STOPPED)
+            return
+        try:
+            measured = measure_prompt(
+                self._engine, messages, params, should_stop=self._running_stop.is_set
+            )
+        except Exception as exc:  # answered as a Problem: a bug must not kill the thread
+            self.measure_failed.emit(request_id, _problem(exc, "measuring the prompt"))
+            return
+        finally:
+            self._end()
+        self.prompt_measured.emit(request_id, measured)
+
+    def _begin(self, request_id: int) -> bool:
+        """Marks `request_id` as the one running, so `stop()` reaches it; False when it was
+        stopped before it started."""
+        with self._lock:
+            if request_id in self._stopped_early:
+                self._stopped_early.discard(request_id)
+                return False
+            self._running_id = request_id
+            self._running_stop.clear()
+            return True
+
+    def _end(self) -> None:
+        with self._lock:
+            self._running_id = None
+
     @Slot()
     def shutdown(self) -> None:
         """The last request: free the model on its own thread, then end the thread's loop."""
@@ -218,3 +268,13 @@ class EngineWorker(QObject):
             finish_reason="stopped",
         )
         return GenerationResult(text="", reasoning="", stats=stats)
+
+
+_STOPPED = Problem(ErrorCode.STOPPED, "Stopped before it ran.")
+
+
+def _problem(exc: Exception, doing: str) -> Problem:
+    if isinstance(exc, EngineError):
+        return Problem.of(exc)
+    log.exception("%s failed", doing)
+    return Problem(ErrorCode.ENGINE, f"Unexpected error while {doing}: {exc}")

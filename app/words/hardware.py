@@ -70,12 +70,26 @@ def named_fit_text(detail: FitDetail) -> str:
 
 
 def fit_detail_text(detail: FitDetail) -> str:
-    """The numbers behind a verdict: weights + KV cache + runtime = need, of the memory."""
-    if detail.memory == "gpu":
+    """The numbers behind a verdict: weights + KV cache + runtime = need, of the memory; the
+    cache's type is named where it is not f16 ("KV cache (q8_0)")."""
+    quantized = detail.kv_type != "f16"
+    if detail.memory == "gpu" and quantized:
+        sentence = QCoreApplication.translate(
+            "HardwareWords",
+            "{weights} weights + {kv} KV cache ({kv_type}) at {tokens:,} tokens + {runtime} "
+            "runtime = {need} of {memory} GPU memory",
+        )
+    elif detail.memory == "gpu":
         sentence = QCoreApplication.translate(
             "HardwareWords",
             "{weights} weights + {kv} KV cache at {tokens:,} tokens + {runtime} runtime = "
             "{need} of {memory} GPU memory",
+        )
+    elif quantized:
+        sentence = QCoreApplication.translate(
+            "HardwareWords",
+            "{weights} weights + {kv} KV cache ({kv_type}) at {tokens:,} tokens + {runtime} "
+            "runtime = {need} of {memory} RAM",
         )
     else:
         sentence = QCoreApplication.translate(
@@ -86,6 +100,7 @@ def fit_detail_text(detail: FitDetail) -> str:
     return sentence.format(
         weights=format_size(detail.weights_bytes),
         kv=format_size(detail.kv_bytes),
+        kv_type=detail.kv_type,
         tokens=detail.context_length,
         runtime=format_size(detail.runtime_bytes),
         need=format_size(detail.need_bytes),

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.load_notes import FALLBACK_CODES, LoadNote, LoadNoteCode
+from engine.sizes import format_size
 from engine.types import BackendName
 
 
@@ -63,6 +64,8 @@ def load_note_text(note: LoadNote) -> str:
         return QCoreApplication.translate("LoadWords", "A smaller context needs less memory.")
     if note.code == LoadNoteCode.LLAMA_READS_GGUF:
         return QCoreApplication.translate("LoadWords", "llama.cpp reads every GGUF file.")
+    if note.code in _MEMORY_CODES:
+        return _memory_note_text(note)
     return QCoreApplication.translate(
         "LoadWords",
         "Using what worked for this model before: {backend} on {device}, {n_ctx}-token context.",
@@ -70,6 +73,43 @@ def load_note_text(note: LoadNote) -> str:
         backend=backend_text(note.text("backend")),
         device=device_text(note.text("device")),
         n_ctx=f"{note.number('n_ctx'):,}",
+    )
+
+
+_MEMORY_CODES = frozenset(
+    {
+        LoadNoteCode.CONTEXT_EXCEEDS_MEMORY,
+        LoadNoteCode.FLASH_ATTENTION_FOR_MEMORY,
+        LoadNoteCode.KV_Q8_0_FOR_MEMORY,
+    }
+)
+
+
+def _memory_note_text(note: LoadNote) -> str:
+    """How the load was fitted to the free memory, with the numbers that made it necessary."""
+    if note.code == LoadNoteCode.CONTEXT_EXCEEDS_MEMORY:
+        sentence = QCoreApplication.translate(
+            "LoadWords",
+            "The context was lowered from {n_ctx} to {next_n_ctx} tokens: {n_ctx} tokens would "
+            "need about {need} of memory, and {free} is free.",
+        )
+    elif note.code == LoadNoteCode.FLASH_ATTENTION_FOR_MEMORY:
+        sentence = QCoreApplication.translate(
+            "LoadWords",
+            "Flash attention is on to save memory: without it, {n_ctx} tokens of context would "
+            "need about {need} of memory, and {free} is free.",
+        )
+    else:
+        sentence = QCoreApplication.translate(
+            "LoadWords",
+            "The KV cache is kept in q8_0 to save memory: in f16, {n_ctx} tokens of context "
+            "would need about {need} of memory, and {free} is free.",
+        )
+    return sentence.format(
+        n_ctx=f"{note.number('n_ctx'):,}",
+        next_n_ctx=f"{note.number('next_n_ctx'):,}",
+        need=format_size(note.number("need_bytes")),
+        free=format_size(note.number("free_bytes")),
     )
 
 

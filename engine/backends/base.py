@@ -40,8 +40,14 @@ class Backend(Protocol):
 
     @property
     def precision(self) -> str:
-        """The arithmetic in use, as shown with the model ("f32", "bf16"); "" where the
-        backend has no such choice."""
+        """The arithmetic in use, as shown with the model ("f32", "bf16"; llama.cpp: "KV q8_0"
+        for a quantized KV cache); "" where there is nothing to say."""
+        ...
+
+    @property
+    def sparse_threshold(self) -> int:
+        """Prompts longer than this are read with sparse prefill; 0 where attention is always
+        dense (engine.sparse_prefill; OpenVINO only)."""
         ...
 
     def load(self, info: ModelInfo, request: LoadRequest) -> None: ...

@@ -14,10 +14,19 @@ from engine.errors import (
     ModelLoadError,
     OutOfMemoryError,
 )
+from engine.kv_cache import flash_attention, kv_cache_type
 from engine.model_info import ModelInfo
-from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRequest
+from engine.types import (
+    BackendName,
+    FinishReason,
+    GenerationParams,
+    GenerationStats,
+    LoadRequest,
+)
 
 NAME = "llama.cpp"
+# ggml's type numbers for the KV cache (llama_cpp.GGML_TYPE_F16 / GGML_TYPE_Q8_0).
+GGML_TYPES = {"f16": 1, "q8_0": 8}
 
 
 def import_llama_cpp() -> Any:
@@ -38,7 +47,11 @@ class LlamaCppBackend:
     def __init__(self) -> None:
         self._llm: Any = None
         self.device = "CPU"
-        self.precision = ""  # llama.cpp has no precision switch: f32 arithmetic, f16 KV cache
+        # llama.cpp has no arithmetic switch; this says the KV cache where it is not f16.
+        self.precision = ""
+        self.kv_cache = "f16"
+        self.flash_attn = False
+        self.sparse_threshold = 0  # llama.cpp's attention is always dense
 
     @property
     def context_length(self) -> int:
@@ -50,9 +63,10 @@ class LlamaCppBackend:
     def load(self, info: ModelInfo, request: LoadRequest) -> None:
         llama_cpp = import_llama_cpp()
         offload = request.n_gpu_layers != 0 and gpu_offload_supported()
-        # Flash attention pays off on CUDA; on CPU it brings nothing here, so follow the device.
-        flash = request.flash_attn if request.flash_attn is not None else offload
         n_ctx = request.n_ctx or (info.context_length or 4096)
+        # The cache type and flash attention: engine.kv_cache's policy (docs/kv-cache.md).
+        kv_type = kv_cache_type(request.kv_cache, n_ctx, BackendName.LLAMA)
+        flash = flash_attention(request.flash_attn, kv_type, offload)
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(info.path),
@@ -60,11 +74,15 @@ class LlamaCppBackend:
                 n_threads=request.n_threads or _default_threads(),
                 n_gpu_layers=request.n_gpu_layers if offload else 0,
                 flash_attn=flash,
+                type_k=GGML_TYPES[kv_type],
+                type_v=GGML_TYPES[kv_type],
                 verbose=False,
             )
         except ValueError as exc:
             raise _load_error(exc, n_ctx) from exc
         self.device = "CUDA" if offload else "CPU"
+        self.kv_cache, self.flash_attn = kv_type, flash
+        self.precision = "" if kv_type == "f16" else f"KV {kv_type}"
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenize(text))

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.backends.base import OnText, PromptTokens, ShouldStop
 from engine.backends.openvino_export import export_gguf
+from engine.backends.openvino_rope import open_pipeline
 from engine.errors import (
     BackendUnavailableError,
     GenerationError,
@@ -20,6 +21,7 @@ from engine.kv_cache import openvino_cache_gib
 from engine.model_info import ModelInfo
 from engine.precision import AppliedPrecision, applied_precision, properties_for
 from engine.privacy import block_telemetry
+from engine.sparse_prefill import SparsePlan, apply_plan, plan_for, plan_of
 from engine.types import FinishReason, GenerationParams, GenerationStats, LoadRequest
 
 NAME = "openvino"
@@ -67,6 +69,8 @@ class OpenVinoBackend:
         self.applied = NOT_LOADED
         # OpenVINO's KV cache for the loaded model, in GiB (0 where the device is not paged).
         self.cache_gib = 0
+        # The sparse prefill pattern the pipeline was built with (None: dense attention).
+        self.sparse_plan: SparsePlan | None = None
 
     @property
     def context_length(self) -> int:
@@ -89,21 +93,30 @@ class OpenVinoBackend:
             # Room for the whole chosen context, from the model's shape (engine.kv_cache).
             self.cache_gib = openvino_cache_gib(info, n_ctx)
             scheduler.cache_size = self.cache_gib
+            # Long prompts read faster; prompts under the threshold stay exactly dense.
+            apply_plan(genai, scheduler, plan_for(request.sparse_prefill))
             properties["scheduler_config"] = scheduler
         if request.n_threads and device == "CPU":
             properties["INFERENCE_NUM_THREADS"] = request.n_threads
         try:
-            self._pipe = genai.LLMPipeline(str(folder), device, **properties)
+            # LongRoPE's factor set follows the context (engine.backends.openvino_rope).
+            self._pipe = open_pipeline(genai, folder, n_ctx, device, properties)
         except RuntimeError as exc:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
         self.applied = self._applied(core, device, precision)
+        scheduler = properties.get("scheduler_config")
+        self.sparse_plan = plan_of(scheduler) if scheduler is not None else None
         self._n_ctx = n_ctx
         self.device = device
 
     @property
     def precision(self) -> str:
         return self.applied.label()
+
+    @property
+    def sparse_threshold(self) -> int:
+        return self.sparse_plan.threshold if self.sparse_plan is not None else 0
 
     @staticmethod
     def _precision_properties(core: Any, device: str, choice: str) -> dict[str, Any]:
@@ -225,7 +238,9 @@ class OpenVinoBackend:
         total_s: float,
         finish: FinishReason,
     ) -> GenerationStats:
+        plan = self.sparse_plan
         return GenerationStats(
+            sparse_prefill=plan is not None and plan.used_for(prompt_tokens, cached),
             backend=self.name,
             device=self.device,
             prompt_tokens=prompt_tokens,
@@ -242,6 +257,7 @@ class OpenVinoBackend:
         self._tokenizer = None
         self._previous = []
         self.applied = NOT_LOADED
+        self.sparse_plan = None
 
 
 def _shared_prefix(previous: list[int], tokens: list[int]) -> int:

@@ -39,6 +39,7 @@ class ScriptedBackend:
         self.loaded: ModelInfo | None = None
         self.device = "CPU"
         self.precision = ""
+        self.sparse_threshold = 0
 
     @property
     def context_length(self) -> int:

@@ -89,10 +89,23 @@ class SourceModel:
     scales: Mapping[str, float]
     tied_embeddings: bool
     source_types: frozenset[str]
-    # Per-pair divisors f_i applied to the rotary frequencies (None: plain RoPE).
+    # Per-pair divisors f_i applied to the rotary frequencies (None: plain RoPE); with a long
+    # set too, these are the short set, used up to the original context.
     rope_factors: tuple[float, ...] | None
     rope_factor_source: str | None
     tokenizer_fields: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # LongRoPE's long set (None: plain RoPE there) when it differs from the short one and the
+    # model's context reaches past `rope_original_context` (else one set serves every context).
+    rope_long_factors: tuple[float, ...] | None = None
+    rope_long_factor_source: str | None = None
+    rope_original_context: int = 0
+    # llama.cpp's rotary angle scale (1 / rope.scaling.factor) and cos / sin scale (attn_factor).
+    rope_freq_scale: float = 1.0
+    rope_attn_factor: float = 1.0
+
+    @property
+    def has_long_rope_set(self) -> bool:
+        return self.rope_long_factor_source is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +122,10 @@ class SourceModel:
             "tied_embeddings": self.tied_embeddings,
             "source_types": sorted(self.source_types),
             "rope_factor_source": self.rope_factor_source,
+            "rope_long_factor_source": self.rope_long_factor_source,
+            "rope_original_context_length": self.rope_original_context or None,
+            "rope_freq_scale": self.rope_freq_scale,
+            "rope_attn_factor": self.rope_attn_factor,
         }
 
     def decoder_spec(self) -> DecoderSpec:
@@ -119,42 +136,100 @@ class SourceModel:
             n_kv_heads=self.n_kv_heads,
             head_dim=self.head_dim,
             rms_eps=self.rms_eps,
-            inverse_frequencies=rope_inverse_frequencies(
-                self.rope_base, self.rope_dims, self.rope_factors
-            ),
+            inverse_frequencies=self._inverse_frequencies(self.rope_factors),
             embedding_scale=self.scales.get("embedding_scale", 1.0),
             residual_scale=self.scales.get("residual_scale", 1.0),
             logit_scale=self.scales.get("logit_scale", 1.0),
+            long_inverse_frequencies=(
+                self._inverse_frequencies(self.rope_long_factors)
+                if self.has_long_rope_set
+                else None
+            ),
+            original_context_length=self.rope_original_context,
+            rotary_scale=self.rope_attn_factor,
+        )
+
+    def _inverse_frequencies(self, factors: tuple[float, ...] | None) -> np.ndarray:
+        return rope_inverse_frequencies(
+            self.rope_base, self.rope_dims, factors, self.rope_freq_scale
         )
 
 
 # --- 1. read ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _RopeChoice:
+    """The factor sets llama.cpp can use for a GGUF (llama_model::get_rope_factors)."""
+
+    factors: np.ndarray | None  # the short set, or the only one
+    source: str | None
+    long_factors: np.ndarray | None = None
+    long_source: str | None = None
+    original_context: int = 0
+
+
 def _choose_rope_factors(
     arch: str, tensors: Mapping[str, Any], metadata: Mapping[str, Any], context_length: int
-) -> tuple[np.ndarray | None, str | None, int]:
-    """The factor set llama.cpp uses (llama_model::get_rope_factors) and the context it holds.
+) -> _RopeChoice:
+    """llama.cpp's rule, as the converted model needs it.
 
-    `rope_freqs` wins; otherwise `rope_factors_long` when the context exceeds the original
-    (pre-extension) length, else `rope_factors_short`. The converted model has one fixed set,
-    so it gets the short set and is limited to the original context unless the sets are equal
-    (MiniCPM4.1 writes identical sets).
+    `rope_freqs` wins at every context. Otherwise `rope_factors_long` when the chosen context
+    exceeds `rope.scaling.original_context_length` (default: the model's context), else
+    `rope_factors_short`; a set the file lacks means plain RoPE in that band (llama.cpp then
+    passes no factors). Both sets are kept when they differ and the model's context reaches
+    past the original (engine.convert.rope_sets); otherwise the one set that can be in use.
+    MiniCPM4.1 writes identical sets.
     """
     for name in ("rope_freqs.weight", "blk.0.rope_freqs.weight"):
         if name in tensors:
-            return dequantize(tensors[name]).reshape(-1), name, context_length
+            return _RopeChoice(dequantize(tensors[name]).reshape(-1), name)
     short = tensors.get("rope_factors_short.weight")
     long = tensors.get("rope_factors_long.weight")
     if short is None and long is None:
-        return None, None, context_length
-    original = int(metadata.get(f"{arch}.rope.scaling.original_context_length") or context_length)
-    if short is None:
-        return dequantize(long).reshape(-1), "rope_factors_long.weight", context_length
-    short_values = dequantize(short).reshape(-1)
-    if long is not None and np.array_equal(short_values, dequantize(long).reshape(-1)):
-        return short_values, "rope_factors_short.weight (= long)", context_length
-    return short_values, "rope_factors_short.weight", min(original, context_length)
+        return _RopeChoice(None, None)
+    original = int(metadata.get(f"{arch}.rope.scaling.original_context_length") or 0)
+    original = original or context_length
+    short_values = dequantize(short).reshape(-1) if short is not None else None
+    short_source = "rope_factors_short.weight" if short is not None else None
+    if original >= context_length:  # the app never chooses a context past the model's
+        return _RopeChoice(short_values, short_source)
+    long_values = dequantize(long).reshape(-1) if long is not None else None
+    long_source = "rope_factors_long.weight" if long is not None else "none (plain RoPE)"
+    if _same_factors(short_values, long_values):
+        source = "rope_factors_short.weight (= long)" if short is not None else long_source
+        return _RopeChoice(long_values, source)
+    return _RopeChoice(
+        short_values, short_source or "none (plain RoPE)", long_values, long_source, original
+    )
+
+
+def _same_factors(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Whether two factor sets rotate alike (a missing set is all ones)."""
+    if a is None and b is None:
+        return True
+    if a is None or b is None:
+        return bool(np.all((b if a is None else a) == 1.0))
+    return bool(np.array_equal(a, b))
+
+
+def _rope_scales(arch: str, metadata: Mapping[str, Any]) -> tuple[float, float]:
+    """(freq_scale, attn_factor) as llama.cpp derives them for LongRoPE or no scaling: theta =
+    freq_scale * pos * base^(-2i/d) / f_i, and cos / sin times attn_factor (ggml rope_yarn
+    with ext_factor 0). Measured with llama-cpp-python 0.3.36 on a `minicpm` file: both keys
+    change its logits at a context below and above the original one."""
+    kind = str(metadata.get(f"{arch}.rope.scaling.type") or "linear")  # llama.cpp's default
+    if kind == "yarn":
+        raise UnsupportedModelError(
+            "The model uses YaRN RoPE scaling, which conversion to OpenVINO does not support."
+        )
+    factor = float(
+        metadata.get(f"{arch}.rope.scaling.factor")
+        or metadata.get(f"{arch}.rope.scale_linear")
+        or 0.0
+    )
+    freq_scale = 1.0 if factor == 0.0 or kind == "none" else 1.0 / factor
+    return freq_scale, float(metadata.get(f"{arch}.rope.scaling.attn_factor") or 1.0)
 
 
 def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
@@ -186,9 +261,9 @@ def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
             f"The model rotates {rope_dims} of {head_dim} head dimensions; only full rotary "
             "embeddings can be converted."
         )
-    factors, factor_source, context_length = _choose_rope_factors(
-        arch, tensors, metadata, int(hparam("context_length"))
-    )
+    context_length = int(hparam("context_length"))
+    rope = _choose_rope_factors(arch, tensors, metadata, context_length)
+    freq_scale, attn_factor = _rope_scales(arch, metadata)
     if not metadata.get("tokenizer.ggml.tokens"):
         raise UnsupportedModelError("The GGUF file has no vocabulary.")
     model = SourceModel(
@@ -208,12 +283,21 @@ def read_source(source: Path) -> tuple[SourceModel, Mapping[str, Any]]:
         },
         tied_embeddings="output.weight" not in tensors,
         source_types=frozenset(t.tensor_type.name for t in reader.tensors),
-        rope_factors=tuple(float(f) for f in factors) if factors is not None else None,
-        rope_factor_source=factor_source,
+        rope_factors=_floats(rope.factors),
+        rope_factor_source=rope.source,
         tokenizer_fields={k: v for k, v in metadata.items() if k.startswith("tokenizer.")},
+        rope_long_factors=_floats(rope.long_factors),
+        rope_long_factor_source=rope.long_source,
+        rope_original_context=rope.original_context,
+        rope_freq_scale=freq_scale,
+        rope_attn_factor=attn_factor,
     )
     _check_shapes(model, tensors, int(hparam("feed_forward_length")))
     return model, tensors
+
+
+def _floats(values: np.ndarray | None) -> tuple[float, ...] | None:
+    return tuple(float(v) for v in values) if values is not None else None
 
 
 def _check_shapes(model: SourceModel, tensors: Mapping[str, Any], n_ff: int) -> None:

@@ -14,7 +14,12 @@ What llama.cpp computes and the graph therefore does:
 - Rotary: llama.cpp's converter permutes Q / K rows so its NORM rope rotates adjacent pairs;
   the rows are put back in Hugging Face order and the graph uses the rotate-half form (which
   the CPU plugin fuses). Inverse frequencies base^(-2i/d) / f_i in f32, f_i the LongRoPE
-  factors (ggml_rope_cache_init).
+  factors (ggml_rope_cache_init); cos and sin times the GGUF's rope.scaling.attn_factor
+  (llama.cpp's mscale, 1 unless the file says otherwise).
+- LongRoPE with two factor sets: llama.cpp takes the long set for every position when the
+  context the person chose exceeds the original one. The context is known only at load, so
+  the graph holds both sets (engine.convert.rope_sets): it computes with the short set, and
+  the loader points that Constant at the long set's bytes when the context calls for it.
 - Weights: engine.convert.quants (codes, f32 scale, f32 zero point) in OpenVINO's weight
   decompression pattern, so the CPU plugin keeps them compressed.
 """
@@ -28,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from engine.convert.quants import Matrix
+from engine.convert.rope_sets import LONG_CONSTANT, SHORT_CONSTANT, RopeSets
 
 __all__ = ["DecoderSpec", "build_decoder", "rope_inverse_frequencies", "unpermute_order"]
 
@@ -46,6 +52,12 @@ class DecoderSpec:
     embedding_scale: float = 1.0
     residual_scale: float = 1.0
     logit_scale: float = 1.0
+    # LongRoPE's long set, when it differs from `inverse_frequencies` (the short set) and the
+    # model's context reaches past the original one; None: one set for every context.
+    long_inverse_frequencies: np.ndarray | None = None
+    original_context_length: int = 0
+    # cos and sin are multiplied by this (llama.cpp's attn_factor: rope.scaling.attn_factor).
+    rotary_scale: float = 1.0
 
 
 MatrixSource = Callable[[str], Matrix]
@@ -53,11 +65,12 @@ VectorSource = Callable[[str], np.ndarray]
 
 
 def rope_inverse_frequencies(
-    base: float, rope_dims: int, factors: Sequence[float] | None
+    base: float, rope_dims: int, factors: Sequence[float] | None, freq_scale: float = 1.0
 ) -> np.ndarray:
-    """base^(-2i/d) / f_i in float32, as ggml_rope_cache_init computes theta (d = rope dims)."""
+    """freq_scale * base^(-2i/d) / f_i in float32, as ggml_rope_cache_init computes theta
+    (d = rope dims; freq_scale = 1 / rope.scaling.factor)."""
     i = np.arange(rope_dims // 2, dtype=np.float64)
-    inverse = base ** (-2.0 * i / rope_dims)
+    inverse = freq_scale * base ** (-2.0 * i / rope_dims)
     if factors is not None:
         if len(factors) != rope_dims // 2:
             raise ValueError(f"{len(factors)} RoPE factors for {rope_dims // 2} frequencies")
@@ -175,21 +188,40 @@ def build_decoder(
     # and the GPU plugin scales activations to stay inside f16.
     model.set_rt_info("f16", ["runtime_options", "KV_CACHE_PRECISION"])
     model.set_rt_info("8.0", ["runtime_options", "ACTIVATIONS_SCALE_FACTOR"])
+    if spec.long_inverse_frequencies is not None:
+        RopeSets(spec.original_context_length).write_rt_info(model)
     return model
 
 
 def _rotary(g: _Ops, spec: DecoderSpec, position_ids: Any, batch: Any) -> tuple[Any, Any]:
     """cos, sin [batch, 1, seq, head_dim] for the rotate-half form."""
     ops = g.ops
-    half = spec.head_dim // 2
-    inverse = g.f32(spec.inverse_frequencies.reshape(1, half, 1))
+    inverse = _inverse_frequencies(g, spec)
     inverse = ops.broadcast(
         inverse, ops.concat([batch, g.i64([1]), g.i64([1])], 0), broadcast_spec="BIDIRECTIONAL"
     )
     positions = ops.convert(ops.unsqueeze(position_ids, g.i64(1)), g.ov.Type.f32)
     angles = ops.transpose(ops.matmul(inverse, positions, False, False), g.i64([0, 2, 1]))
     angles = ops.concat([angles, angles], -1)
-    return ops.unsqueeze(ops.cos(angles), g.i64(1)), ops.unsqueeze(ops.sin(angles), g.i64(1))
+    cos = g.scaled(ops.cos(angles), spec.rotary_scale)
+    sin = g.scaled(ops.sin(angles), spec.rotary_scale)
+    return ops.unsqueeze(cos, g.i64(1)), ops.unsqueeze(sin, g.i64(1))
+
+
+def _inverse_frequencies(g: _Ops, spec: DecoderSpec) -> Any:
+    """The [1, head_dim / 2, 1] f32 inverse frequencies: the short set's Constant, named so the
+    loader can find it. With a long set too, that Constant sits in a Select whose condition is
+    a constant False: the compile folds it away, yet the long set's bytes stay in the .bin for
+    the loader to point the short Constant at (engine.convert.rope_sets)."""
+    ops = g.ops
+    half = spec.head_dim // 2
+    short = g.f32(spec.inverse_frequencies.reshape(1, half, 1))
+    short.set_friendly_name(SHORT_CONSTANT)
+    if spec.long_inverse_frequencies is None:
+        return short
+    long = g.f32(spec.long_inverse_frequencies.reshape(1, half, 1))
+    long.set_friendly_name(LONG_CONSTANT)
+    return ops.select(ops.constant(np.array(False)), long, short)
 
 
 def _rotate(g: _Ops, x: Any, cos: Any, sin: Any, head_dim: int) -> Any:

@@ -15,6 +15,12 @@ against the llama.cpp requantization it was built from (same threshold), so conv
 cannot hide behind quantization error; against the source it then needs what llama.cpp's own
 requantization reaches, less noise: int8 91-97 % (llama.cpp Q8_0 90-97 %), int4 45-73 %
 (llama.cpp Q4_0 46-72 %: random weights spread their logits thinly, real models lose far less).
+
+A model that holds LongRoPE's two factor sets (engine.convert.rope_sets) is checked in both
+bands: llama.cpp at a context it computes with the short set (at most the original context)
+against the IR as saved, and at the original context + 1 (the long set) against the IR with its
+long set in use, as the app loads it there. Both count towards the agreement; the long band's
+prompts are named "<prompt> (long context)".
 """
 
 from __future__ import annotations
@@ -27,6 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from engine.convert.rope_sets import (
+    largest_short_context,
+    long_set_model,
+    read_model_xml,
+    read_rope_sets,
+)
 from engine.errors import ModelLoadError
 from engine.precision import EXACT, PrecisionPlan
 
@@ -56,6 +68,7 @@ PROMPTS: Mapping[str, str] = {
 # Minimum top-1 agreement per weight format (fraction of teacher-forced positions).
 THRESHOLDS: Mapping[str, float] = {"keep": 0.90, "f16": 0.90, "int8": 0.85, "int4": 0.35}
 VERIFICATION_FILE = "verification.json"
+LONG_CONTEXT = " (long context)"  # suffix of a prompt's name in the long-context band
 
 
 @dataclass(frozen=True)
@@ -171,12 +184,22 @@ def openvino_logits(
     token_lists: Sequence[Sequence[int]],
     plan: PrecisionPlan = EXACT,
     threads: int = 0,
+    long_set: bool = False,
 ) -> list[np.ndarray]:
-    """Teacher-forced logits from the converted stateful IR, compiled with openvino.Core."""
+    """Teacher-forced logits from the converted stateful IR, compiled with openvino.Core;
+    `long_set`: with LongRoPE's long set in use (the IR must hold one)."""
     import openvino
 
+    core = openvino.Core()
+    # Kept until the logits are read: the compiled model may point into its mapping.
+    mapped = long_set_model(folder, read_model_xml(folder)) if long_set else None
     try:
-        compiled = compile_exact(openvino.Core(), folder / "openvino_model.xml", plan, threads)
+        model = (
+            core.read_model(mapped.xml, mapped.weights)
+            if mapped is not None
+            else folder / "openvino_model.xml"
+        )
+        compiled = compile_exact(core, model, plan, threads)
         request = compiled.create_infer_request()
         results = []
         for tokens in token_lists:
@@ -213,14 +236,33 @@ class OpenVINORun:
     reference_tokens: list[list[int]]  # the ids the logits were computed for
     converted_tokens: list[list[int]]  # the converted tokenizer's ids for the same texts
     logits: list[np.ndarray]
+    # With LongRoPE's long set in use, for a model that holds one (else None).
+    long_logits: list[np.ndarray] | None = None
 
 
 def run_openvino(
     folder: Path, texts: Sequence[str], reference_tokens: list[list[int]]
 ) -> OpenVINORun:
-    return OpenVINORun(
-        reference_tokens, openvino_tokens(folder, texts), openvino_logits(folder, reference_tokens)
-    )
+    logits = openvino_logits(folder, reference_tokens)
+    long_logits = None
+    if read_rope_sets(read_model_xml(folder)) is not None:
+        long_logits = openvino_logits(folder, reference_tokens, long_set=True)
+    return OpenVINORun(reference_tokens, openvino_tokens(folder, texts), logits, long_logits)
+
+
+def _reference_logits(
+    source: Path, folder: Path, tokens: list[list[int]], n_ctx: int
+) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """llama.cpp's logits in the short band and, for a model with both LongRoPE sets, in the
+    long band (None otherwise)."""
+    sets = read_rope_sets(read_model_xml(folder))
+    if sets is None:
+        return llama_cpp_logits(source, tokens, n_ctx), None
+    original = sets.original_context_length
+    short_ctx = min(n_ctx, largest_short_context(original))
+    # No context below the original one when it is under llama.cpp's padding: long only.
+    short = llama_cpp_logits(source, tokens, short_ctx) if short_ctx else []
+    return short, llama_cpp_logits(source, tokens, original + 1)
 
 
 def verify_conversion(
@@ -244,11 +286,14 @@ def verify_conversion(
     tokenizer_matches = all(
         c == r or c == r[1:] for c, r in zip(run.converted_tokens, reference_tokens, strict=True)
     )
-    reference = llama_cpp_logits(source, reference_tokens, n_ctx)
-    candidate = run.logits
-    per_prompt = {
-        name: compare_logits(r, c) for name, r, c in zip(names, reference, candidate, strict=True)
-    }
+    reference, long_reference = _reference_logits(source, folder, reference_tokens, n_ctx)
+    per_prompt = _compare(names, reference, run.logits) if reference else {}
+    if long_reference is not None:
+        long_logits = run.long_logits
+        if long_logits is None:  # a run made by hand, without the long set
+            long_logits = openvino_logits(folder, reference_tokens, long_set=True)
+        long_names = [name + LONG_CONTEXT for name in names]
+        per_prompt.update(_compare(long_names, long_reference, long_logits))
     total = overall(list(per_prompt.values()))
     top1 = total.top1_agreement
     threshold = THRESHOLDS[weights]
@@ -274,6 +319,14 @@ def verify_conversion(
     )
     result.write(folder)
     return result
+
+
+def _compare(
+    names: Sequence[str], reference: Sequence[np.ndarray], candidate: Sequence[np.ndarray]
+) -> dict[str, Agreement]:
+    return {
+        name: compare_logits(r, c) for name, r, c in zip(names, reference, candidate, strict=True)
+    }
 
 
 def precision_agreement(

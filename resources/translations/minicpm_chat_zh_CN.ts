@@ -122,37 +122,149 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChip</name>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="71"/>
+        <source>{name} · {size} · reading…</source>
+        <translation>{name} · {size} · 正在读取…</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="75"/>
+        <source>{name} · {size}</source>
+        <translation>{name} · {size}</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="78"/>
+        <source>{name} · {size} · ≈ {tokens} tokens</source>
+        <translation>{name} · {size} · ≈ {tokens} 个词元</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentViewer</name>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="165"/>
+        <source>The text the model reads from {name} ({size}).</source>
+        <translation>模型从 {name}（{size}）读取的文本。</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentWords</name>
+    <message>
+        <location filename="../../app/words/attachments.py" line="27"/>
+        <source>Could not open {name}: the file is missing or cannot be read</source>
+        <translation>无法打开 {name}：文件不存在或无法读取</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="35"/>
+        <source>{name} cannot be read: the file is damaged</source>
+        <translation>无法读取 {name}：文件已损坏</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="47"/>
+        <source>{name} cannot be attached: only text, Markdown, source code, PDF, Word (.docx) and HTML files can be</source>
+        <translation>无法附加 {name}：只能附加文本、Markdown、源代码、PDF、Word（.docx）和 HTML 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="60"/>
+        <source>{name} cannot be attached: it holds binary data, not text.</source>
+        <translation>无法附加 {name}：它包含二进制数据，不是文本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="64"/>
+        <source>{name} is protected by a password and cannot be read: save a copy without the password and attach that.</source>
+        <translation>{name} 受密码保护，无法读取：请另存一份不带密码的副本再附加。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="75"/>
+        <source>{name} is too large to attach ({size}; the limit is {limit}).</source>
+        <translation>{name} 太大，无法附加（{size}；上限为 {limit}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="83"/>
+        <source>{name} holds too much text to attach (more than {limit} characters).</source>
+        <translation>{name} 的文本太多，无法附加（超过 {limit} 个字符）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="87"/>
+        <source>{name} took too long to read (more than {seconds} seconds).</source>
+        <translation>读取 {name} 的时间太长（超过 {seconds} 秒）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="94"/>
+        <source>{name} has no text layer (it may be a scanned document), so there is nothing to read.</source>
+        <translation>{name} 没有文本层（可能是扫描件），没有可读取的内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/attachments.py" line="99"/>
+        <source>{name} has no text to read.</source>
+        <translation>{name} 中没有可读取的文本。</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="40"/>
+        <location filename="../../app/chat/chat_view.py" line="46"/>
         <source>Dismiss</source>
         <translation>关闭</translation>
     </message>
 </context>
 <context>
+    <name>ChatController</name>
+    <message>
+        <location filename="../../app/chat/controller.py" line="511"/>
+        <source>The model wrote no summary. Nothing was sent.</source>
+        <translation>模型没有写出摘要。什么也没有发送。</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/controller.py" line="524"/>
+        <source>The summary could not be written: {reason}</source>
+        <translation>无法写出摘要：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/controller.py" line="732"/>
+        <source>Writing a summary of this chat to start a new one…</source>
+        <translation>正在为此对话写摘要，以开始新对话…</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="79"/>
+        <location filename="../../app/chat/chat_view.py" line="89"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="82"/>
+        <location filename="../../app/chat/chat_view.py" line="92"/>
         <source>Instructions the model follows in this chat</source>
         <translation>模型在此对话中遵循的指令</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="87"/>
+        <location filename="../../app/chat/chat_view.py" line="97"/>
         <source>Default: {prompt}</source>
         <translation>默认：{prompt}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="88"/>
+        <location filename="../../app/chat/chat_view.py" line="98"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="267"/>
+        <location filename="../../app/chat/chat_view.py" line="301"/>
+        <source>{use} · time to read known after the first answer</source>
+        <translation>{use} · 读取时间在第一个回答之后可知</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/chat_view.py" line="303"/>
+        <source>How much of the model&apos;s context this conversation and your message take, with room for the answer, and how long this PC takes to read them (measured on earlier answers).</source>
+        <translation>此对话和你的消息占用模型上下文的多少（含回答所需空间），以及这台电脑读取它们需要多久（根据之前的回答测得）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/chat_view.py" line="308"/>
+        <source>Context: {use}</source>
+        <translation>上下文：{use}</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/chat_view.py" line="360"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
@@ -160,55 +272,217 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../app/chat/composer.py" line="20"/>
+        <location filename="../../app/chat/composer.py" line="41"/>
         <source>The loaded model has no thinking mode.</source>
         <translation>当前加载的模型没有思考模式。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="21"/>
+        <location filename="../../app/chat/composer.py" line="42"/>
         <source>Let the model think before it answers (saved for this chat).</source>
         <translation>让模型先思考再回答（为此对话保存）。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="68"/>
+        <location filename="../../app/chat/composer.py" line="134"/>
         <source>Ask anything  (Enter sends, Shift+Enter adds a line)</source>
         <translation>有问必答（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="79"/>
+        <location filename="../../app/chat/composer.py" line="153"/>
+        <source>Attach</source>
+        <translation>附加</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="159"/>
+        <source>Attach documents: text, Markdown, code, PDF, Word, HTML ({keys})</source>
+        <translation>附加文档：文本、Markdown、代码、PDF、Word、HTML（{keys}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="170"/>
         <source>Think</source>
         <translation>思考</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="84"/>
+        <location filename="../../app/chat/composer.py" line="175"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="86"/>
+        <location filename="../../app/chat/composer.py" line="177"/>
         <source>Write a new version of the last answer</source>
         <translation>为最后一个回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="88"/>
-        <location filename="../../app/chat/composer.py" line="122"/>
+        <location filename="../../app/chat/composer.py" line="179"/>
+        <location filename="../../app/chat/composer.py" line="215"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="122"/>
+        <location filename="../../app/chat/composer.py" line="215"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="123"/>
+        <location filename="../../app/chat/composer.py" line="216"/>
         <source>Stop the answer (Esc)</source>
         <translation>停止回答（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/composer.py" line="123"/>
+        <location filename="../../app/chat/composer.py" line="216"/>
+        <location filename="../../app/chat/composer.py" line="346"/>
         <source>Send (Enter)</source>
         <translation>发送（Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="258"/>
+        <source>Documents ({patterns})</source>
+        <translation>文档（{patterns}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="258"/>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="261"/>
+        <source>Attach documents</source>
+        <translation>附加文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/composer.py" line="344"/>
+        <source>Wait until the attachments are read</source>
+        <translation>请等待附件读取完成</translation>
+    </message>
+</context>
+<context>
+    <name>ContextDialog</name>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="38"/>
+        <source>The conversation does not fit</source>
+        <translation>对话超出了上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="53"/>
+        <source>Raise the context</source>
+        <translation>增大上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="55"/>
+        <source>Leave out the oldest messages</source>
+        <translation>略去最早的消息</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="65"/>
+        <source>Start a new chat with a summary</source>
+        <translation>以摘要开始新对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="69"/>
+        <source>Send nothing; the message and its attachments stay in the composer</source>
+        <translation>什么也不发送；消息和附件留在输入框中</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="87"/>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="87"/>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="88"/>
+        <source>{who}: “{words}”</source>
+        <translation>{who}：“{words}”</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="91"/>
+        <source>… and {count} more</source>
+        <translation>… 以及另外 {count} 条</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/context_dialog.py" line="92"/>
+        <source>They stay in the chat, marked; the model no longer reads them.</source>
+        <translation>它们仍留在对话中并被标记；模型不再读取它们。</translation>
+    </message>
+</context>
+<context>
+    <name>ContextWords</name>
+    <message>
+        <location filename="../../app/words/context.py" line="32"/>
+        <source>{used} of {context} tokens: too long for the context</source>
+        <translation>{used} / {context} 个词元：超出上下文</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="36"/>
+        <source>{used} of {context} tokens: too little room left for an answer</source>
+        <translation>{used} / {context} 个词元：留给回答的空间太少</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="40"/>
+        <source>{used} of {context} tokens ({percent} %)</source>
+        <translation>{used} / {context} 个词元（{percent} %）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="45"/>
+        <source>{use} · {time} to read</source>
+        <translation>{use} · 读取约需 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="53"/>
+        <source>under a second</source>
+        <translation>不到一秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="55"/>
+        <source>about {seconds} s</source>
+        <translation>约 {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="59"/>
+        <source>about {minutes} min {seconds} s</source>
+        <translation>约 {minutes} 分 {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="71"/>
+        <source>Start a new chat that begins with a summary of this one (the model writes the summary first; this chat stays as it is).</source>
+        <translation>开始一个以本对话摘要开头的新对话（模型先写摘要；本对话保持不变）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="83"/>
+        <source>The conversation is {tokens} tokens long and does not fit the {context}-token context with room for an answer. Nothing has been cut.</source>
+        <translation>对话长 {tokens} 个词元，在 {context} 个词元的上下文中放不下，也没有留给回答的空间。没有删减任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="90"/>
+        <source>{headline} {advice}</source>
+        <translation>{headline}{advice}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="92"/>
+        <source>No larger context fits this model and machine: shorten the message.</source>
+        <translation>这个模型和这台电脑放不下更大的上下文：请缩短消息。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="103"/>
+        <source>Raise the context to {tokens} tokens and reload the model (how much more memory that takes is not known).</source>
+        <translation>将上下文增大到 {tokens} 个词元并重新加载模型（需要多少额外内存未知）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="108"/>
+        <source>Raise the context to {tokens} tokens and reload the model (about {size} more memory).</source>
+        <translation>将上下文增大到 {tokens} 个词元并重新加载模型（约多用 {size} 内存）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="119"/>
+        <source>Leave out the oldest message ({tokens} tokens) so that the rest fits.</source>
+        <translation>略去最早的一条消息（{tokens} 个词元），让其余部分放得下。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/context.py" line="123"/>
+        <source>Leave out the {count} oldest messages ({tokens} tokens) so that the rest fits.</source>
+        <translation>略去最早的 {count} 条消息（{tokens} 个词元），让其余部分放得下。</translation>
     </message>
 </context>
 <context>
@@ -815,6 +1089,14 @@
     </message>
 </context>
 <context>
+    <name>DraftChip</name>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="107"/>
+        <source>Remove {name}</source>
+        <translation>移除 {name}</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunBanner</name>
     <message>
         <location filename="../../app/models/banner.py" line="49"/>
@@ -953,57 +1235,67 @@
         <translation>CPU：{fit}</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="75"/>
+        <location filename="../../app/words/hardware.py" line="77"/>
+        <source>{weights} weights + {kv} KV cache ({kv_type}) at {tokens:,} tokens + {runtime} runtime = {need} of {memory} GPU memory</source>
+        <translation>{weights} 权重 + {tokens:,} 个词元的 {kv} KV 缓存（{kv_type}）+ {runtime} 运行开销 = {need}，GPU 显存共 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="83"/>
         <source>{weights} weights + {kv} KV cache at {tokens:,} tokens + {runtime} runtime = {need} of {memory} GPU memory</source>
         <translation>权重 {weights} + {tokens:,} 词元的 KV 缓存 {kv} + 运行时 {runtime} = {need}，共 {memory} 显存</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="81"/>
+        <location filename="../../app/words/hardware.py" line="89"/>
+        <source>{weights} weights + {kv} KV cache ({kv_type}) at {tokens:,} tokens + {runtime} runtime = {need} of {memory} RAM</source>
+        <translation>{weights} 权重 + {tokens:,} 个词元的 {kv} KV 缓存（{kv_type}）+ {runtime} 运行开销 = {need}，内存共 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/hardware.py" line="95"/>
         <source>{weights} weights + {kv} KV cache at {tokens:,} tokens + {runtime} runtime = {need} of {memory} RAM</source>
         <translation>权重 {weights} + {tokens:,} 词元的 KV 缓存 {kv} + 运行时 {runtime} = {need}，共 {memory} 内存</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="98"/>
+        <location filename="../../app/words/hardware.py" line="113"/>
         <source>fits</source>
         <translation>可运行</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="100"/>
+        <location filename="../../app/words/hardware.py" line="115"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="101"/>
+        <location filename="../../app/words/hardware.py" line="116"/>
         <source>too large</source>
         <translation>过大</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="106"/>
+        <location filename="../../app/words/hardware.py" line="121"/>
         <source>{cpu}, {threads} threads ({flags})</source>
         <translation>{cpu}，{threads} 线程（{flags}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="109"/>
+        <location filename="../../app/words/hardware.py" line="124"/>
         <source>no AVX2</source>
         <translation>无 AVX2</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="114"/>
+        <location filename="../../app/words/hardware.py" line="129"/>
         <source>{total} RAM ({free} free)</source>
         <translation>内存 {total}（可用 {free}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="124"/>
+        <location filename="../../app/words/hardware.py" line="139"/>
         <source>{device} ({details})</source>
         <translation>{device}（{details}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="135"/>
+        <location filename="../../app/words/hardware.py" line="150"/>
         <source>{earlier}, {following}</source>
         <translation>{earlier}，{following}</translation>
     </message>
     <message>
-        <location filename="../../app/words/hardware.py" line="146"/>
+        <location filename="../../app/words/hardware.py" line="161"/>
         <source>{earlier}; {following}</source>
         <translation>{earlier}；{following}</translation>
     </message>
@@ -1049,217 +1341,232 @@
 <context>
     <name>LoadWords</name>
     <message>
-        <location filename="../../app/words/load.py" line="20"/>
+        <location filename="../../app/words/load.py" line="21"/>
         <source>llama.cpp</source>
         <translation>llama.cpp</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="22"/>
+        <location filename="../../app/words/load.py" line="23"/>
         <source>OpenVINO</source>
         <translation>OpenVINO</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="30"/>
+        <location filename="../../app/words/load.py" line="31"/>
         <source>the CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="32"/>
+        <location filename="../../app/words/load.py" line="33"/>
         <source>the GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="34"/>
+        <location filename="../../app/words/load.py" line="35"/>
         <source>the NPU</source>
         <translation>NPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="36"/>
+        <location filename="../../app/words/load.py" line="37"/>
         <source>the NVIDIA GPU</source>
         <translation>NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="38"/>
+        <location filename="../../app/words/load.py" line="39"/>
         <source>the {device} device</source>
         <translation>{device} 设备</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="40"/>
+        <location filename="../../app/words/load.py" line="41"/>
         <source>{device_words} ({device})</source>
         <translation>{device_words}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="49"/>
+        <location filename="../../app/words/load.py" line="50"/>
         <source>{cause}; {instead}.</source>
         <translation>{cause}；{instead}。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="55"/>
+        <location filename="../../app/words/load.py" line="56"/>
         <source>{reason}.</source>
         <translation>{reason}.</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="59"/>
+        <location filename="../../app/words/load.py" line="60"/>
         <source>An OpenVINO IR folder runs only on OpenVINO.</source>
         <translation>OpenVINO IR 文件夹只能在 OpenVINO 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="63"/>
+        <location filename="../../app/words/load.py" line="64"/>
         <source>A smaller context needs less memory.</source>
         <translation>较小的上下文占用的内存更少。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="65"/>
+        <location filename="../../app/words/load.py" line="66"/>
         <source>llama.cpp reads every GGUF file.</source>
         <translation>llama.cpp 可以读取所有 GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="66"/>
+        <location filename="../../app/words/load.py" line="69"/>
         <source>Using what worked for this model before: {backend} on {device}, {n_ctx}-token context.</source>
         <translation>沿用此模型之前成功的设置：{device} 上的 {backend}，{n_ctx} 词元上下文。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="88"/>
+        <location filename="../../app/words/load.py" line="91"/>
+        <source>The context was lowered from {n_ctx} to {next_n_ctx} tokens: {n_ctx} tokens would need about {need} of memory, and {free} is free.</source>
+        <translation>上下文从 {n_ctx} 降到了 {next_n_ctx} 个词元：{n_ctx} 个词元约需 {need} 内存，而可用的只有 {free}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="97"/>
+        <source>Flash attention is on to save memory: without it, {n_ctx} tokens of context would need about {need} of memory, and {free} is free.</source>
+        <translation>为节省内存已打开 Flash Attention：不开的话，{n_ctx} 个词元的上下文约需 {need} 内存，而可用的只有 {free}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="103"/>
+        <source>The KV cache is kept in q8_0 to save memory: in f16, {n_ctx} tokens of context would need about {need} of memory, and {free} is free.</source>
+        <translation>为节省内存，KV 缓存使用 q8_0：若用 f16，{n_ctx} 个词元的上下文约需 {need} 内存，而可用的只有 {free}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="128"/>
         <source>There was not enough memory for a {n_ctx}-token context</source>
         <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="91"/>
+        <location filename="../../app/words/load.py" line="131"/>
         <source>There was not enough memory for an {n_ctx}-token context</source>
         <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="96"/>
+        <location filename="../../app/words/load.py" line="136"/>
         <source>{device} ran out of memory</source>
         <translation>{device} 内存不足</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="100"/>
+        <location filename="../../app/words/load.py" line="140"/>
         <source>{backend} is not available ({reason})</source>
         <translation>{backend} 不可用（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="104"/>
+        <location filename="../../app/words/load.py" line="144"/>
         <source>{backend} cannot run this model ({reason})</source>
         <translation>{backend} 无法运行此模型（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="108"/>
+        <location filename="../../app/words/load.py" line="148"/>
         <source>{device} could not be used, perhaps a driver problem ({reason})</source>
         <translation>无法使用 {device}，可能是驱动程序问题（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="111"/>
+        <location filename="../../app/words/load.py" line="151"/>
         <source>{backend} could not load the model ({reason})</source>
         <translation>{backend} 无法加载模型（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="120"/>
+        <location filename="../../app/words/load.py" line="160"/>
         <source>{backend} on {device}</source>
         <translation>{device} 上的 {backend}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="130"/>
+        <location filename="../../app/words/load.py" line="170"/>
         <source>using {where} with a {n_ctx}-token context instead</source>
         <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="133"/>
+        <location filename="../../app/words/load.py" line="173"/>
         <source>using {where} with an {n_ctx}-token context instead</source>
         <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="141"/>
+        <location filename="../../app/words/load.py" line="181"/>
         <source>using a {n_ctx}-token context instead</source>
         <translation>改用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="142"/>
+        <location filename="../../app/words/load.py" line="182"/>
         <source>using an {n_ctx}-token context instead</source>
         <translation>改用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="145"/>
+        <location filename="../../app/words/load.py" line="185"/>
         <source>using {where} instead</source>
         <translation>改用 {where}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="146"/>
+        <location filename="../../app/words/load.py" line="186"/>
         <source>trying again</source>
         <translation>正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="177"/>
+        <location filename="../../app/words/load.py" line="217"/>
         <source>{headline} {detail}</source>
         <translation>{headline} {detail}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="185"/>
+        <location filename="../../app/words/load.py" line="225"/>
         <source>The model file was not found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="187"/>
+        <location filename="../../app/words/load.py" line="227"/>
         <source>This is neither a GGUF file nor an OpenVINO model folder.</source>
         <translation>这既不是 GGUF 文件，也不是 OpenVINO 模型文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="191"/>
+        <location filename="../../app/words/load.py" line="231"/>
         <source>The model file is damaged.</source>
         <translation>模型文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="193"/>
+        <location filename="../../app/words/load.py" line="233"/>
         <source>The model&apos;s chat template cannot be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="195"/>
+        <location filename="../../app/words/load.py" line="235"/>
         <source>This model is not supported.</source>
         <translation>不支持此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="197"/>
+        <location filename="../../app/words/load.py" line="237"/>
         <source>The inference library is not available.</source>
         <translation>推理库不可用。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="199"/>
+        <location filename="../../app/words/load.py" line="239"/>
         <source>There is not enough memory for this model.</source>
         <translation>内存不足，无法加载此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="201"/>
+        <location filename="../../app/words/load.py" line="241"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="203"/>
+        <location filename="../../app/words/load.py" line="243"/>
         <source>The conversation does not fit the model&apos;s context.</source>
         <translation>对话超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="207"/>
+        <location filename="../../app/words/load.py" line="247"/>
         <source>The answer could not be generated.</source>
         <translation>无法生成回答。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="209"/>
+        <location filename="../../app/words/load.py" line="249"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="210"/>
+        <location filename="../../app/words/load.py" line="250"/>
         <source>Something went wrong in the engine.</source>
         <translation>推理引擎出错。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="217"/>
+        <location filename="../../app/words/load.py" line="257"/>
         <source>The conversation does not fit the {context}-token context the model was loaded with: it is at least {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
         <translation>对话超出了模型加载时的 {context} 词元上下文：其长度至少为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="223"/>
+        <location filename="../../app/words/load.py" line="263"/>
         <source>The conversation does not fit the {context}-token context the model was loaded with: it is {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
         <translation>对话超出了模型加载时的 {context} 词元上下文：其长度为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
     </message>
@@ -1343,173 +1650,201 @@
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="45"/>
+        <location filename="../../app/status_bar.py" line="60"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="50"/>
+        <location filename="../../app/status_bar.py" line="65"/>
         <source>Tokens the last answer used of the model&apos;s context</source>
         <translation>上一个回答占用的模型上下文词元数</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="55"/>
+        <location filename="../../app/status_bar.py" line="70"/>
         <source>Speed of the last answer</source>
         <translation>上一个回答的速度</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="58"/>
+        <location filename="../../app/status_bar.py" line="73"/>
         <source>Memory this app uses, the model included</source>
         <translation>本应用占用的内存（含模型）</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="102"/>
+        <location filename="../../app/status_bar.py" line="118"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="74"/>
+        <location filename="../../app/status_bar.py" line="89"/>
         <location filename="../../app/toolbar.py" line="108"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
         <location filename="../../app/status_bar.py" line="31"/>
+        <source>llama.cpp keeps the KV cache in {type}, half the memory of f16.</source>
+        <translation>llama.cpp 的 KV 缓存使用 {type}，内存是 f16 的一半。</translation>
+    </message>
+    <message>
+        <location filename="../../app/status_bar.py" line="35"/>
         <source>This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.</source>
         <translation>此 CPU 不支持 bf16 运算，OpenVINO 改用精确的 f32 计算。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="35"/>
+        <location filename="../../app/status_bar.py" line="39"/>
         <source>OpenVINO computes in {precision}.</source>
         <translation>OpenVINO 以 {precision} 精度计算。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="92"/>
+        <location filename="../../app/status_bar.py" line="48"/>
+        <source>Prompts longer than {count} tokens are read with sparse prefill (faster; the end of the prompt still sees all of it).</source>
+        <translation>超过 {count} 个词元的提示词用稀疏预填充读取（更快；提示词末尾仍能看到全部内容）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/status_bar.py" line="108"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="371"/>
+        <location filename="../../app/main_window.py" line="378"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="385"/>
+        <location filename="../../app/main_window.py" line="392"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="393"/>
+        <location filename="../../app/main_window.py" line="400"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="127"/>
+        <location filename="../../app/status_bar.py" line="143"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="139"/>
+        <location filename="../../app/status_bar.py" line="155"/>
         <source>{size} in use</source>
         <translation>已用 {size}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="117"/>
+        <location filename="../../app/status_bar.py" line="133"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="122"/>
+        <location filename="../../app/status_bar.py" line="138"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
 </context>
 <context>
+    <name>MessageAttachmentChip</name>
+    <message>
+        <location filename="../../app/chat/attachment_chips.py" line="129"/>
+        <source>{name} · {size}</source>
+        <translation>{name} · {size}</translation>
+    </message>
+</context>
+<context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="151"/>
+        <location filename="../../app/chat/message_widget.py" line="152"/>
         <source>Waiting for the model…</source>
         <translation>正在等待模型…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="304"/>
+        <location filename="../../app/chat/message_widget.py" line="329"/>
         <source>This answer was interrupted before it finished.</source>
         <translation>此回答在完成前被中断。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="193"/>
-        <location filename="../../app/chat/message_widget.py" line="215"/>
+        <location filename="../../app/chat/message_widget.py" line="217"/>
+        <location filename="../../app/chat/message_widget.py" line="239"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="202"/>
+        <location filename="../../app/chat/message_widget.py" line="176"/>
+        <source>Left out of what the model reads</source>
+        <translation>已从模型读取的内容中略去</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="179"/>
+        <source>You chose to leave this message out when the conversation no longer fit.</source>
+        <translation>对话超出上下文时，你选择了略去这条消息。</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="226"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="206"/>
+        <location filename="../../app/chat/message_widget.py" line="230"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="208"/>
-        <location filename="../../app/chat/message_widget.py" line="369"/>
+        <location filename="../../app/chat/message_widget.py" line="232"/>
+        <location filename="../../app/chat/message_widget.py" line="394"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="208"/>
+        <location filename="../../app/chat/message_widget.py" line="232"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="211"/>
+        <location filename="../../app/chat/message_widget.py" line="235"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="211"/>
+        <location filename="../../app/chat/message_widget.py" line="235"/>
         <source>Edit and send again as a new version</source>
         <translation>编辑并作为新版本重新发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="215"/>
+        <location filename="../../app/chat/message_widget.py" line="239"/>
         <source>Write a new version of this answer</source>
         <translation>为此回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="233"/>
+        <location filename="../../app/chat/message_widget.py" line="257"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="235"/>
+        <location filename="../../app/chat/message_widget.py" line="259"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="287"/>
+        <location filename="../../app/chat/message_widget.py" line="311"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="287"/>
+        <location filename="../../app/chat/message_widget.py" line="311"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="300"/>
+        <location filename="../../app/chat/message_widget.py" line="325"/>
         <source>This answer failed: {reason}</source>
         <translation>此回答失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="330"/>
+        <location filename="../../app/chat/message_widget.py" line="355"/>
         <source>Showing the first {shown} of {total} characters. Copy takes them all.</source>
         <translation>显示前 {shown} 个字符，共 {total} 个。复制会包含全部内容。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="364"/>
+        <location filename="../../app/chat/message_widget.py" line="389"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
@@ -1549,37 +1884,42 @@
         <translation>首词元用时 {seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="77"/>
+        <location filename="../../app/chat/formatting.py" line="70"/>
+        <source>sparse prefill</source>
+        <translation>稀疏预填充</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/formatting.py" line="79"/>
         <source>less than a second</source>
         <translation>不到 1 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="80"/>
+        <location filename="../../app/chat/formatting.py" line="82"/>
         <source>1 second</source>
         <translation>1 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="81"/>
+        <location filename="../../app/chat/formatting.py" line="83"/>
         <source>{count} seconds</source>
         <translation>{count} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="85"/>
+        <location filename="../../app/chat/formatting.py" line="87"/>
         <source>{minutes} min {seconds} s</source>
         <translation>{minutes} 分 {seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="92"/>
+        <location filename="../../app/chat/formatting.py" line="94"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="94"/>
+        <location filename="../../app/chat/formatting.py" line="96"/>
         <source>Thoughts</source>
         <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../../app/chat/formatting.py" line="95"/>
+        <location filename="../../app/chat/formatting.py" line="97"/>
         <source>Thought for {duration}</source>
         <translation>思考用时：{duration}</translation>
     </message>
@@ -1663,19 +2003,19 @@
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="99"/>
+        <location filename="../../app/settings/model_page.py" line="111"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="107"/>
+        <location filename="../../app/settings/model_page.py" line="119"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
         <location filename="../../app/settings/model_page.py" line="30"/>
         <location filename="../../app/settings/model_page.py" line="35"/>
-        <location filename="../../app/settings/model_page.py" line="110"/>
+        <location filename="../../app/settings/model_page.py" line="122"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -1720,62 +2060,112 @@
         <translation>f16 权重（最大）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="86"/>
+        <location filename="../../app/settings/model_page.py" line="56"/>
+        <source>Automatic (q8_0 only where memory is short)</source>
+        <translation>自动（仅在内存不足时用 q8_0）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="57"/>
+        <source>Full (f16)</source>
+        <translation>完整（f16）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="58"/>
+        <source>Half the memory (q8_0)</source>
+        <translation>一半内存（q8_0）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="62"/>
+        <source>Automatic (long prompts)</source>
+        <translation>自动（长提示词）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="63"/>
+        <source>Always</source>
+        <translation>始终</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="64"/>
+        <source>Never (dense)</source>
+        <translation>从不（稠密）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="98"/>
         <source>Manage models…</source>
         <translation>管理模型…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="88"/>
+        <location filename="../../app/settings/model_page.py" line="100"/>
         <source>Import, delete, convert and download models</source>
         <translation>导入、删除、转换和下载模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="113"/>
+        <location filename="../../app/settings/model_page.py" line="125"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="120"/>
+        <location filename="../../app/settings/model_page.py" line="132"/>
         <source>OpenVINO only. Exact computes in f32: the same answers on every computer, and the fastest decoding. Fast computes in bf16 on CPUs that have it (AVX-512 BF16 or AMX): long prompts are read about twice as fast, answers differ slightly</source>
         <translation>仅限 OpenVINO。精确模式以 f32 计算：在每台电脑上答案相同，解码最快。快速模式在支持的 CPU（AVX-512 BF16 或 AMX）上以 bf16 计算：长提示词的读取速度约快一倍，答案略有不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="126"/>
+        <location filename="../../app/settings/model_page.py" line="143"/>
+        <source>OpenVINO only. Sparse prefill reads long prompts several times faster by letting most of the prompt attend only to its start and its recent part; the end of the prompt, where the question is, still sees everything. Automatic uses it above about 4,200 tokens, Always above about 2,200. Shorter prompts are computed exactly as without it</source>
+        <translation>仅限 OpenVINO。稀疏预填充让提示词的大部分只关注开头和最近的部分，从而把长提示词的读取加快数倍；提示词末尾（问题所在处）仍能看到全部内容。“自动”在约 4,200 个词元以上使用，“始终”在约 2,200 个以上。更短的提示词的计算与不使用时完全相同</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="155"/>
+        <source>llama.cpp only. q8_0 keeps the conversation&apos;s keys and values in 8 bits: about half the memory of f16 for the same context, with flash attention. On the CPU it reads long prompts two to three times slower and decodes up to 40 % slower; its answers differ from f16&apos;s about as much as flash attention alone changes them. Automatic keeps f16 and uses q8_0 only where an f16 cache would not fit in the free memory</source>
+        <translation>仅限 llama.cpp。q8_0 用 8 位保存对话的键和值：同样的上下文约占 f16 一半的内存，并会打开 Flash Attention。在 CPU 上它读取长提示词慢二到三倍，生成最多慢 40 %；它的回答与 f16 的差别，大约和单独打开 Flash Attention 时相当。“自动”保持 f16，仅在可用内存放不下 f16 缓存时使用 q8_0</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="164"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="127"/>
+        <location filename="../../app/settings/model_page.py" line="165"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="128"/>
+        <location filename="../../app/settings/model_page.py" line="166"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="129"/>
+        <location filename="../../app/settings/model_page.py" line="167"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="130"/>
+        <location filename="../../app/settings/model_page.py" line="168"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="131"/>
+        <location filename="../../app/settings/model_page.py" line="169"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="132"/>
+        <location filename="../../app/settings/model_page.py" line="170"/>
         <source>OpenVINO precision</source>
         <translation>OpenVINO 精度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="84"/>
+        <location filename="../../app/settings/model_page.py" line="171"/>
+        <source>KV cache</source>
+        <translation>KV 缓存</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="172"/>
+        <source>Sparse prefill</source>
+        <translation>稀疏预填充</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="96"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
@@ -1823,7 +2213,7 @@
     </message>
     <message>
         <location filename="../../app/models/installed_view.py" line="202"/>
-        <location filename="../../app/settings/model_page.py" line="178"/>
+        <location filename="../../app/settings/model_page.py" line="222"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
@@ -1834,7 +2224,7 @@
     </message>
     <message>
         <location filename="../../app/models/installed_view.py" line="205"/>
-        <location filename="../../app/settings/model_page.py" line="180"/>
+        <location filename="../../app/settings/model_page.py" line="224"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
@@ -1924,7 +2314,7 @@ The result is compared with llama.cpp on the original file and listed only if it
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="229"/>
+        <location filename="../../app/settings/model_page.py" line="273"/>
         <source>This CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)</source>
         <translation>此 CPU 不支持 bf16 运算（AVX-512 BF16 或 AMX）</translation>
     </message>

@@ -67,7 +67,12 @@ def slow_window(qtbot, tmp_path: Path) -> Iterator[tuple[MainWindow, Services]]:
     services.shutdown()
 
 
-def send_slow_message(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def send_slow_message(window: MainWindow, services: Services, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Sent as the model loads again, so no context check renders it first: the answer's own
+    render hangs."""
+    loaded = services.client.loaded_model
+    assert loaded is not None
+    services.client.load(loaded.info)
     edit = window.chat.composer.edit
     edit.setFocus()
     qtbot.keyClicks(edit, "SLOW please")
@@ -83,7 +88,7 @@ def test_stop_ends_a_template_that_is_still_rendering(
 ) -> None:  # type: ignore[no-untyped-def]
     """Issue 15: the answer sat at "Waiting for the model…"; Esc and Stop did nothing."""
     window, services = slow_window
-    send_slow_message(window, qtbot)
+    send_slow_message(window, services, qtbot)
     stopping: Callable[[], None] = (
         (lambda: qtbot.keyClick(window.chat.composer.edit, Qt.Key.Key_Escape))
         if how == "escape"
@@ -100,6 +105,36 @@ def test_stop_ends_a_template_that_is_still_rendering(
     assert window.chat.composer.send.text() == "Send"
     # The model still answers.
     edit = window.chat.composer.edit
+    qtbot.keyClicks(edit, "Hello")
+    with qtbot.waitSignal(services.controller.answer_finished, timeout=5000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    answer = services.store.active_path(services.store.list_conversations()[0].id)[-1]
+    assert answer.content == "Never said."
+
+
+@pytest.mark.timeout(60)
+def test_stop_ends_the_context_check_of_a_hanging_template(  # type: ignore[no-untyped-def]
+    slow_window: tuple[MainWindow, Services], qtbot
+) -> None:
+    """Before a question is sent its prompt is measured, which renders the template: Stop ends
+    that too, nothing is sent, and the question stays in the composer."""
+    window, services = slow_window
+    edit = window.chat.composer.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "SLOW please")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(a_template_is_rendering, timeout=5000)
+    assert window.chat.composer.send.text() == "Stop"
+    start = time.monotonic()
+    with qtbot.waitSignal(services.controller.busy_changed, timeout=2000):
+        qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not a_template_is_rendering(), timeout=2000)
+    assert time.monotonic() - start < 1.5
+    assert services.store.list_conversations() == []
+    assert window.chat.composer.text() == "SLOW please"
+    assert window.chat.composer.send.text() == "Send"
+    # The model still answers.
+    edit.clear()
     qtbot.keyClicks(edit, "Hello")
     with qtbot.waitSignal(services.controller.answer_finished, timeout=5000):
         qtbot.keyClick(edit, Qt.Key.Key_Return)

@@ -205,6 +205,8 @@ def test_a_sent_message_is_answered_shown_and_stored(make_app, qtbot) -> None:  
 def test_the_user_message_is_committed_before_the_answer_starts(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
     app = make_app([LONG_REPLY], delay_s=0.005)
     app.type_and_send("Tell me a long story", wait=False)
+    # Stored once its prompt is known to fit (measured on the engine worker, a moment).
+    qtbot.waitUntil(lambda: len(app.texts()) == 2, timeout=5000)
     conversation = app.store.list_conversations()[0]
     stored = app.store.active_path(conversation.id)
     assert [m.role for m in stored] == ["user", "assistant"]
@@ -615,10 +617,23 @@ class SmallContextBackend(ScriptedBackend):
         super().__init__(*args, context_length=64, **kwargs)  # type: ignore[arg-type]
 
 
+class GatedSmallContextBackend(GatedLoadBackend):
+    """A 64-token context, loaded when the test says so."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, context_length=64, **kwargs)  # type: ignore[arg-type]
+
+
 def test_an_answer_the_conversation_did_not_fit_says_so_not_interrupted(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(backend_class=SmallContextBackend)
+    """Sent while the model loads, nothing could measure it first (tests/app/chat/
+    test_context_policy.py covers the choice offered then): the engine's own room check
+    refuses it, and the answer says why."""
+    app = make_app(model=None, backend_class=GatedSmallContextBackend)
+    with qtbot.waitSignal(app.services.client.load_started, timeout=5000):
+        app.services.client.load(STARTER)
+    app.type_and_send("word " * 80, wait=False)
     with qtbot.waitSignal(app.services.controller.error_occurred, timeout=5000):
-        app.type_and_send("word " * 80, wait=False)
+        app.backend.release_load()  # type: ignore[attr-defined]
     answer = app.message_widgets()[-1]
     assert answer._interrupted.isVisibleTo(answer)  # Regenerate is still offered
     banner = answer._interrupted_label.text()

@@ -12,8 +12,15 @@ import pytest
 from engine.ir_info import ir_model_info
 from engine.kv_cache import (
     FALLBACK_CACHE_GIB,
+    RUNTIME_OVERHEAD_BYTES,
+    attention_scores_bytes,
+    bytes_per_element,
+    bytes_per_token_as,
+    flash_attention,
     kv_bytes_per_token,
     kv_cache_bytes,
+    kv_cache_type,
+    load_bytes,
     openvino_cache_gib,
 )
 from engine.model_info import ModelInfo
@@ -83,3 +90,61 @@ def test_the_cache_covers_the_whole_context_at_every_length() -> None:
     info = replace(shaped(40, 8, 128), context_length=131_072)
     for n_ctx in (2048, 8192, 32_768, 131_072):
         assert openvino_cache_gib(info, n_ctx) * 1024**3 >= kv_cache_bytes(info, n_ctx)  # type: ignore[operator]
+
+
+def test_each_element_type_has_its_size() -> None:
+    assert bytes_per_element("f16") == 2
+    # ggml's q8_0 block: 32 int8 values and one f16 scale.
+    assert bytes_per_element("q8_0") == 34 / 32
+    with pytest.raises(ValueError, match="q4_0"):
+        bytes_per_element("q4_0")
+
+
+def test_a_q8_0_cache_takes_17_32nds_of_f16() -> None:
+    starter = shaped(30, 3, 64)
+    assert kv_bytes_per_token(starter, bytes_per_element("q8_0")) == 30 * 3 * 64 * 2 * 34 // 32
+    assert kv_bytes_per_token(starter, bytes_per_element("q8_0")) == 12_240
+    minicpm_8b = shaped(32, 2, 128)
+    assert kv_cache_bytes(minicpm_8b, 65_536, bytes_per_element("q8_0")) == 17 * 1024**3 // 16
+    assert bytes_per_token_as(32 * 1024, "q8_0") == 17_408
+    assert bytes_per_token_as(32 * 1024, "f16") == 32 * 1024
+
+
+def test_auto_keeps_f16_and_an_explicit_choice_is_obeyed() -> None:
+    # The planner asks for q8_0 where f16 does not fit (tests/engine/test_loading_memory.py).
+    assert kv_cache_type("auto", 131_072) == "f16"
+    assert kv_cache_type("f16", 131_072) == "f16"
+    assert kv_cache_type("q8_0", 512) == "q8_0"
+    assert kv_cache_type("q4_0", 512) == "f16"  # a hand edit means "auto"
+    # OpenVINO's cache is f16 on every plan (engine.precision), whatever llama.cpp would use.
+    assert kv_cache_type("q8_0", 131_072, "openvino") == "f16"
+
+
+def test_flash_attention_comes_with_a_gpu_or_a_quantized_cache() -> None:
+    # On the CPU decoding is faster without it (docs/kv-cache.md): the planner turns it on
+    # where memory is short (tests/engine/test_loading_memory.py).
+    assert flash_attention(None, "f16", offload=False) is False
+    assert flash_attention(None, "f16", offload=True) is True
+    assert flash_attention(True, "f16", offload=False) is True
+    assert flash_attention(False, "f16", offload=True) is False
+    # llama.cpp refuses a quantized V cache without it ("quantized V cache requires
+    # flash_attn to be enabled"), so even an explicit "off" gives way.
+    assert flash_attention(False, "q8_0", offload=False) is True
+
+
+def test_without_flash_attention_the_scores_of_a_batch_are_held() -> None:
+    # 512 prompt tokens x 32 heads x 4 bytes per context token: 64 KiB, twice the f16 cache.
+    plain = shaped(32, 2, 128)
+    eight_b = replace(plain, extra=MappingProxyType({**plain.extra, "embedding_length": 4096}))
+    assert attention_scores_bytes(eight_b, 16_384) == 16_384 * 64 * 1024 == 1024**3
+    assert attention_scores_bytes(plain, 16_384) == 0  # the head count is unknown
+    with_flash = load_bytes(eight_b, 8192, "f16")
+    assert with_flash is not None
+    assert load_bytes(eight_b, 8192, "f16", flash=False) == with_flash + 512 * 1024**2
+
+
+def test_a_load_takes_weights_cache_and_runtime() -> None:
+    info = replace(shaped(32, 2, 128), size_bytes=5 * 10**9)
+    assert load_bytes(info, 8192, "f16") == 5 * 10**9 + 32 * 1024 * 8192 + RUNTIME_OVERHEAD_BYTES
+    assert load_bytes(info, 8192, "q8_0") == 5 * 10**9 + 17_408 * 8192 + RUNTIME_OVERHEAD_BYTES
+    assert load_bytes(shaped(None, 2, 128), 8192, "f16") is None

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.kv_cache import (
+    AUTO_KV,
+    KV_CACHE_TYPES,
+    RUNTIME_OVERHEAD_BYTES,
+    bytes_per_token_as,
+    kv_cache_type,
+)
 from engine.sizes import format_size
 from engine.types import BackendName
 from resources import resource_path
@@ -20,8 +27,6 @@ CATALOG_VERSION = 1
 FORMATS = ("gguf", "openvino")
 BACKENDS = tuple(BackendName)  # the names catalog.json uses
 MODES = ("thinking", "no_thinking")
-# Runtime buffers, tokenizer and the app itself on top of weights + KV cache.
-RUNTIME_OVERHEAD_BYTES = 512 * 1024**2
 # Shares of physical RAM: the OS, a browser and the GUI need the rest.
 FITS_SHARE = 0.60
 TIGHT_SHARE = 0.85
@@ -351,10 +356,23 @@ def _bool(data: dict[str, Any], key: str, where: str) -> bool:
 
 
 def fit(
-    entry: CatalogEntry, file: CatalogFile, ram_bytes: int, context_length: int
+    entry: CatalogEntry,
+    file: CatalogFile,
+    ram_bytes: int,
+    context_length: int,
+    kv_cache: str = AUTO_KV,
 ) -> tuple[Fit, str]:
-    """Will this file run in this much RAM at this context? Counts weights + KV cache."""
-    detail = fit_detail(file.size_bytes, entry.kv_cache.bytes_per_token, context_length, ram_bytes)
+    """Will this file run in this much RAM at this context? Counts weights + KV cache, the
+    cache of the type a load would use (`kv_cache`: the person's choice, "auto" by default)."""
+    backend = BackendName.LLAMA if BackendName.LLAMA in file.backends else BackendName.OPENVINO
+    detail = ram_fit_detail(
+        file.size_bytes,
+        entry.kv_cache.bytes_per_token,
+        context_length,
+        ram_bytes,
+        backend,
+        kv_cache,
+    )
     verdict, text = detail.fit, detail.english()
     if context_length > entry.context_length:
         text += f"; beyond the model's {entry.context_length:,}-token context"
@@ -364,13 +382,16 @@ def fit(
 
 
 MemoryKind = Literal["ram", "gpu"]
+# Verdicts best first.
+FIT_RANK: dict[Fit, int] = {"fits": 0, "tight": 1, "too large": 2}
 
 
 @dataclass(frozen=True)
 class FitDetail:
     """The numbers behind one fit verdict, for words in any language (app.words.hardware);
     `english()` is what the CLI prints. `device` is where it would run ("CPU", "CUDA",
-    "GPU.1"), `device_name` its full name ("" for the CPU, which the summary names)."""
+    "GPU.1"), `device_name` its full name ("" for the CPU, which the summary names);
+    `kv_type` the KV cache's element type ("f16", "q8_0": named where it is not f16)."""
 
     fit: Fit
     weights_bytes: int
@@ -382,11 +403,13 @@ class FitDetail:
     memory: MemoryKind = "ram"
     device: str = "CPU"
     device_name: str = ""
+    kv_type: str = "f16"
 
     def english(self) -> str:
         memory = "RAM" if self.memory == "ram" else "GPU memory"
+        kv = "KV cache" if self.kv_type == "f16" else f"KV cache ({self.kv_type})"
         return (
-            f"{format_size(self.weights_bytes)} weights + {format_size(self.kv_bytes)} KV cache "
+            f"{format_size(self.weights_bytes)} weights + {format_size(self.kv_bytes)} {kv} "
             f"at {self.context_length:,} tokens + {format_size(self.runtime_bytes)} runtime = "
             f"{format_size(self.need_bytes)} of {format_size(self.memory_bytes)} {memory}"
         )
@@ -401,11 +424,15 @@ def fit_detail(
     memory: MemoryKind = "ram",
     fits_share: float = FITS_SHARE,
     tight_share: float = TIGHT_SHARE,
+    kv_type: str = "f16",
 ) -> FitDetail:
-    """The fit rule itself, on plain numbers, for RAM or (other shares) a GPU's own memory."""
+    """The fit rule itself, on plain numbers, for RAM or (other shares) a GPU's own memory.
+    `kv_bytes_per_token` is the f16 size (the catalog's); `kv_type` the cache's element type."""
     if memory_bytes <= 0 or context_length <= 0:
         raise ValueError("memory_bytes and context_length must be positive")
-    kv = kv_bytes_per_token * context_length
+    kv = bytes_per_token_as(kv_bytes_per_token, kv_type) * context_length
+    # Runtime buffers, tokenizer and the app on top: the engine's figure, so the advice and
+    # the load planner (engine.loading) agree.
     need = weights_bytes + kv + RUNTIME_OVERHEAD_BYTES
     verdict: Fit = (
         "fits"
@@ -423,4 +450,28 @@ def fit_detail(
         need,
         memory_bytes,
         memory,
+        kv_type=kv_type,
     )
+
+
+def ram_fit_detail(
+    weights_bytes: int,
+    kv_bytes_per_token: int,
+    context_length: int,
+    ram_bytes: int,
+    backend: str,
+    kv_cache: str = AUTO_KV,
+) -> FitDetail:
+    """`fit_detail` in RAM with the cache a load on `backend` would get for the person's
+    `kv_cache`: as chosen; for "auto" on llama.cpp f16, or q8_0 where that is what makes it fit
+    (the load planner's rule, engine.loading: q8_0 reads long prompts slower on the CPU)."""
+    kv_type = kv_cache_type(kv_cache, context_length, backend)
+    detail = fit_detail(
+        weights_bytes, kv_bytes_per_token, context_length, ram_bytes, kv_type=kv_type
+    )
+    if detail.fit == "fits" or kv_cache in KV_CACHE_TYPES or backend != BackendName.LLAMA:
+        return detail
+    quantized = fit_detail(
+        weights_bytes, kv_bytes_per_token, context_length, ram_bytes, kv_type="q8_0"
+    )
+    return quantized if FIT_RANK[quantized.fit] < FIT_RANK[detail.fit] else detail

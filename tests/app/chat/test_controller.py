@@ -75,21 +75,27 @@ def test_a_full_disk_refuses_the_message_in_words(parts, qtbot, monkeypatch) -> 
     controller, store, _ = parts(ScriptedBackend())
     monkeypatch.setattr(shutil, "disk_usage", lambda _path: DiskUsage(10**12, 10**12, 1000))
     with qtbot.waitSignal(controller.error_occurred) as error:
-        assert not controller.send("Hello")
+        controller.send("Hello")  # refused when it is stored, after its context check
     assert "disk is almost full" in error.args[0]
     assert controller.conversation_id == NO_CONVERSATION
+    assert not controller.is_busy
 
 
 def test_a_new_answer_stops_the_one_running_in_another_chat(parts, qtbot) -> None:  # type: ignore[no-untyped-def]
     controller, store, _ = parts(ScriptedBackend([LONG_REPLY, "Short."], delay_s=0.002))
     controller.send("First chat")
-    first = controller.conversation_id
     with qtbot.waitSignal(controller.answer_streamed, timeout=5000):
         pass
+    first = controller.conversation_id
     controller.new_conversation()
-    with qtbot.waitSignal(controller.answer_finished, timeout=5000):
-        controller.send("Second chat")  # the first answer is stopped, then this one runs
-    qtbot.waitUntil(lambda: not controller.is_generating, timeout=5000)
+    controller.send("Second chat")  # the first answer is stopped, then this one runs
+
+    def second_answered() -> bool:
+        second = controller.conversation_id
+        path = store.active_path(second) if second != first else []
+        return len(path) == 2 and path[-1].complete
+
+    qtbot.waitUntil(second_answered, timeout=5000)
     stopped = store.active_path(first)[-1]
     assert stopped.complete and stopped.stats and stopped.stats["finish_reason"] == "stopped"
     assert store.active_path(controller.conversation_id)[-1].content == "Short."

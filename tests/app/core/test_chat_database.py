@@ -39,19 +39,25 @@ def test_database_is_in_wal_mode(store: ConversationStore, db_path: Path) -> Non
 # Migrations
 
 
-def make_v1_database(path: Path) -> None:
+def make_database(path: Path, version: int | None = None) -> None:
+    """A database at `version` (the latest by default) holding one chat called "old"."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as conn:
-        migrations.run(conn, migrations.MIGRATIONS[0])
+        for step in migrations.MIGRATIONS:
+            if version is None or step.version <= version:
+                migrations.run(conn, step)
         conn.execute(
             "INSERT INTO conversations (title, created_at, updated_at) VALUES ('old', 1, 1)"
         )
     conn.close()
 
 
-def add_v2(monkeypatch: pytest.MonkeyPatch, *statements: str) -> None:
-    v2 = migrations.Migration(2, "test step", statements)
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, v2))
+def add_next(monkeypatch: pytest.MonkeyPatch, *statements: str) -> int:
+    """Append a test migration after the shipped ones; returns its version."""
+    version = migrations.latest_version() + 1
+    step = migrations.Migration(version, "test step", statements)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
+    return version
 
 
 def user_version(path: Path) -> int:
@@ -68,25 +74,27 @@ def test_a_new_database_needs_no_backup(db_path: Path) -> None:
 
 
 def test_upgrade_takes_a_snapshot_first(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_v1_database(db_path)
-    add_v2(monkeypatch, "ALTER TABLE conversations ADD COLUMN color TEXT")
+    make_database(db_path)
+    current = migrations.latest_version()
+    new = add_next(monkeypatch, "ALTER TABLE conversations ADD COLUMN color TEXT")
     with ConversationStore(db_path) as store:
         assert [c.title for c in store.list_conversations()] == ["old"]
-    assert user_version(db_path) == 2
+    assert user_version(db_path) == new
     (backup,) = (db_path.parent / "backups").iterdir()
-    assert backup.name.startswith("chat-v1-") and backup.suffix == ".sqlite3"
-    assert user_version(backup) == 1
+    assert backup.name.startswith(f"chat-v{current}-") and backup.suffix == ".sqlite3"
+    assert user_version(backup) == current
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT title FROM conversations").fetchall() == [("old",)]
     conn.close()
 
 
 def test_a_failed_upgrade_changes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_v1_database(db_path)
-    add_v2(monkeypatch, "CREATE TABLE extra (x)", "THIS IS NOT SQL")
-    with pytest.raises(StorageError, match="version 2 failed.*backups"):
+    make_database(db_path)
+    current = migrations.latest_version()
+    new = add_next(monkeypatch, "CREATE TABLE extra (x)", "THIS IS NOT SQL")
+    with pytest.raises(StorageError, match=f"version {new} failed.*backups"):
         ConversationStore(db_path)
-    assert user_version(db_path) == 1
+    assert user_version(db_path) == current
     with sqlite3.connect(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.core.conversations import DEFAULT_TITLE, ConversationStore, title_from_text
-from app.core.exporting import HistoryFormatError
+from app.core.exporting import VERSION, HistoryFormatError
 from tests.app.core.stored_chats import chat, contents
 
 # Conversations
@@ -113,7 +113,7 @@ def test_export_import_round_trip(tmp_path: Path, store: ConversationStore) -> N
     conversation_id = branched_chat(store)
     chat(store, "second chat")
     exported = store.export_data()
-    assert exported["format"] == "minicpm-chat-history" and exported["version"] == 1
+    assert exported["format"] == "minicpm-chat-history" and exported["version"] == VERSION
 
     with ConversationStore(tmp_path / "other" / "chat.sqlite3") as other:
         new_ids = other.import_data(exported)

@@ -49,7 +49,8 @@ class Recorder(QObject):
 
     @Slot(int, object)
     def _on_client_generation_failed(self, request_id: int, problem: Problem) -> None:
-        self.failed.append((request_id, str(problem)))
+        # .detail: a Problem, as every generation_failed carries (a str once slipped through).
+        self.failed.append((request_id, problem.detail))
 
     @Slot(int, object)
     def _on_client_model_loaded(self, request_id: int, loaded: LoadedModel) -> None:

@@ -45,6 +45,8 @@ ADVICE = {
     "cuda": (1_100_000_000, 40 * KIB, 8192, ("llama",)),
     "openvino gpu": (1_100_000_000, 40 * KIB, 8192, ("openvino",)),
     "cpu over both gpus": (13_500_000_000, 32 * KIB, 8192, ("llama", "openvino")),
+    # 64K tokens: llama.cpp's cache in q8_0 where only that fits ("auto"), OpenVINO's in f16.
+    "long context": (8_500_000_000, 32 * KIB, 65536, ("llama", "openvino")),
 }
 
 MARKED_CONTEXT = "HardwareWords"  # for the `marking` fixture (conftest.py)
@@ -119,3 +121,17 @@ def test_fit_details_carry_the_numbers() -> None:
         8192,
         (),
     )
+
+
+def test_a_q8_0_cache_is_named_in_every_language(marking: None) -> None:
+    # 8.5 GB of weights: f16 (2.15 GB) is tight in 16 GiB, q8_0 (1.14 GB) fits: "auto" counts it.
+    advice = recommend(8_500_000_000, 32 * KIB, 65536, PC, ("llama",))
+    assert advice.detail.kv_type == "q8_0"
+    assert recommendation_text(advice) == (
+        "«CPU: «8.50 GB weights + 1.14 GB KV cache (q8_0) at 65,536 tokens + 537 MB runtime = "
+        "10.2 GB of 17.2 GB RAM»»"
+    )
+    on_gpu = recommend(1_000_000_000, 32 * KIB, 65536, ACCELERATED, ("llama",), kv_cache="q8_0")
+    assert on_gpu.device == "CUDA"
+    assert "KV cache (q8_0) at 65,536 tokens" in recommendation_text(on_gpu)
+    assert "GPU memory»" in recommendation_text(on_gpu)

@@ -17,6 +17,9 @@ PARAMS = {
     "backend": "openvino",
     "device": "GPU.1",
     "n_ctx": 8192,
+    "next_n_ctx": 4096,
+    "need_bytes": 6_680_000_000,
+    "free_bytes": 6_000_000_000,
 }
 
 
@@ -77,3 +80,15 @@ def test_a_context_overflow_is_worded_whole_from_its_numbers() -> None:
     assert "(" not in text
     cut = words.engine_error_text(context_overflow(2048, 2048, at_least=True))
     assert "at least 2,048 tokens" in cut and "2,048-token context" in cut
+
+
+def test_a_context_lowered_for_the_memory_is_worded_from_its_numbers() -> None:
+    note = LoadNote(
+        LoadNoteCode.CONTEXT_EXCEEDS_MEMORY,
+        {"n_ctx": 65536, "next_n_ctx": 16384, "need_bytes": 6_680_000_000, "free_bytes": 6 * 10**9},
+    )
+    english = (
+        "The context was lowered from 65,536 to 16,384 tokens: 65,536 tokens would need about "
+        "6.68 GB of memory, and 6.00 GB is free."
+    )
+    assert words.load_note_text(note) == note.english() == english

@@ -139,10 +139,8 @@ def test_without_the_longrope_factors_the_model_drifts(
     """Why the factors matter: the same graph with plain RoPE disagrees with llama.cpp."""
     import openvino
 
-    context = 32768
-    monkeypatch.setattr(
-        gguf_to_openvino, "_choose_rope_factors", lambda *_args: (None, None, context)
-    )
+    plain = gguf_to_openvino._RopeChoice(None, None)
+    monkeypatch.setattr(gguf_to_openvino, "_choose_rope_factors", lambda *_args: plain)
     model, _source = build_openvino_model(source)
     openvino.save_model(model, tmp_path / MODEL_XML, compress_to_fp16=False)
     tokens = llama_cpp_tokens(source, [PROMPTS["chinese"]])

@@ -215,3 +215,45 @@ def test_recommended_sampling_per_thinking_mode() -> None:
     assert catalog.recommended_sampling("MiniCPM5-1B-Q4_K_M", True) == (0.9, 0.95)
     assert catalog.recommended_sampling("MiniCPM5-1B-Q4_K_M.gguf", False) == (0.7, 0.95)
     assert catalog.recommended_sampling("SmolLM2-135M-Instruct.Q4_1", True) is None
+
+
+def test_a_q8_0_cache_counts_17_32nds_of_f16(catalog: Catalog) -> None:
+    entry = catalog.find("minicpm4.1-8b")
+    assert entry is not None
+    file = entry.default_variant().file
+    assert "llama" in file.backends
+    _, f16 = fit(entry, file, 64 * GIB, 65536, kv_cache="f16")
+    _, q8_0 = fit(entry, file, 64 * GIB, 65536, kv_cache="q8_0")
+    assert "2.15 GB KV cache at 65,536 tokens" in f16
+    assert "1.14 GB KV cache (q8_0) at 65,536 tokens" in q8_0
+
+
+def test_automatic_counts_q8_0_only_where_it_makes_the_model_fit(catalog: Catalog) -> None:
+    """As the load planner does (engine.loading): f16 is faster on the CPU, q8_0 only where
+    f16 would not fit."""
+    entry = catalog.find("minicpm4.1-8b")
+    assert entry is not None
+    file = entry.default_variant().file
+    _, roomy = fit(entry, file, 64 * GIB, 65536)
+    assert "2.15 GB KV cache at 65,536 tokens" in roomy
+    # weights + 2.15 GB (f16) or 1.14 GB (q8_0) of cache + runtime, against 60 % of the RAM.
+    ram = int((file.size_bytes + 1.14e9 + 0.54e9) / 0.6) + 10**8
+    assert fit(entry, file, ram, 65536, kv_cache="f16")[0] == "tight"
+    verdict, why = fit(entry, file, ram, 65536)
+    assert (verdict, "1.14 GB KV cache (q8_0)" in why) == ("fits", True)
+    # Where q8_0 would not change the verdict, f16 is counted.
+    assert "q8_0" not in fit(entry, file, 8 * GIB, 131072)[1]
+
+
+def test_an_openvino_folder_is_counted_in_f16(catalog: Catalog) -> None:
+    """OpenVINO keeps its cache in f16 whatever llama.cpp's choice is."""
+    folders = [
+        (entry, variant.file)
+        for entry in catalog.entries
+        for variant in entry.variants()
+        if variant.file.backends == ("openvino",)
+    ]
+    assert folders
+    for entry, file in folders:
+        _, why = fit(entry, file, 16 * GIB, 65536, kv_cache="q8_0")
+        assert "KV cache at 65,536 tokens" in why

@@ -22,6 +22,7 @@ import pytest
 
 from app.core.exporting import FORMAT, VERSION
 from installers.linux import package
+from tests.app.chat.document_files import write_docx, write_pdf
 
 STARTER = package.ROOT / "resources" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 QUESTION = "What is the capital of France?"
@@ -125,6 +126,26 @@ def test_frozen_chat_answers_from_outside_the_tree(
     )
     assert done.returncode == 0, describe(done)
     assert "Paris" in done.stdout, describe(done)
+
+
+def test_frozen_chat_reads_attached_documents(
+    packaged: Packaged, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """PDF and Word files are converted in a child started as the frozen executable itself
+    (app/core/attachments/converting.py); their libraries must be in the bundle."""
+    pdf = write_pdf(tmp_path / "launch.pdf", ["The launch code is BLUE-42."])
+    docx = write_docx(tmp_path / "minutes.docx", ["The next meeting is on Tuesday in room 7."])
+    question = "What is the launch code?"
+    attach = ["--attach", str(pdf), "--attach", str(docx)]
+    command = [str(packaged.bundle / "minicpm-chat"), "chat", "--backend", "llama"]
+    done = run([*command, *GREEDY, *attach, question], clean_env, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert "BLUE-42" in done.stdout, describe(done)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    done = run([*command, "--attach", str(broken), question], clean_env, tmp_path)
+    assert done.returncode != 0, describe(done)
+    assert "broken.pdf" in done.stdout + done.stderr, describe(done)
 
 
 def test_frozen_models_list(packaged: Packaged, clean_env: dict[str, str], tmp_path: Path) -> None:

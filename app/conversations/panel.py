@@ -89,6 +89,10 @@ class ConversationPanel(QWidget):
         # After setModel: the view clears its selection on reset, then this restores it.
         self.model.modelReset.connect(self._on_model_model_reset)
         self.list.setUniformItemSizes(True)
+        # A long title ends in "…" within the panel instead of widening the list behind a
+        # horizontal scroll bar.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(

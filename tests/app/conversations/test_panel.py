@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.conversations.panel import ConversationPanel
 from app.core.conversations import ConversationStore
@@ -113,3 +114,14 @@ def test_an_empty_list_and_a_search_without_results_say_so(qtbot, store) -> None
     qtbot.keyClicks(panel.search, "zzz")
     qtbot.waitUntil(lambda: panel._empty.isVisible())
     assert panel._empty.text() == "No chats match."
+
+
+def test_a_long_title_is_cut_short_without_a_scroll_bar(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    store.create_conversation("When is the launch planned, and what is the launch code? " * 3)
+    widget = ConversationPanel(store)
+    qtbot.addWidget(widget)
+    widget.resize(260, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert not widget.list.horizontalScrollBar().isVisible()
+    assert widget.list.textElideMode() == Qt.TextElideMode.ElideRight

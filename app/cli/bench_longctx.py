@@ -29,6 +29,8 @@ from app.core import paths
 from app.core.models.store import ModelStore
 from app.core.settings import load_settings
 from engine.errors import EngineError
+from engine.kv_cache import kv_bytes_per_token, kv_cache_bytes, openvino_cache_gib
+from engine.model_info import ModelInfo
 from engine.sparse_prefill import AUTO_PLAN, SparsePlan, apply_plan
 from engine.types import BackendName, GenerationParams, LoadRequest, Message
 from resources import bundled_models_dir
@@ -60,9 +62,13 @@ class SpeedShape:
     def head_dim(self) -> int:
         return self.n_embd // self.n_heads
 
-    @property
-    def kv_bytes_per_token(self) -> int:
-        return self.n_layers * self.n_kv_heads * self.head_dim * 2 * 2
+    def info(self, folder: Path) -> ModelInfo:
+        """As engine.kv_cache reads a model's shape, so the cache is sized as the app sizes it."""
+        shape = {"n_layers": self.n_layers, "n_kv_heads": self.n_kv_heads}
+        shape["head_dim"] = self.head_dim
+        return ModelInfo(
+            folder, "openvino", "speed", "minicpm", context_length=self.context_length, extra=shape
+        )
 
     def folder_name(self) -> str:
         return "minicpm-speed-" + "-".join(str(v) for v in asdict(self).values())
@@ -167,8 +173,7 @@ def speed_ttft(folder: Path, tokens: int, plan: SparsePlan | None) -> float:
     import openvino
 
     shape = SpeedShape()
-    cache_gib = max(1, math.ceil(shape.kv_bytes_per_token * (tokens + 64) * 1.1 / 1024**3))
-    pipe = _pipeline(folder, plan, cache_gib)
+    pipe = _pipeline(folder, plan, openvino_cache_gib(shape.info(folder), tokens + 64))
     ids = np.random.default_rng(tokens).integers(3, shape.n_vocab, size=(1, tokens))
     ids = ids.astype(np.int64)
     inputs = genai.TokenizedInputs(openvino.Tensor(ids), openvino.Tensor(np.ones_like(ids)))
@@ -193,7 +198,7 @@ def speed_run(folder: Path, tokens: int) -> LongContextRun:
         needle_found=None,
         needle_found_dense=None,
         rss_mb=_rss_mb(),
-        kv_cache_mb=SpeedShape().kv_bytes_per_token * tokens / 1e6,
+        kv_cache_mb=(kv_cache_bytes(SpeedShape().info(folder), tokens) or 0) / 1e6,
     )
 
 
@@ -240,7 +245,6 @@ def needle_ttft(request: LoadRequest, tokens: int) -> tuple[float, bool, int]:
 def needle_runs(
     request: LoadRequest, backends: Sequence[str], context: int | None = None
 ) -> list[LongContextRun]:
-    from engine.kv_cache import kv_bytes_per_token
     from engine.model_inspection import inspect_model
 
     info = inspect_model(request.model)

@@ -20,8 +20,12 @@ COMMANDS = {
     "chat": ("app.cli.chat", "ask one question on the command line"),
     "models": ("app.cli.models", "list, search, download, import or remove models"),
     "history": ("app.cli.history", "list, export or import chats"),
-    "bench": ("app.cli.bench", "measure both backends on one model"),
-    "convert": ("app.cli.convert", "convert a MiniCPM GGUF into a verified OpenVINO model"),
+    # `bench engine` drives the app's engine thread (Qt): app.bench routes the suites.
+    "bench": ("app.bench", "measure the app against the raw libraries and the backends"),
+    "convert": (
+        "app.cli.convert",
+        "convert a GGUF into a verified OpenVINO model",
+    ),
     # Needs Qt, so it lives beside application.py, not in the Qt-free app.cli.
     "bench-gui": ("app.bench_gui", "measure how long the window's event loop stalls"),
 }

@@ -19,7 +19,7 @@ OPENVINO_GGUF_ARCHITECTURES = frozenset({"llama", "qwen2", "qwen3"})
 OPENVINO_GGUF_TOKENIZER = "gpt2"
 OPENVINO_ACCURATE_TYPES = frozenset({"F16", "Q8_0", "Q4_0", "Q6_K"})
 # For these architectures the app replaces the model GenAI's reader builds with its own graph
-# (engine.backends.openvino_export, engine.convert.graph), which computes every type the reader
+# (engine.convert.gguf_export, engine.convert.graph), which computes every type the reader
 # loads exactly and applies rope_freqs / LongRoPE factor tensors; the reader still builds the
 # tokenizer, so the file must load there.
 OPENVINO_REBUILT_ARCHITECTURES = frozenset({"llama"})

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from engine.backends.base import Backend, PromptTokens
 from engine.backends.registry import create_backend, require
@@ -123,6 +124,21 @@ class Engine:
         tokenizer stops counting (`_token_count`). `RenderStopped` once `should_stop()` turns
         true while the template runs."""
         return self._token_count(self.render(messages, params, should_stop).text)
+
+    def tokenized_prompt(
+        self, messages: Sequence[Message], params: GenerationParams
+    ) -> PromptTokens:
+        """The tokens `generate(messages, params)` would hand the backend, and the library
+        object behind it (`native`): what `bench engine` feeds the raw library, so both paths
+        decode the same prompt on the same model."""
+        if self._backend is None:
+            raise GenerationError("No model is loaded.")
+        return self._backend.tokenize(self.render(messages, params).text)
+
+    @property
+    def native(self) -> Any:
+        """The loaded model's library object (see Backend.native); None when none is loaded."""
+        return self._backend.native if self._backend is not None else None
 
     def message_tokens(
         self,

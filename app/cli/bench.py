@@ -1,4 +1,9 @@
-"""`python main.py bench`: both backends on one model, measured in one run, as ratios."""
+"""`python main.py bench`: measurements made in one run, printed as ratios.
+
+Suites: `engine` (app/bench_engine.py, routed by app/bench.py as it needs Qt: the app's path
+against the raw library, OpenVINO against llama.cpp), `backends` (here: both backends on one
+model: load, prefill, cache reuse, decode, stop latency, each OpenVINO precision and what it
+costs), `speculative` (app/cli/bench_speculative.py), `longctx` (app/cli/bench_longctx.py)."""
 
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ class BackendRun:
     stop_latency_ms: float
 
 
-SUITES = ("engine", "longctx")
+SUITES = ("engine", "backends", "speculative", "longctx")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,14 +58,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         choices=SUITES,
         default="engine",
-        help="engine: both backends on one model (load, prefill, decode, stop); longctx: dense "
-        "vs sparse prefill on long prompts and a needle-in-a-haystack check",
+        help="engine: the app's streaming path vs the raw library on each backend, and OpenVINO "
+        "vs llama.cpp decode; backends: both backends on one model (load, prefill, decode, "
+        "stop, each OpenVINO precision); speculative: prompt-lookup decoding vs plain on "
+        "a chat and a document prompt; longctx: dense vs sparse prefill on long prompts and "
+        "a needle-in-a-haystack check",
     )
     parser.add_argument("-m", "--model", help="model to measure (default: the default model)")
     parser.add_argument("--backends", default="llama,openvino")
     parser.add_argument(
         "--tokens",
-        help="engine: tokens to decode (128); longctx: prompt lengths, comma-separated "
+        help="engine, backends: tokens to decode (128); longctx: prompt lengths, comma-separated "
         "(4096,8192,16384,32768)",
     )
     parser.add_argument(
@@ -77,8 +85,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--precisions",
-        default="f32,bf16",
-        help="OpenVINO precisions to measure, each in this run (bf16 only where the CPU has it)",
+        help="backends: OpenVINO precisions to measure, each in this run, bf16 only where the "
+        "CPU has it (f32,bf16); engine: the first one (default: the settings')",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="engine, speculative: interleaved rounds per backend (3)",
     )
     parser.add_argument("--json", action="store_true")
 
@@ -174,7 +188,7 @@ def _ir_folder(info: ModelInfo, request: LoadRequest) -> Path:
     if info.format == "openvino":
         return info.path
     from engine.backends.openvino import default_cache_root
-    from engine.backends.openvino_export import export_gguf
+    from engine.convert.gguf_export import export_gguf
 
     root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
     return export_gguf(info.path, root)  # cached by the load that was just measured
@@ -242,8 +256,9 @@ def _measure_all(args: argparse.Namespace, asked: LoadRequest) -> BenchReport:
         if backend != openvino:
             runs.append(measure(request, args.tokens))
             continue
+        asked_precisions = args.precisions or "f32,bf16"
         precisions, notes = _openvino_precisions(
-            [p.strip() for p in args.precisions.split(",") if p.strip()], request.device
+            [p.strip() for p in asked_precisions.split(",") if p.strip()], request.device
         )
         for precision in precisions:
             runs.append(measure(replace(request, precision=precision), args.tokens))
@@ -257,6 +272,10 @@ def main(args: argparse.Namespace) -> int:
         from app.cli import bench_longctx
 
         return bench_longctx.main(args)
+    if args.suite == "speculative":
+        from app.cli import bench_speculative
+
+        return bench_speculative.main(args)
     args.tokens = int(args.tokens or 128)
     settings = load_settings(paths.settings_path())
     store = ModelStore(paths.models_dir(), bundled_models_dir())

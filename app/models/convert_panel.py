@@ -175,12 +175,14 @@ class ConvertPanel(QWidget):
         self.prepare_button.setToolTip(
             QCoreApplication.translate(
                 "ModelPage",
-                "Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and "
-                "NPUs, checked against llama.cpp before it is listed",
+                "Convert this GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, "
+                "checked against llama.cpp before it is listed",
             )
             if convertible
             else QCoreApplication.translate(
-                "ModelPage", "Only an installed MiniCPM GGUF file can be prepared"
+                "ModelPage",
+                "Only an installed MiniCPM or Llama GGUF file that OpenVINO can run can be "
+                "prepared",
             )
         )
 

@@ -50,6 +50,13 @@ class Backend(Protocol):
         dense (engine.sparse_prefill; OpenVINO only)."""
         ...
 
+    @property
+    def native(self) -> Any:
+        """The library's own object for the loaded model (llama_cpp.Llama, an OpenVINO GenAI
+        pipeline; None when nothing is loaded): `bench engine` calls it directly to measure
+        the app's path against the raw library on the very same model."""
+        ...
+
     def load(self, info: ModelInfo, request: LoadRequest) -> None: ...
 
     def count_tokens(self, text: str) -> int: ...

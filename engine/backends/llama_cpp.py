@@ -54,6 +54,10 @@ class LlamaCppBackend:
         self.sparse_threshold = 0  # llama.cpp's attention is always dense
 
     @property
+    def native(self) -> Any:
+        return self._llm
+
+    @property
     def context_length(self) -> int:
         if self._llm is None:
             return 0

@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.backends.base import OnText, PromptTokens, ShouldStop
-from engine.backends.openvino_export import export_gguf
 from engine.backends.openvino_rope import open_pipeline
+from engine.backends.openvino_stream import (
+    CONTEXT_TOKENS,
+    IncrementalText,
+    TableText,
+    TokenTexts,
+    token_streamer,
+)
+from engine.convert.gguf_export import export_gguf
 from engine.errors import (
     BackendUnavailableError,
     GenerationError,
@@ -65,6 +72,7 @@ class OpenVinoBackend:
         self._tokenizer: Any = None
         self._n_ctx = 0
         self._previous: list[int] = []
+        self._texts: TokenTexts | None = None
         self.device = "CPU"
         self.applied = NOT_LOADED
         # OpenVINO's KV cache for the loaded model, in GiB (0 where the device is not paged).
@@ -75,6 +83,10 @@ class OpenVinoBackend:
     @property
     def context_length(self) -> int:
         return self._n_ctx
+
+    @property
+    def native(self) -> Any:
+        return self._pipe
 
     def load(self, info: ModelInfo, request: LoadRequest) -> None:
         genai = import_openvino_genai()
@@ -104,6 +116,7 @@ class OpenVinoBackend:
         except RuntimeError as exc:
             raise _load_error(exc, device) from exc
         self._tokenizer = self._pipe.get_tokenizer()
+        self._texts = self._token_texts(int(str(info.extra.get("vocab_size") or 0)))
         self.applied = self._applied(core, device, precision)
         scheduler = properties.get("scheduler_config")
         self.sparse_plan = plan_of(scheduler) if scheduler is not None else None
@@ -136,6 +149,25 @@ class OpenVinoBackend:
     def count_tokens(self, text: str) -> int:
         return len(self._encode(text))
 
+    def _token_texts(self, vocab_size: int) -> TokenTexts | None:
+        """Every token's text, decoded once (engine.backends.openvino_stream); None where the
+        tokenizer cannot say (then a window is decoded per token)."""
+        try:
+            anchor = self._encode(TokenTexts.ANCHOR)
+            # An IR folder's model info has no vocabulary size; its tokenizer says.
+            size = vocab_size or len(self._tokenizer.get_vocab())
+            if len(anchor) != 1 or size <= 0:
+                return None
+            return TokenTexts.build(self._decode_batch, anchor[0], size)
+        except (RuntimeError, ValueError):  # UnicodeDecodeError is a ValueError
+            return None
+
+    def _decode_batch(self, batch: list[list[int]]) -> list[str]:
+        return [str(text) for text in self._tokenizer.decode(batch)]
+
+    def _decode(self, ids: list[int]) -> str:
+        return str(self._tokenizer.decode(ids))
+
     def _encode(self, text: str) -> list[int]:
         encoded = self._tokenizer.encode(text, add_special_tokens=False)
         return [int(t) for t in encoded.input_ids.data[0]]
@@ -163,21 +195,17 @@ class OpenVinoBackend:
         if encoded is None:  # tokenized elsewhere: encode here, once
             encoded = self._tokenizer.encode(prompt.text, add_special_tokens=False)
         tokens = list(prompt.ids)
-        config = self._config(genai, params, stop_strings, budget)
+        config = self._config(genai, params, budget)
         # OpenVINO's detokenizer hides control tokens, so an end marker emitted as one token
         # never reaches the stop strings; stop on its id instead, as llama.cpp does.
         config.stop_token_ids = self._end_token_ids(stop_strings)
-        stopped = False
-
-        def streamer(text: str) -> Any:
-            nonlocal stopped
-            if text:
-                on_text(text)
-            if should_stop():
-                stopped = True
-                return genai.StreamingStatus.STOP
-            return genai.StreamingStatus.RUNNING
-
+        # Token ids in, text out here: GenAI's TextStreamer would hold the text back.
+        text: IncrementalText | TableText = (
+            TableText(self._texts, self._decode)
+            if self._texts is not None
+            else IncrementalText(self._decode, tokens[-CONTEXT_TOKENS:])
+        )
+        streamer = token_streamer(genai, text, on_text, should_stop)
         start = time.perf_counter()
         try:
             result = self._pipe.generate(encoded, config, streamer)
@@ -187,6 +215,7 @@ class OpenVinoBackend:
             ) from exc
         end = time.perf_counter()
         output = [int(t) for t in result.tokens[0]]
+        stopped = bool(streamer.stopped)
         if not stopped and output and output[-1] in config.stop_token_ids:
             output.pop()  # the end token: not text, and llama.cpp does not count it either
         cached = _shared_prefix(self._previous, tokens)
@@ -211,9 +240,7 @@ class OpenVinoBackend:
         return ids
 
     @staticmethod
-    def _config(
-        genai: Any, params: GenerationParams, stop_strings: tuple[str, ...], budget: int
-    ) -> Any:
+    def _config(genai: Any, params: GenerationParams, budget: int) -> Any:
         config = genai.GenerationConfig()
         config.apply_chat_template = False
         config.max_new_tokens = budget
@@ -224,9 +251,8 @@ class OpenVinoBackend:
             config.top_k = params.top_k if params.top_k > 0 else 2**31 - 1
             config.rng_seed = params.engine_seed
         config.repetition_penalty = params.repetition_penalty
-        if stop_strings:
-            config.stop_strings = set(stop_strings)
-            config.include_stop_str_in_output = False
+        # No config.stop_strings: the engine matches them in the text (engine.stops) and stops
+        # through the streamer; GenAI's matching would hold the streamed text back.
         return config
 
     def _stats(
@@ -255,6 +281,7 @@ class OpenVinoBackend:
     def close(self) -> None:
         self._pipe = None
         self._tokenizer = None
+        self._texts = None
         self._previous = []
         self.applied = NOT_LOADED
         self.sparse_plan = None

@@ -40,6 +40,7 @@ class ScriptedBackend:
         self.device = "CPU"
         self.precision = ""
         self.sparse_threshold = 0
+        self.native = None  # no library behind it
 
     @property
     def context_length(self) -> int:

@@ -20,8 +20,9 @@ What llama.cpp computes and the graph therefore does:
   context the person chose exceeds the original one. The context is known only at load, so
   the graph holds both sets (engine.convert.rope_sets): it computes with the short set, and
   the loader points that Constant at the long set's bytes when the context calls for it.
-- Weights: engine.convert.quants (codes, f32 scale, f32 zero point) in OpenVINO's weight
-  decompression pattern, so the CPU plugin keeps them compressed.
+- Weights: engine.convert.quants (codes, scale, zero point) in OpenVINO's weight
+  decompression pattern, so the CPU plugin keeps them compressed: f16 scales where every scale
+  is an f16 number (Q8_0, Q4_0, so the int8 / int4 conversions), f32 elsewhere.
 """
 
 from __future__ import annotations
@@ -62,6 +63,18 @@ class DecoderSpec:
 
 MatrixSource = Callable[[str], Matrix]
 VectorSource = Callable[[str], np.ndarray]
+
+
+def _f16_exact(matrix: Matrix) -> bool:
+    """Whether `matrix`'s scales and zero point are all f16 numbers, and its codes minus the
+    zero point too (so the f16 pattern computes the same weights as the f32 one)."""
+    if matrix.scale is None or isinstance(matrix.zero, np.ndarray):
+        return False
+    if matrix.zero is not None and float(np.float16(matrix.zero)) != float(matrix.zero):
+        return False
+    scale = matrix.scale
+    with np.errstate(over="ignore"):
+        return bool(np.array_equal(scale.astype(np.float16).astype(np.float32), scale))
 
 
 def rope_inverse_frequencies(
@@ -112,6 +125,8 @@ class _Ops:
                 return ops.constant(np.ascontiguousarray(values))
             return ops.convert(ops.constant(np.ascontiguousarray(values)), ov.Type.f32)
         assert matrix.codes is not None and matrix.scale is not None
+        if _f16_exact(matrix):
+            return self._f16_weight(matrix)
         weights = ops.convert(self._codes(matrix), ov.Type.f32)
         if isinstance(matrix.zero, np.ndarray):
             weights = ops.subtract(weights, self.f32(matrix.zero))
@@ -119,6 +134,23 @@ class _Ops:
             weights = ops.subtract(weights, self.f32(float(matrix.zero)))
         weights = ops.multiply(weights, self.f32(matrix.scale))
         return ops.reshape(weights, self.i64([matrix.rows, matrix.columns]), False)
+
+    def _f16_weight(self, matrix: Matrix) -> Any:
+        """OpenVINO's own compressed-weight pattern (as NNCF writes int4 / int8 models): codes
+        -> f16, minus the zero point, times f16 scales, then f32. Used where every scale is an
+        f16 number (Q8_0, Q4_0: llama.cpp stores them so), which makes it exact: the CPU plugin
+        decompresses in f32 all the same (measured), and the GPU / NPU take the pattern they
+        know; a group of 32 then costs 16 bits of scale instead of 32 (4.5 bits a weight
+        instead of 5 for Q4_0, as in the GGUF)."""
+        ov, ops = self.ov, self.ops
+        assert matrix.scale is not None
+        weights = ops.convert(self._codes(matrix), ov.Type.f16)
+        if matrix.zero is not None:
+            zero = np.asarray(matrix.zero, dtype=np.float16)
+            weights = ops.subtract(weights, ops.constant(zero))
+        weights = ops.multiply(weights, ops.constant(matrix.scale.astype(np.float16)))
+        weights = ops.reshape(weights, self.i64([matrix.rows, matrix.columns]), False)
+        return ops.convert(weights, ov.Type.f32)
 
     def _codes(self, matrix: Matrix) -> Any:
         ov = self.ov

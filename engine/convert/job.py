@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from engine.convert.gguf_export import TOKENIZER_FILES, export_gguf
 from engine.convert.gguf_to_openvino import (
     MODEL_XML,
     WEIGHT_FORMATS,
@@ -38,6 +40,7 @@ from engine.convert.verify import (
 from engine.errors import EngineError
 from engine.gguf_file import read_gguf
 from engine.gguf_tensors import GGML_TYPES
+from engine.openvino_support import OPENVINO_OWN_TOKENIZER
 
 __all__ = [
     "ConversionResult",
@@ -177,7 +180,8 @@ def convert_gguf(
             checkpoint("requantize", 0.0)
             weights_source = _requantized(source, work, weights, should_stop)
         checkpoint("build", 0.0)
-        _build(weights_source, out, weights, should_stop, on_progress)
+        vocabulary = _build(weights_source, out, weights, should_stop, on_progress)
+        _write_tokenizer(vocabulary, source, work, out)
         checkpoint("verify", 0.0)
         verification = _verified(source, weights_source, out, weights, checkpoint)
         checkpoint("register", 1.0)
@@ -199,8 +203,8 @@ def _requantized(source: Path, work: Path, weights: str, should_stop: ShouldStop
 
 def _build(
     source: Path, out: Path, weights: str, should_stop: ShouldStop, on_progress: OnProgress
-) -> None:
-    """The model IR, tokenizer and config.json of `source` in `out`."""
+) -> Mapping[str, Any]:
+    """The model IR and config.json of `source` in `out`; its `tokenizer.*` fields."""
     import openvino
 
     model, described = build_openvino_model(source, weights != "f16", should_stop, on_progress)
@@ -208,8 +212,21 @@ def _build(
     # compress_to_fp16=False: f32 scales, zero points and rotary frequencies stay f32.
     openvino.save_model(model, out / MODEL_XML, compress_to_fp16=False)
     del model
-    write_tokenizer_from_metadata(described.tokenizer_fields, out)
     write_config(out, described, {"weights": weights})
+    return described.tokenizer_fields
+
+
+def _write_tokenizer(vocabulary: Mapping[str, Any], source: Path, work: Path, out: Path) -> None:
+    """The tokenizer IRs: built from the vocabulary for SentencePiece (MiniCPM4 / 4.1); for
+    BPE (`gpt2`: Llama-architecture GGUFs such as the starter) OpenVINO GenAI's GGUF reader
+    writes them, in the child process of the app's GGUF export (it crashes on some broken
+    files), into the work folder, which goes away with the conversion."""
+    if vocabulary.get("tokenizer.ggml.model") == OPENVINO_OWN_TOKENIZER:
+        write_tokenizer_from_metadata(vocabulary, out)
+        return
+    exported = export_gguf(source, work / "export")
+    for name in TOKENIZER_FILES:
+        shutil.copy2(exported / name, out / name)
 
 
 def _verified(

@@ -20,7 +20,7 @@ unchanged .bin as weights. `long_set_model` builds that; the .bin is memory-mapp
 shared `openvino.Tensor`, so nothing is copied (the same as OpenVINO's own mmap of the .bin).
 Chosen over one IR per context band (a second XML beside the same .bin): the same bytes, but
 a second file that has to stay in step with the first; and over appending the long set to the
-.bin after saving: the export child (engine.backends.openvino_export) saves the graph with
+.bin after saving: the export child (engine.convert.gguf_export) saves the graph with
 `openvino.save_model` too and gets both sets without a step of its own.
 """
 

@@ -186,7 +186,7 @@ def test_a_first_run_on_both_backends_connects_nowhere(tmp_path: Path, offline: 
     events = read_audit(tmp_path / "audit.jsonl")
     # The hook was in the child that exports the GGUF for OpenVINO too.
     audited = [e["args"] for e in events if e["event"] == "audit.installed"]
-    assert any("engine.backends.openvino_export" in args for args in audited), audited
+    assert any("engine.convert.gguf_export" in args for args in audited), audited
     network = [e for e in events if e["event"] not in NOT_NETWORK and not is_local(e)]
     assert network == []
     assert native_connects(strace_log) == []

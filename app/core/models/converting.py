@@ -19,6 +19,7 @@ from pathlib import Path
 from app.core.models.store import InstalledModel
 from app.core.tasks import TaskState
 from engine.errors import EngineError
+from engine.openvino_support import openvino_can_run, openvino_rebuilds
 
 VERIFICATION_FILE = "verification.json"  # engine.convert.verify.VERIFICATION_FILE
 # Stages convert_gguf reports, in order, with the share of the whole run each one ends at.
@@ -51,10 +52,15 @@ class ConversionCost:
 
 
 def can_convert(model: InstalledModel | None) -> bool:
-    """An installed, readable MiniCPM (architecture `minicpm`) GGUF file."""
-    if model is None or model.info is None or model.error:
+    """An installed, readable GGUF file the converter builds: MiniCPM4 / 4.1 (architecture
+    `minicpm`), or a Llama-architecture file OpenVINO can run (its int4 / int8 conversion is
+    the faster layout on a CPU: docs/benchmarks.md)."""
+    if model is None or model.info is None or model.error or model.info.format != "gguf":
         return False
-    return model.info.format == "gguf" and model.info.architecture == "minicpm"
+    info = model.info
+    return info.architecture == "minicpm" or (
+        openvino_rebuilds(info.architecture) and openvino_can_run(info)[0]
+    )
 
 
 def default_weights(model: InstalledModel) -> str:

@@ -18,7 +18,16 @@ def test_bench_measures_each_precision_this_cpu_has_and_prints_what_was_used(
 
     from engine.precision import cpu_has_bf16
 
-    args = ["bench", "--backends", "openvino", "--precisions", "f32,bf16,auto", "--tokens", "4"]
+    args = [
+        "bench",
+        "backends",
+        "--backends",
+        "openvino",
+        "--precisions",
+        "f32,bf16,auto",
+        "--tokens",
+        "4",
+    ]
     assert main.main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     precisions = [run["precision"].split(",")[0] for run in report["runs"]]

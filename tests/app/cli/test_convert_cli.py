@@ -42,7 +42,16 @@ def test_bench_runs_llama_cpp_on_the_gguf_and_openvino_on_its_conversion(
     )
     capsys.readouterr()
     folder = paths.models_dir() / "converted" / "tiny-ov"
-    args = ["bench", "-m", str(source), "--openvino-model", str(folder), "--tokens", "4"]
+    args = [
+        "bench",
+        "backends",
+        "-m",
+        str(source),
+        "--openvino-model",
+        str(folder),
+        "--tokens",
+        "4",
+    ]
     assert main.main([*args, "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)["runs"]
     assert [run["backend"] for run in runs][:2] == ["llama", "openvino"]

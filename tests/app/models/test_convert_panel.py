@@ -155,7 +155,7 @@ def test_prepare_shows_the_estimate_converts_and_lists_the_verified_model(
     assert "tokenizer identical" in tip
     assert "top-1 agreement 100.0%" in view.details.text()
     assert not panel.prepare_button.isEnabled()  # an OpenVINO folder cannot be prepared again
-    assert "Only an installed MiniCPM GGUF file can be prepared" in panel.prepare_button.toolTip()
+    assert "Only an installed MiniCPM or Llama GGUF file" in panel.prepare_button.toolTip()
     # The source is listed as it was, and can be prepared again (with other weights).
     select(window, SOURCE, "int8")
     assert panel.prepare_button.isEnabled()
@@ -319,22 +319,25 @@ def test_a_quantized_file_keeps_its_blocks_by_default(
     assert panel.convert_weights.currentData() == "int8"
 
 
-def test_only_minicpm_ggufs_can_be_prepared(
+def test_only_ggufs_the_converter_builds_can_be_prepared(
     qtbot: QtBot, window: ModelsWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """MiniCPM4 / 4.1, and Llama GGUFs OpenVINO runs (the starter: its int4 conversion is the
+    faster layout); not a file OpenVINO cannot run (F32 matrices)."""
     view, panel, library = view_of(window), panel_of(window), library_of(window)
     asked: list[str] = []
     answer_yes(monkeypatch, asked)
-    plain = write_llama_gguf(paths.models_dir() / "downloads" / "plain-llama.gguf")
-    library.add_installed(str(plain))
-    for name in ("plain-llama", "SmolLM2-135M-Instruct.Q4_1"):  # a download, the bundled one
-        assert view.select(name), name
-        assert not panel.prepare_button.isEnabled() and not panel.convert_weights.isEnabled()
-        assert panel.prepare_button.toolTip() == (
-            "Only an installed MiniCPM GGUF file can be prepared"
-        )
-        assert not view.prepare_selected_model()
+    f32 = write_llama_gguf(paths.models_dir() / "downloads" / "f32-llama.gguf", weight_type="F32")
+    library.add_installed(str(f32))
+    assert view.select("f32-llama")
+    assert not panel.prepare_button.isEnabled() and not panel.convert_weights.isEnabled()
+    assert panel.prepare_button.toolTip() == (
+        "Only an installed MiniCPM or Llama GGUF file that OpenVINO can run can be prepared"
+    )
+    assert not view.prepare_selected_model()
     assert asked == [] and library.converting is None
+    assert view.select("SmolLM2-135M-Instruct.Q4_1")  # the bundled starter
+    assert panel.prepare_button.isEnabled() and panel.convert_weights.isEnabled()
     select(window, SOURCE)
     assert panel.prepare_button.isEnabled()
     assert "checked against llama.cpp" in panel.prepare_button.toolTip()

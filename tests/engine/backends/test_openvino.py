@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import pytest
 
-from engine.backends import openvino_export
+from engine.convert import gguf_export as openvino_export
 from engine.errors import ContextOverflowError, CorruptModelError, UnsupportedModelError
 from engine.loading import load_once
 from engine.model_inspection import inspect_model

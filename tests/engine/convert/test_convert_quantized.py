@@ -109,3 +109,20 @@ def test_recompression_is_no_worse_than_llama_cpp_requantization(
     # by how each computes (OpenVINO vs llama.cpp on the same weights: 94-100 %).
     assert ours >= baseline - 0.03
     assert distance <= 1.1 * baseline_distance
+
+
+@pytest.mark.slow
+def test_the_starters_int4_conversion_reads_fewer_bytes_than_its_gguf(
+    starter_path: Path, tmp_path: Path
+) -> None:
+    """A Llama GGUF with a BPE vocabulary (OpenVINO GenAI's reader writes its tokenizer): int4
+    keeps llama.cpp's Q4_0 with its f16 scales, 4.5 bits a weight, fewer bytes than the Q4_1
+    file (5) and than the exact layout of it (6: f32 scale and zero point)."""
+    from engine.convert.gguf_export import TOKENIZER_FILES
+
+    result = convert_gguf(starter_path, tmp_path / "models", "starter-int4", "int4")
+    check = result.verification
+    assert check.passed and check.tokenizer_matches
+    assert check.exact is not None and check.exact.passed  # exact to its requantized GGUF
+    assert all((result.folder / name).is_file() for name in TOKENIZER_FILES)
+    assert (result.folder / MODEL_BIN).stat().st_size < 0.95 * starter_path.stat().st_size

@@ -112,3 +112,33 @@ def test_rows_can_be_reordered_in_every_form() -> None:
     )
     dense = matrix_from_gguf(tensor, keep_quantized=False)
     np.testing.assert_array_equal(dense.take_rows(order).values, dense.values[order])
+
+
+def _scale_types(matrix: Matrix) -> set[str]:
+    """Element types of the Constants the weight subgraph multiplies the codes by."""
+    g = _Ops()
+    weight = g.weight(matrix)
+    seen: set[str] = set()
+    stack = [weight.node if hasattr(weight, "node") else weight]
+    while stack:
+        node = stack.pop()
+        if node.get_type_name() == "Multiply":
+            for value in node.input_values():
+                producer = value.get_node()
+                if producer.get_type_name() == "Constant":
+                    seen.add(producer.get_element_type().get_type_name())
+        stack.extend(value.get_node() for value in node.input_values())
+    return seen
+
+
+@pytest.mark.parametrize(("name", "scale"), [("Q8_0", "f16"), ("Q4_0", "f16"), ("Q4_1", "f32")])
+def test_scales_are_f16_where_the_gguf_stores_them_so_and_stay_exact(name: str, scale: str) -> None:
+    """Q8_0 / Q4_0 (the int8 / int4 conversions) keep llama.cpp's f16 scales: fewer bytes a
+    weight, the same values. Q4_1's float zero point needs f32."""
+    tensor = _quantized(gguf.GGMLQuantizationType[name], rows=16, columns=256)
+    matrix = matrix_from_gguf(tensor)
+    assert _scale_types(matrix) == {scale}
+    x = np.random.default_rng(3).standard_normal((2, 256)).astype(np.float32)
+    exact = x.astype(np.float64) @ matrix.dequantized().astype(np.float64).T
+    got = _openvino_matmul(matrix, x)
+    assert np.abs(got - exact).max() <= 1e-5 * np.abs(exact).max()

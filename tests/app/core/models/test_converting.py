@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.models import converting
+from app.core.models.store import InstalledModel
 from app.core.tasks import TaskProgress, TaskState, run_task
 from engine.convert import gguf_to_openvino
 from engine.convert.gguf_to_openvino import ConversionCancelled
@@ -95,3 +96,28 @@ def test_the_estimate_measures_free_space_where_the_folder_will_be(
     cost = converting.estimate_cost(source, "keep", tmp_path / "not" / "yet")
     assert cost.parameters > 0 and cost.free_disk_bytes > 0
     assert not (tmp_path / "not").exists()  # nothing is created before the person agrees
+
+
+def _installed(path: Path) -> InstalledModel:
+    from engine.model_inspection import inspect_model
+
+    return InstalledModel(path.stem, path, bundled=False, info=inspect_model(path))
+
+
+def test_minicpm_and_llama_ggufs_openvino_runs_can_be_converted(
+    source: Path, starter_path: Path, tmp_path: Path
+) -> None:
+    """The starter (llama, BPE vocabulary) too: its int4 conversion is the faster layout."""
+    assert converting.can_convert(_installed(source))
+    assert converting.can_convert(_installed(starter_path))
+    assert not converting.can_convert(None)
+    broken = InstalledModel("broken", tmp_path / "broken.gguf", bundled=False, error="bad")
+    assert not converting.can_convert(broken)
+
+
+def test_a_llama_gguf_openvino_cannot_run_is_not_offered(tmp_path: Path) -> None:
+    from tests.engine.gguf_factory import write_llama_gguf
+
+    f32 = write_llama_gguf(tmp_path / "tiny-f32.gguf", weight_type="F32")  # OpenVINO: no F32
+    assert not converting.can_convert(_installed(f32))
+    assert converting.can_convert(_installed(write_llama_gguf(tmp_path / "tiny-f16.gguf")))

@@ -41,9 +41,10 @@ IR_FILES = (
     "openvino_detokenizer.xml",
     "openvino_detokenizer.bin",
 )
+TOKENIZER_FILES = IR_FILES[2:]
 EXPORT_TIMEOUT_S = 1800
 # Part of the cache key: IR folders written by an earlier way of exporting are rebuilt.
-EXPORT_VERSION = "rebuilt-graph-1"
+EXPORT_VERSION = "rebuilt-graph-2"  # 2: f16 scales for Q8_0 / Q4_0 matrices
 # Starts the child's last stderr line when it failed on purpose: then JSON with the error's
 # class name and its message, so the parent raises the same error with the same words.
 FAILURE_MARK = "minicpm-export-failed: "
@@ -92,7 +93,7 @@ def _link(source: Path, link: Path) -> None:
 
 
 def child_command(work: Path) -> list[str]:
-    return engine_child_command("engine.backends.openvino_export", str(work))
+    return engine_child_command("engine.convert.gguf_export", str(work))
 
 
 def _run_child(work: Path) -> None:

@@ -36,7 +36,6 @@ from resources import bundled_models_dir
 
 SYSTEM = Message("system", "You are a helpful AI assistant.")
 DEFAULT_TOKENS = 128
-DEFAULT_ROUNDS = 3
 LOAD_TIMEOUT_S = 1800.0
 ANSWER_TIMEOUT_S = 1800.0
 
@@ -61,7 +60,7 @@ class EngineResult:
     backend: str
     raw_tok_s: float
     app_tok_s: float
-    ratio: float  # app / raw decode
+    ratio: float  # app / raw decode: the median of each round's ratio
     raw_ttft_ms: float
     app_ttft_ms: float
     model: str
@@ -79,18 +78,13 @@ def raw_llama(llm: Any, ids: Sequence[int], params: GenerationParams, tokens: in
     """llama-cpp-python's own loop: the same sampler settings the app's backend passes."""
     import llama_cpp
 
+    from engine.backends.llama_cpp import sampling_arguments
+
     vocab = llm._model.vocab
     start = time.perf_counter()
     first = 0.0
     generated = 0
-    stream = llm.generate(
-        list(ids),
-        top_k=params.top_k if params.top_k > 0 else 0,
-        top_p=params.top_p,
-        min_p=0.0,
-        temp=max(params.temperature, 0.0),
-        repeat_penalty=params.repetition_penalty,
-    )
+    stream = llm.generate(list(ids), **sampling_arguments(params))
     try:
         for token in stream:
             if generated == 0:
@@ -262,7 +256,7 @@ class BackendBench:
             backend=self.backend,
             raw_tok_s=round(raw.tok_s, 2),
             app_tok_s=round(app.tok_s, 2),
-            ratio=round(app.tok_s / raw.tok_s, 3) if raw.tok_s else 0.0,
+            ratio=round(paired_ratio(self.raw, self.app), 3),
             raw_ttft_ms=round(raw.ttft_ms, 1),
             app_ttft_ms=round(statistics.median(t.ttft_ms for t in self.app), 1),
             model=Path(loaded.info.path).name,
@@ -272,6 +266,14 @@ class BackendBench:
             raw_runs=[round(t.tok_s, 2) for t in self.raw],
             app_runs=[round(t.tok_s, 2) for t in self.app],
         )
+
+
+def paired_ratio(raw: Sequence[Timing], app: Sequence[Timing]) -> float:
+    """The median over rounds of app / raw decode: each round's two runs are back to back, so
+    their ratio holds while the machine's speed drifts from round to round (on a shared host
+    one round's runs were 72 tok/s, another's 58)."""
+    ratios = [a.tok_s / r.tok_s for r, a in zip(raw, app, strict=False) if r.tok_s > 0]
+    return statistics.median(ratios) if ratios else 0.0
 
 
 def _median_run(timings: list[Timing]) -> Timing:

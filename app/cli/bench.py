@@ -91,8 +91,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
-        help="engine, speculative: interleaved rounds per backend (3)",
+        default=7,
+        help="engine, speculative: interleaved rounds per backend (7)",
     )
     parser.add_argument("--json", action="store_true")
 

@@ -144,14 +144,7 @@ class LlamaCppBackend:
         first_token_at = 0.0
         generated = 0
         finish: FinishReason = "length"
-        stream = self._llm.generate(
-            tokens,
-            top_k=params.top_k if params.top_k > 0 else 0,
-            top_p=params.top_p,
-            min_p=0.0,
-            temp=max(params.temperature, 0.0),
-            repeat_penalty=params.repetition_penalty,
-        )
+        stream = self._llm.generate(tokens, **sampling_arguments(params))
         try:
             for token in stream:
                 if generated == 0:
@@ -205,6 +198,18 @@ class LlamaCppBackend:
         if self._llm is not None:
             self._llm.close()
             self._llm = None
+
+
+def sampling_arguments(params: GenerationParams) -> dict[str, Any]:
+    """`Llama.generate`'s sampler settings for `params` (`bench engine` passes the same to the
+    raw library)."""
+    return {
+        "top_k": params.top_k if params.top_k > 0 else 0,
+        "top_p": params.top_p,
+        "min_p": 0.0,
+        "temp": max(params.temperature, 0.0),
+        "repeat_penalty": params.repetition_penalty,
+    }
 
 
 def _default_threads() -> int:

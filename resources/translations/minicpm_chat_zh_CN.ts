@@ -509,13 +509,13 @@
     </message>
     <message>
         <location filename="../../app/conversations/context_menu.py" line="56"/>
-        <location filename="../../app/conversations/panel.py" line="101"/>
+        <location filename="../../app/conversations/panel.py" line="105"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="107"/>
-        <location filename="../../app/conversations/panel.py" line="393"/>
+        <location filename="../../app/conversations/panel.py" line="111"/>
+        <location filename="../../app/conversations/panel.py" line="397"/>
         <source>No chats yet.</source>
         <translation>还没有对话。</translation>
     </message>
@@ -530,58 +530,58 @@
         <translation>已删除“{title}”。</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="188"/>
+        <location filename="../../app/conversations/panel.py" line="192"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="189"/>
+        <location filename="../../app/conversations/panel.py" line="193"/>
         <source>JSON, can be imported again (*.json)</source>
         <translation>JSON，可重新导入 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="197"/>
+        <location filename="../../app/conversations/panel.py" line="201"/>
         <source>Export chats</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="213"/>
+        <location filename="../../app/conversations/panel.py" line="217"/>
         <source>Could not export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="223"/>
+        <location filename="../../app/conversations/panel.py" line="227"/>
         <source>Import chats</source>
         <translation>导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="225"/>
+        <location filename="../../app/conversations/panel.py" line="229"/>
         <source>MiniCPM Chat export (*.json);;All files (*)</source>
         <translation>MiniCPM Chat 导出文件 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="233"/>
+        <location filename="../../app/conversations/panel.py" line="237"/>
         <source>Could not import chats</source>
         <translation>无法导入对话</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="327"/>
+        <location filename="../../app/conversations/panel.py" line="331"/>
         <source>Export all chats…</source>
         <translation>导出全部对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="329"/>
+        <location filename="../../app/conversations/panel.py" line="333"/>
         <source>Import chats…</source>
         <translation>导入对话…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="333"/>
+        <location filename="../../app/conversations/panel.py" line="337"/>
         <source>Include reasoning in Markdown</source>
         <translation>Markdown 中包含推理过程</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="343"/>
-        <location filename="../../app/conversations/panel.py" line="344"/>
+        <location filename="../../app/conversations/panel.py" line="347"/>
+        <location filename="../../app/conversations/panel.py" line="348"/>
         <source>Export and import chats</source>
         <translation>导出和导入对话</translation>
     </message>
@@ -606,7 +606,7 @@
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../app/conversations/panel.py" line="393"/>
+        <location filename="../../app/conversations/panel.py" line="397"/>
         <source>No chats match.</source>
         <translation>没有匹配的对话。</translation>
     </message>
@@ -2234,16 +2234,6 @@
         <translation>删除所选模型的文件</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="176"/>
-        <source>Convert this MiniCPM GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
-        <translation>将此 MiniCPM GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出前会与 llama.cpp 进行比对校验</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/convert_panel.py" line="182"/>
-        <source>Only an installed MiniCPM GGUF file can be prepared</source>
-        <translation>只能准备已安装的 MiniCPM GGUF 文件</translation>
-    </message>
-    <message>
         <location filename="../../app/models/convert_panel.py" line="142"/>
         <source>{name} cannot be prepared: {error}</source>
         <translation>无法准备 {name}：{error}</translation>
@@ -2259,7 +2249,17 @@
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="188"/>
+        <location filename="../../app/models/convert_panel.py" line="176"/>
+        <source>Convert this GGUF into an OpenVINO model for Intel CPUs, GPUs and NPUs, checked against llama.cpp before it is listed</source>
+        <translation>把这个 GGUF 转换为适用于 Intel CPU、GPU 和 NPU 的 OpenVINO 模型，列出之前会与 llama.cpp 对照检查</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/convert_panel.py" line="182"/>
+        <source>Only an installed MiniCPM or Llama GGUF file that OpenVINO can run can be prepared</source>
+        <translation>只能准备已安装且 OpenVINO 能运行的 MiniCPM 或 Llama GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/convert_panel.py" line="190"/>
         <source>Convert {name} into an OpenVINO model named {target}?
 {weights}.
 
@@ -2274,42 +2274,42 @@ The result is compared with llama.cpp on the original file and listed only if it
 结果会在原始文件上与 llama.cpp 比对，只有一致时才会列出；原始文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="206"/>
+        <location filename="../../app/models/convert_panel.py" line="208"/>
         <source>Warning: only {free} of disk space is free.</source>
         <translation>警告：磁盘可用空间仅剩 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="210"/>
+        <location filename="../../app/models/convert_panel.py" line="212"/>
         <source>Warning: only {free} of memory is available; the conversion may be slow or fail.</source>
         <translation>警告：可用内存仅剩 {free}；转换可能很慢或失败。</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="268"/>
+        <location filename="../../app/models/convert_panel.py" line="270"/>
         <source>Prepared {name}. {details}. Choose it in Settings → Model.</source>
         <translation>已准备好 {name}。{details}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="225"/>
+        <location filename="../../app/models/convert_panel.py" line="227"/>
         <source>requantizing with llama.cpp</source>
         <translation>用 llama.cpp 重新量化</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="226"/>
+        <location filename="../../app/models/convert_panel.py" line="228"/>
         <source>building the OpenVINO model</source>
         <translation>构建 OpenVINO 模型</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="227"/>
+        <location filename="../../app/models/convert_panel.py" line="229"/>
         <source>saving</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="228"/>
+        <location filename="../../app/models/convert_panel.py" line="230"/>
         <source>checking against llama.cpp</source>
         <translation>与 llama.cpp 比对</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="229"/>
+        <location filename="../../app/models/convert_panel.py" line="231"/>
         <source>registering</source>
         <translation>登记</translation>
     </message>
@@ -2339,32 +2339,32 @@ The result is compared with llama.cpp on the original file and listed only if it
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="248"/>
+        <location filename="../../app/models/convert_panel.py" line="250"/>
         <source>Preparing {name} for OpenVINO…</source>
         <translation>正在为 OpenVINO 准备 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="258"/>
+        <location filename="../../app/models/convert_panel.py" line="260"/>
         <source>Preparing {name} for OpenVINO: {stage}…</source>
         <translation>正在为 OpenVINO 准备 {name}：{stage}…</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="279"/>
+        <location filename="../../app/models/convert_panel.py" line="281"/>
         <source>Preparing {name} was cancelled; nothing was added.</source>
         <translation>已取消准备 {name}；未添加任何内容。</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="283"/>
+        <location filename="../../app/models/convert_panel.py" line="285"/>
         <source>{name} was converted, but the result disagrees with llama.cpp too often, so it was not added. {error}</source>
         <translation>{name} 已转换，但结果与 llama.cpp 不一致的次数过多，因此未添加。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="289"/>
+        <location filename="../../app/models/convert_panel.py" line="291"/>
         <source>Preparing {name} ran out of disk space; nothing was added. {error}</source>
         <translation>准备 {name} 时磁盘空间不足；未添加任何内容。{error}</translation>
     </message>
     <message>
-        <location filename="../../app/models/convert_panel.py" line="293"/>
+        <location filename="../../app/models/convert_panel.py" line="295"/>
         <source>{name} could not be prepared; nothing was added. {error}</source>
         <translation>无法准备 {name}；未添加任何内容。{error}</translation>
     </message>

@@ -207,10 +207,23 @@ def test_unsupported_architecture_is_refused(tmp_path: Path) -> None:
 
     from engine.errors import UnsupportedModelError
 
-    bpe = write_llama_gguf(tmp_path / "bpe.gguf")
+    data = write_llama_gguf(tmp_path / "llama.gguf").read_bytes()
+    header = 65536  # the keys and the architecture's name; the tensor data is left alone
+    bloom = tmp_path / "bloom.gguf"
+    bloom.write_bytes(data[:header].replace(b"llama", b"bloom") + data[header:])
     with pytest.raises(UnsupportedModelError):
-        convert_gguf(bpe, tmp_path / "models", "bpe-ov")
+        convert_gguf(bloom, tmp_path / "models", "bloom-ov")
     assert not [p for p in (tmp_path / "models").iterdir()]
+
+
+def test_a_llama_gguf_with_a_bpe_vocabulary_converts(tmp_path: Path) -> None:
+    """OpenVINO GenAI's reader writes its tokenizer (ids checked against llama.cpp's)."""
+    from gguf_factory import write_llama_gguf
+
+    bpe = write_llama_gguf(tmp_path / "bpe.gguf")
+    result = convert_gguf(bpe, tmp_path / "models", "bpe-ov")
+    assert result.verification.passed and result.verification.tokenizer_matches
+    assert (result.folder / "openvino_detokenizer.xml").is_file()
 
 
 def test_source_model_json_is_serialisable(source: Path) -> None:

@@ -185,13 +185,9 @@ def _openvino_precisions(wanted: list[str], device: str) -> tuple[list[str], lis
 
 
 def _ir_folder(info: ModelInfo, request: LoadRequest) -> Path:
-    if info.format == "openvino":
-        return info.path
-    from engine.backends.openvino import default_cache_root
-    from engine.convert.gguf_export import export_gguf
+    from engine.backends.openvino import ir_folder
 
-    root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
-    return export_gguf(info.path, root)  # cached by the load that was just measured
+    return ir_folder(info, request.cache_dir)  # cached by the load that was just measured
 
 
 def _cost(folder: Path, precision: str, device: str) -> PrecisionCost:

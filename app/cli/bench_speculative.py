@@ -118,14 +118,9 @@ def _openvino(folder: Path, request: LoadRequest, lookup: bool) -> Callable[[str
 
 
 def _openvino_folder(model: Path, request: LoadRequest) -> Path:
-    info = inspect_model(model)
-    if info.format == "openvino":
-        return info.path
-    from engine.backends.openvino import default_cache_root
-    from engine.convert.gguf_export import export_gguf
+    from engine.backends.openvino import ir_folder
 
-    root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
-    return export_gguf(info.path, root)
+    return ir_folder(inspect_model(model), request.cache_dir)
 
 
 def measure(

@@ -60,6 +60,14 @@ def available_devices() -> list[str]:
     return list(openvino.Core().available_devices)
 
 
+def ir_folder(info: ModelInfo, cache_dir: str | None) -> Path:
+    """The IR folder OpenVINO loads for `info`: the folder itself, or the GGUF's cached export
+    (made first when it is missing)."""
+    if info.format == "openvino":
+        return info.path
+    return export_gguf(info.path, Path(cache_dir) if cache_dir else default_cache_root())
+
+
 def default_cache_root() -> Path:
     return Path(tempfile.gettempdir()) / "minicpm-chat-openvino"
 
@@ -90,8 +98,7 @@ class OpenVinoBackend:
 
     def load(self, info: ModelInfo, request: LoadRequest) -> None:
         genai = import_openvino_genai()
-        cache_root = Path(request.cache_dir) if request.cache_dir else default_cache_root()
-        folder = info.path if info.format == "openvino" else export_gguf(info.path, cache_root)
+        folder = ir_folder(info, request.cache_dir)
         device = (request.device or "CPU").upper()
         import openvino
 

@@ -26,6 +26,7 @@ COMMANDS = {
         "app.cli.convert",
         "convert a GGUF into a verified OpenVINO model",
     ),
+    "serve": ("app.cli.serve", "serve a model through the app's OpenAI-compatible API"),
     # Needs Qt, so it lives beside application.py, not in the Qt-free app.cli.
     "bench-gui": ("app.bench_gui", "measure how long the window's event loop stalls"),
 }

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.api_bridge import EngineChatService, LocalApi
 from app.chat.controller import ChatController
 from app.chat.math import warm_up as math_warm_up
 from app.core import paths
@@ -25,7 +26,8 @@ from app.core.conversations import ConversationStore
 from app.core.models.catalog import load_catalog
 from app.core.models.prefill_speed import PrefillSpeeds
 from app.core.models.store import ModelStore
-from app.core.settings import Settings, load_settings, save_settings
+from app.core.secrets import load_secret, server_key_name
+from app.core.settings import Settings, load_settings, parse_remote_model_name, save_settings
 from app.core.storage_errors import StorageError
 from app.engine_bridge.client import EngineClient
 from app.garbage import GuiGarbageCollector
@@ -149,10 +151,15 @@ class Services:
     tasks: TaskRunner | None = None
     # How fast this machine reads prompts, learned from the answers (the composer's estimate).
     speeds: PrefillSpeeds | None = None
+    # The local OpenAI-compatible API over the same engine worker (off unless the settings
+    # turn it on; `start_local_api` starts it).
+    local_api: LocalApi | None = None
 
     def shutdown(self) -> None:
         """Save answers in flight, free the model on its thread, close the database."""
         self.settings.flush()  # a toolbar edit still waiting to be saved
+        if self.local_api is not None:
+            self.local_api.stop()  # before the engine: its answers end as stopped
         self.library.cancel_conversion()  # its work folder is removed; nothing is registered
         if self.downloads is not None:
             self.downloads.shutdown()  # pauses the download in flight; its .part stays
@@ -199,6 +206,8 @@ def build_services(
     prober = HardwareProber(hardware_probe, parent=keeper)
     prober.hardware_probed.connect(downloads.set_hardware)
     downloads.model_installed.connect(library.add_installed)
+    local_api = LocalApi(EngineChatService(client, keeper), settings, keeper)
+    keeper.settings_changed.connect(local_api.apply_settings)
     return Services(
         keeper,
         store,
@@ -211,7 +220,15 @@ def build_services(
         prober,
         tasks=tasks,
         speeds=speeds,
+        local_api=local_api,
     )
+
+
+def start_local_api(services: Services) -> None:
+    """Starts the local API if the settings turn it on (after the window is wired, so a port
+    that is taken is said there)."""
+    if services.local_api is not None:
+        services.local_api.start()
 
 
 def start_hardware_probe(services: Services) -> None:
@@ -238,6 +255,8 @@ def build_main_window(services: Services) -> MainWindow:
     window.quick_edit_finished.connect(services.settings.flush)
     services.settings.settings_changed.connect(window.apply_settings)
     services.reloader.error_occurred.connect(window.show_error)
+    if services.local_api is not None:
+        window.attach_local_api(services.local_api)
     warning = services.store.disk_space_warning()
     if warning:
         window.show_error(disk_warning_text(warning))
@@ -264,7 +283,15 @@ _LOAD_FIELDS = (
 
 
 def _load_key(settings: Settings) -> tuple[object, ...]:
-    return tuple(getattr(settings, name) for name in _LOAD_FIELDS)
+    """What a load depends on. For a remote model also its server's entry (editing the server
+    reloads; editing another does not) and the offline switch (turning it off loads the model
+    it kept from loading). Not `servers` as a whole in `_LOAD_FIELDS`: a failed load goes back
+    to those fields, and must not take back a server the person just added."""
+    key = tuple(getattr(settings, name) for name in _LOAD_FIELDS)
+    remote = parse_remote_model_name(settings.model)
+    if remote is None:
+        return key
+    return (*key, settings.server(remote[0]), settings.offline)
 
 
 class ModelReloader(QObject):
@@ -326,6 +353,8 @@ class ModelReloader(QObject):
     def _load(self, settings: Settings) -> int | None:
         """The one place a model choice from the settings becomes a load request."""
         self._requested = settings
+        if parse_remote_model_name(settings.model) is not None:
+            return self._load_remote(settings)
         try:
             path = self._models.default_path(settings.model)
         except EngineError as exc:
@@ -333,6 +362,33 @@ class ModelReloader(QObject):
             self.error_occurred.emit(str(exc))
             return None
         self._request_id = self._client.load(settings.load_request(path))
+        return self._request_id
+
+    def _load_remote(self, settings: Settings) -> int | None:
+        """A model on a server (Settings -> Servers): never while offline; its API key comes
+        from the keyring now and goes nowhere but into the request."""
+        server_name, model = parse_remote_model_name(settings.model) or ("", "")
+        server = settings.server(server_name)
+        self._request_id = None
+        if settings.offline:
+            self.error_occurred.emit(
+                self.tr(
+                    "{model} is on the server {server}, and remote servers are off while "
+                    "working offline. Turn off “Work offline” in Settings → Downloads, or "
+                    "pick a model on this computer."
+                ).format(model=model, server=server_name)
+            )
+            return None
+        if server is None:
+            self.error_occurred.emit(
+                self.tr(
+                    "The server {server} is no longer in Settings, so {model} cannot be "
+                    "loaded. Add the server again in Settings → Servers, or pick another model."
+                ).format(model=model, server=server_name)
+            )
+            return None
+        key = load_secret(server_key_name(server.name))
+        self._request_id = self._client.load(settings.remote_load_request(server, model, key))
         return self._request_id
 
 
@@ -410,6 +466,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     _quit_by_itself(app, window, services)
     startup = _Startup(services, window)
     QTimer.singleShot(0, startup.load_model)
+    QTimer.singleShot(0, partial(start_local_api, services))
     QTimer.singleShot(MATH_WARM_UP_DELAY_MS, partial(_warm_up_math, services))
     QTimer.singleShot(HARDWARE_PROBE_DELAY_MS, partial(start_hardware_probe, services))
     try:

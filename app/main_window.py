@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QToolBar, QWidget
 
 from app.about import AboutDialog
+from app.api_bridge import LocalApi
 from app.chat.chat_view import ChatView
 from app.chat.controller import ChatController
 from app.conversations.panel import ConversationPanel
@@ -23,7 +24,8 @@ from app.core.licenses import read_licenses
 from app.core.models.store import model_name
 from app.core.settings import Settings
 from app.core.version import app_version
-from app.engine_bridge.client import EngineClient, model_display_name
+from app.engine_bridge.client import EngineClient
+from app.engine_bridge.names import model_display_name
 from app.models.banner import FirstRunBanner
 from app.models.drop_target import ModelDropTarget
 from app.models.library import ModelLibrary
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._cpu_bf16 = cpu_bf16
         self.settings_dialog: SettingsDialog | None = None
+        self._local_api: LocalApi | None = None
         self.about_dialog: AboutDialog | None = None
         self._state = WindowState(state_path)
         self._shown_once = False
@@ -202,6 +205,17 @@ class MainWindow(QMainWindow):
         self.status_context = bar.status_context
         self.status_speed = bar.status_speed
         self.status_memory = bar.status_memory
+        self.status_api = bar.status_api
+
+    def attach_local_api(self, local_api: LocalApi) -> None:
+        """Shows the local API's address and when it answers; a start that failed (the port is
+        taken) is said in the chat, and the app goes on without the API."""
+        self._local_api = local_api
+        local_api.api_started.connect(self._status_bar.show_api)
+        local_api.api_stopped.connect(self._status_bar.hide_api)
+        local_api.start_failed.connect(self._on_local_api_start_failed)
+        local_api.service.api_generation_started.connect(self._status_bar.show_api_answering)
+        local_api.service.api_generation_finished.connect(self._status_bar.show_api_idle)
 
     def _wire(self) -> None:
         panel, controller, client = self.conversations, self._controller, self._client
@@ -312,6 +326,14 @@ class MainWindow(QMainWindow):
             # The keeper saves them and announces them; the window, the chat and the model
             # reloader each apply them from there, once.
             self.settings_edited.emit(settings)
+        if self._local_api is not None:
+            # The Local API page may have changed the key in the keyring, not a setting.
+            self._local_api.reload_key()
+
+    @Slot(str)
+    def _on_local_api_start_failed(self, message: str) -> None:
+        self._status_bar.hide_api()
+        self.chat.show_error(message)
 
     @Slot(str)
     def _on_models_window_model_chosen(self, name: str) -> None:

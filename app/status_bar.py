@@ -1,5 +1,6 @@
 """`MainStatusBar`: the loaded model (and how OpenVINO computes with it), the context used, the
-last answer's speed, and the memory this app uses (refreshed every couple of seconds)."""
+last answer's speed, the memory this app uses (refreshed every couple of seconds), and the local
+API's address while it runs."""
 # Its sentences keep the main window's translation context (they moved out of it), so the
 # translations made for them still apply.
 
@@ -61,6 +62,11 @@ class MainStatusBar(QStatusBar):
         self.status_context = QLabel(self)
         self.status_speed = QLabel(self)
         self.status_memory = QLabel(self)
+        self.status_api = QLabel(self)
+        self.status_api.setObjectName("statusApi")
+        self.status_api.setVisible(False)
+        self._api_url = ""
+        self._api_answering = False
         self.status_context.setToolTip(
             QCoreApplication.translate(
                 "MainWindow", "Tokens the last answer used of the model's context"
@@ -73,7 +79,8 @@ class MainStatusBar(QStatusBar):
             QCoreApplication.translate("MainWindow", "Memory this app uses, the model included")
         )
         self.addWidget(self.status_model, 1)
-        for label in (self.status_context, self.status_speed, self.status_memory):
+        labels = (self.status_api, self.status_context, self.status_speed, self.status_memory)
+        for label in labels:
             self.addPermanentWidget(label)
         self.memory_timer = QTimer(self)
         self.memory_timer.setInterval(MEMORY_REFRESH_MS)
@@ -144,6 +151,50 @@ class MainStatusBar(QStatusBar):
                     speed=tokens_per_s
                 )
             )
+
+    @Slot(str)
+    def show_api(self, url: str) -> None:
+        """The local API listens at `url`."""
+        self._api_url = url
+        self._api_answering = False
+        self._show_api()
+
+    @Slot()
+    def hide_api(self) -> None:
+        """The local API is off."""
+        self._api_url = ""
+        self._api_answering = False
+        self._show_api()
+
+    @Slot()
+    def show_api_answering(self) -> None:
+        """An API request is being answered (the same model as the chat, one at a time)."""
+        self._api_answering = True
+        self._show_api()
+
+    @Slot()
+    def show_api_idle(self) -> None:
+        self._api_answering = False
+        self._show_api()
+
+    def _show_api(self) -> None:
+        url = self._api_url
+        self.status_api.setVisible(bool(url))
+        if not url:
+            return
+        if self._api_answering:
+            text = QCoreApplication.translate("MainWindow", "API answering…")
+        else:
+            text = QCoreApplication.translate("MainWindow", "API: {url}").format(url=url)
+        self.status_api.setText(text)
+        self.status_api.setToolTip(
+            QCoreApplication.translate(
+                "MainWindow",
+                "The local OpenAI-compatible API is on: programs can use the loaded model at "
+                "{url}. Its answers wait for the chat's and the chat's for them. "
+                "Settings → Local API turns it off.",
+            ).format(url=url)
+        )
 
     @Slot()
     def _on_memory_timer_timeout(self) -> None:

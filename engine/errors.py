@@ -24,6 +24,16 @@ class ErrorCode(StrEnum):
     OUT_OF_MEMORY = "out_of_memory"
     CONTEXT_OVERFLOW = "context_overflow"
     GENERATION = "generation"
+    # A remote server (engine/backends/remote.py): the sentence names the server's address.
+    REMOTE_UNREACHABLE = "remote_unreachable"
+    REMOTE_TLS = "remote_tls"
+    REMOTE_TIMEOUT = "remote_timeout"
+    REMOTE_AUTH = "remote_auth"
+    REMOTE_MODEL_NOT_FOUND = "remote_model_not_found"
+    REMOTE_BUSY = "remote_busy"
+    REMOTE_SERVER = "remote_server"
+    REMOTE_REFUSED = "remote_refused"
+    REMOTE_INTERRUPTED = "remote_interrupted"
 
 
 class EngineError(Exception):
@@ -158,3 +168,15 @@ def plain_reason(text: str, default: str = "no reason given") -> str:
         if line:
             return line
     return default
+
+
+class RemoteError(EngineError):
+    """A remote server could not be used or failed mid-answer. `code` says how (one of the
+    REMOTE_* codes); `params` hold `url` and, where there is one, the HTTP `status` and the
+    server's own `detail`."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, params: Mapping[str, str | int] | None = None
+    ) -> None:
+        super().__init__(message, params=params)
+        self.code = code

@@ -150,6 +150,8 @@ def resolved(request: LoadRequest, info: ModelInfo) -> LoadRequest:
 
 def load_once(engine: Engine, request: LoadRequest, info: ModelInfo | None = None) -> LoadedModel:
     """One load as asked, "auto" settled here, no fallback: the CLI's and the tests' way."""
+    if request.backend == BackendName.REMOTE:
+        return engine.load(request)
     info = info or inspect_model(request.model)
     return engine.load(resolved(request, info), info)
 
@@ -527,7 +529,10 @@ def load_model(
     free_ram_bytes: int | None = None,
 ) -> tuple[LoadedModel, list[LoadNote]]:
     """Plan, load with fallback, remember the winner: what the GUI's worker calls.
-    `free_ram_bytes`: the RAM this load may use (default: probed now, `free_ram_for_load`)."""
+    `free_ram_bytes`: the RAM this load may use (default: probed now, `free_ram_for_load`).
+    A remote model has nothing to plan: one attempt, on its server."""
+    if request.backend == BackendName.REMOTE:
+        return engine.load(request), []
     info = info or inspect_model(request.model)
     asked = replace(request, model=info.path)
     free = free_ram_bytes if free_ram_bytes is not None else free_ram_for_load(engine)

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-ModelFormat = Literal["gguf", "openvino"]
+ModelFormat = Literal["gguf", "openvino", "remote"]
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 # "MiniCPM4.1-8B" -> 4.1, "MiniCPM5-1B" -> 5, "minicpm-4" -> 4; "MiniCPM-2B" is a size, not a

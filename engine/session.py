@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.backends.base import Backend, PromptTokens
 from engine.backends.registry import create_backend, require
+from engine.backends.remote import RemoteBackend, remote_model_info, render_plain
 from engine.errors import (
     GenerationError,
     RenderStopped,
@@ -20,7 +21,7 @@ from engine.model_info import ModelInfo
 from engine.model_inspection import inspect_model
 from engine.openvino_support import OPENVINO_GGUF_ARCHITECTURES, openvino_can_run
 from engine.prompt import ChatTemplate, RenderedPrompt, check_chat_template
-from engine.reasoning import ReasoningParser, TextPiece
+from engine.reasoning import CLOSE_TAG, ReasoningParser, TextPiece
 from engine.stops import StopMatcher
 from engine.template_limits import RenderLimits
 from engine.types import (
@@ -62,6 +63,8 @@ class Engine:
         decide (engine.loading): "auto" is refused here."""
         if request.backend == AUTO:
             raise ValueError("Settle the backend first (engine.loading.resolved).")
+        if request.backend == BackendName.REMOTE:
+            return self._load_remote(request)
         info = info or inspect_model(Path(request.model))
         name = require(request.backend)
         if info.format == "openvino" and name != BackendName.OPENVINO:
@@ -86,6 +89,29 @@ class Engine:
         )
         return self.loaded
 
+    def _load_remote(self, request: LoadRequest) -> LoadedModel:
+        """A model on a server: no file to inspect and no template here (the server renders
+        the prompt), so the backend only checks that the server serves the model."""
+        name = require(BackendName.REMOTE)
+        info = remote_model_info(request)
+        candidate = self._backend_factory(name)
+        candidate.load(info, request)
+        self.unload()
+        self._backend = candidate
+        self.loaded = LoadedModel(
+            info=info,
+            backend=name,
+            device=candidate.device,
+            context_length=candidate.context_length,
+            supports_thinking=info.supports_thinking,
+        )
+        return self.loaded
+
+    @property
+    def _remote(self) -> RemoteBackend | None:
+        backend = self._backend
+        return backend if isinstance(backend, RemoteBackend) else None
+
     def render(
         self,
         messages: Sequence[Message],
@@ -93,7 +119,11 @@ class Engine:
         should_stop: Callable[[], bool] | None = None,
     ) -> RenderedPrompt:
         """The prompt; `RenderStopped` when `should_stop()` turns true while the template runs
-        (`ChatTemplateError` when it fails or exceeds its limits)."""
+        (`ChatTemplateError` when it fails or exceeds its limits). A remote model's template
+        is on its server: its prompt here is the plain conversation, which is what the context
+        meter estimates from."""
+        if self._remote is not None:
+            return RenderedPrompt(render_plain(messages), False, params.enable_thinking)
         if self._template is None:
             raise GenerationError("No model is loaded.")
         return self._template.render(
@@ -215,12 +245,16 @@ class Engine:
         """Renders, then streams the answer. `stop()` ends it, as does `should_stop()` turning
         true: the caller's own flag, which it may have set before this call began (this clears
         the engine's). Stopped while the prompt renders, it ends "stopped" with no text."""
-        if self._backend is None or self._template is None:
-            raise GenerationError("No model is loaded.")
         self._stop_requested.clear()
 
         def stopped() -> bool:
             return self._stop_requested.is_set() or (should_stop is not None and should_stop())
+
+        remote = self._remote
+        if remote is not None:
+            return self._generate_remote(remote, messages, params, on_piece, stopped)
+        if self._backend is None or self._template is None:
+            raise GenerationError("No model is loaded.")
 
         try:
             prompt = self.render(messages, params, stopped)
@@ -243,6 +277,25 @@ class Engine:
                 stream, params, stop_strings, stats, backend_should_stop
             )
         return stream.finish(stats)
+
+    def _generate_remote(
+        self,
+        remote: RemoteBackend,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        on_piece: OnPiece | None,
+        stopped: Callable[[], bool],
+    ) -> GenerationResult:
+        """The server renders and samples; here the stop strings (the server got them too)
+        and the reasoning split, as for a local model. Thinking budgets are the server's."""
+        prompt = RenderedPrompt("", False, params.enable_thinking)
+        stream = _Stream(prompt, params.stop, None, on_piece)
+
+        def should_stop() -> bool:
+            return stream.should_stop() or stopped()
+
+        stats = remote.chat(messages, params, stream.on_text, should_stop)
+        return _answer_or_reasoning(stream.finish(stats), params)
 
     def _stopped_before_generating(self) -> GenerationResult:
         loaded = self.loaded
@@ -353,6 +406,17 @@ class _Stream:
         if self._on_piece is not None:
             for piece in pieces:
                 self._on_piece(piece)
+
+
+def _answer_or_reasoning(result: GenerationResult, params: GenerationParams) -> GenerationResult:
+    """A remote answer that is all reasoning: with thinking off (a server that thinks anyway,
+    or puts the answer in its reasoning field), or a think block that never closed (a model
+    that does not think, taken for a pre-filled `<think>`), the text is the answer."""
+    if result.text or not result.reasoning:
+        return result
+    if params.enable_thinking and CLOSE_TAG in result.raw_text:
+        return result
+    return replace(result, text=result.reasoning, reasoning="")
 
 
 def _openvino_warnings(info: ModelInfo) -> tuple[str, ...]:

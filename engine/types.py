@@ -53,23 +53,58 @@ class BackendName(StrEnum):
 
     LLAMA = "llama"
     OPENVINO = "openvino"
+    # A model served by another program (vLLM, SGLang, llama-server, Ollama) over the OpenAI
+    # API: chosen by picking a server's model, never by the planner.
+    REMOTE = "remote"
 
+
+# The backends that run a model file on this PC: what "auto" chooses among.
+LOCAL_BACKENDS: Final = (BackendName.LLAMA, BackendName.OPENVINO)
 
 # A request that leaves the backend to the planner (engine.loading); stored as "auto" too.
 AUTO: Final = "auto"
 BackendChoice = BackendName | Literal["auto"]
 
 
-# What a person may type or pick: "auto" first, then each backend.
-BACKEND_CHOICES: tuple[str, ...] = (AUTO, *BackendName)
+# What a person may type or pick for a model file: "auto" first, then each local backend.
+BACKEND_CHOICES: tuple[str, ...] = (AUTO, *LOCAL_BACKENDS)
+
+
+class ServerKind(StrEnum):
+    """What serves a remote model; it decides how the thinking switch is sent."""
+
+    VLLM = "vllm"
+    SGLANG = "sglang"
+    LLAMA_SERVER = "llama-server"
+    OLLAMA = "ollama"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    """One model on an OpenAI-compatible server, as a load request names it. The API key is
+    read from the keyring just before the load and never stored with the settings."""
+
+    base_url: str
+    model: str
+    kind: ServerKind = ServerKind.OTHER
+    api_key: str | None = field(default=None, repr=False)
+    server_name: str = ""
+    connect_timeout_s: float = 10.0
+    # Thinking models can be silent for minutes before the first token.
+    read_timeout_s: float = 600.0
+    # Append /think or /no_think to the last question, for servers that ignore
+    # chat_template_kwargs.
+    thinking_suffix: bool = False
 
 
 def backend_choice(text: str) -> BackendChoice:
     """A stored or typed backend name; anything unknown (a hand edit) means "auto"."""
     try:
-        return BackendName(text)
+        name = BackendName(text)
     except ValueError:
         return AUTO
+    return name if name in LOCAL_BACKENDS else AUTO
 
 
 @dataclass(frozen=True)
@@ -93,6 +128,8 @@ class LoadRequest:
     cache_dir: str | None = None
     # OpenVINO's sparse prefill: "auto", "always" or "never" (engine.sparse_prefill).
     sparse_prefill: str = "auto"
+    # Set for the remote backend: the server and model (then `model` is only a label).
+    remote: RemoteModel | None = None
 
 
 @dataclass(frozen=True)

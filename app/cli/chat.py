@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,15 +15,25 @@ from app.core.attachments import AttachmentError, read_attachment, with_attachme
 from app.core.models.catalog import load_catalog
 from app.core.models.store import ModelStore, model_name
 from app.core.settings import load_settings
-from engine.errors import EngineError
+from engine.backends.remote import list_models, make_client
+from engine.errors import EngineError, ErrorCode, RemoteError
 from engine.loading import load_once
 from engine.precision import PRECISIONS
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import BACKEND_CHOICES, LoadRequest, Message, backend_choice
+from engine.types import (
+    BACKEND_CHOICES,
+    BackendName,
+    LoadRequest,
+    Message,
+    RemoteModel,
+    ServerKind,
+    backend_choice,
+)
 from resources import bundled_models_dir
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
+SERVER_KEY_ENV = "MINICPM_CHAT_SERVER_KEY"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +65,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "for more",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    remote = parser.add_argument_group("a model on a server (vLLM, SGLang, llama-server, Ollama)")
+    remote.add_argument(
+        "--server",
+        metavar="URL",
+        help="an OpenAI-compatible server (http://host:8000/v1); -m names its model (default: "
+        "the first it lists)",
+    )
+    remote.add_argument("--server-kind", choices=tuple(ServerKind), default=ServerKind.OTHER)
+    remote.add_argument(
+        "--api-key", help=f"the server's key (default: ${SERVER_KEY_ENV}, else none)"
+    )
 
 
 class _Printer:
@@ -74,9 +96,13 @@ def run(args: argparse.Namespace) -> int:
     # Before any model loads: a file that cannot be read stops the command, nothing is sent.
     attachments = [read_attachment(path) for path in args.attach]
     settings = load_settings(paths.settings_path())
-    store = ModelStore(paths.models_dir(), bundled_models_dir())
-    model = store.resolve(args.model) if args.model else store.default_path(settings.model)
-    request = _request(args, settings.load_request(model))
+    if args.server:
+        request = _remote_request(args, settings.context_length)
+        model = request.model
+    else:
+        store = ModelStore(paths.models_dir(), bundled_models_dir())
+        model = store.resolve(args.model) if args.model else store.default_path(settings.model)
+        request = _request(args, settings.load_request(model))
     thinking = settings.thinking if args.thinking is None else args.thinking
     recommended = load_catalog().recommended_sampling(model_name(model), thinking)
     params = settings.generation_params(thinking=thinking, recommended=recommended)
@@ -120,6 +146,31 @@ def _request(args: argparse.Namespace, request: LoadRequest) -> LoadRequest:
         n_ctx=args.ctx or request.n_ctx,
         n_gpu_layers=request.n_gpu_layers if args.gpu_layers is None else args.gpu_layers,
         precision=args.precision or request.precision,
+    )
+
+
+def _remote_request(args: argparse.Namespace, n_ctx: int) -> LoadRequest:
+    """A load of `-m` (or the server's first model) from `--server`."""
+    remote = RemoteModel(
+        base_url=args.server,
+        model=args.model or "",
+        kind=ServerKind(args.server_kind),
+        api_key=args.api_key or os.environ.get(SERVER_KEY_ENV) or None,
+    )
+    if not remote.model:
+        served = list_models(make_client(remote), remote.base_url)
+        if not served:
+            raise RemoteError(
+                ErrorCode.REMOTE_MODEL_NOT_FOUND,
+                f"{remote.base_url} serves no model.",
+                params={"url": remote.base_url},
+            )
+        remote = replace(remote, model=next(iter(served)))
+    return LoadRequest(
+        model=Path(remote.model),
+        backend=BackendName.REMOTE,
+        n_ctx=args.ctx or n_ctx,
+        remote=remote,
     )
 
 

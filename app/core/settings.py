@@ -7,16 +7,76 @@ import math
 import typing
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from app.core.files import write_text_atomically
 from app.core.paths import cache_dir
 from engine.kv_cache import AUTO_KV, KV_CACHE_CHOICES
 from engine.precision import PRECISIONS
 from engine.sparse_prefill import sparse_choice
-from engine.types import GenerationParams, LoadRequest, backend_choice
+from engine.types import (
+    BackendName,
+    GenerationParams,
+    LoadRequest,
+    RemoteModel,
+    ServerKind,
+    backend_choice,
+)
 
 SCHEMA_VERSION = 1
+# The local API's default port: not LM Studio's 1234, Jan's 1337, GPT4All's 4891, nor the
+# 8000 / 30000 of vLLM and SGLang, which a person may run on the same PC.
+DEFAULT_API_PORT = 8321
+# How a remote model is named in `Settings.model`: "remote://<server name>/<model id>".
+REMOTE_PREFIX = "remote://"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """One remote server a person added (Settings -> Servers). Its API key is in the system
+    keyring under `server_key_name(name)`, never here."""
+
+    name: str
+    base_url: str
+    kind: str = ServerKind.OTHER.value
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 600.0
+    # Append /think or /no_think to the question, for servers that ignore the template kwargs.
+    thinking_suffix: bool = False
+
+    def remote_model(self, model: str, api_key: str | None) -> RemoteModel:
+        return RemoteModel(
+            base_url=self.base_url,
+            model=model,
+            kind=server_kind(self.kind),
+            api_key=api_key,
+            server_name=self.name,
+            connect_timeout_s=self.connect_timeout_s,
+            read_timeout_s=self.read_timeout_s,
+            thinking_suffix=self.thinking_suffix,
+        )
+
+
+def server_kind(text: str) -> ServerKind:
+    """A stored kind; anything unknown (a hand edit) is "other"."""
+    try:
+        return ServerKind(text)
+    except ValueError:
+        return ServerKind.OTHER
+
+
+def remote_model_name(server: str, model: str) -> str:
+    """`Settings.model` for `model` on the server named `server`."""
+    return f"{REMOTE_PREFIX}{server}/{model}"
+
+
+def parse_remote_model_name(name: str | None) -> tuple[str, str] | None:
+    """(server name, model id) of a `remote_model_name`; None for a local model. The model id
+    may hold slashes ("openbmb/MiniCPM4.1-8B"); a server name never does."""
+    if not name or not name.startswith(REMOTE_PREFIX):
+        return None
+    server, _, model = name[len(REMOTE_PREFIX) :].partition("/")
+    return (server, model) if server and model else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +117,28 @@ class Settings:
     download_sources: str = "hf,modelscope"
     theme: str = "system"
     language: str = "system"
+    # Remote servers (engine/backends/remote.py); the offline switch keeps the app off them.
+    servers: tuple[ServerSettings, ...] = ()
+    # The app's own OpenAI-compatible API (app/core/api): off by default; 127.0.0.1 only unless
+    # `api_lan`; its key (optional) is in the keyring; CORS only for `api_allowed_origin`.
+    api_enabled: bool = False
+    api_port: int = DEFAULT_API_PORT
+    api_lan: bool = False
+    api_allowed_origin: str = ""
+
+    def server(self, name: str) -> ServerSettings | None:
+        return next((s for s in self.servers if s.name == name), None)
+
+    def remote_load_request(
+        self, server: ServerSettings, model: str, api_key: str | None
+    ) -> LoadRequest:
+        """What loading `model` from `server` asks the engine for; the key is the keyring's."""
+        return LoadRequest(
+            model=Path(remote_model_name(server.name, model)),
+            backend=BackendName.REMOTE,
+            n_ctx=self.context_length,
+            remote=server.remote_model(model, api_key),
+        )
 
     def load_request(self, model_path: Path) -> LoadRequest:
         """What loading `model_path` with these settings asks the engine for: built once, here,
@@ -115,6 +197,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "max_new_tokens": (1, 1 << 24),
     "seed": (0, (1 << 32) - 1),  # llama.cpp's seed is a uint32
     "thinking_budget": (0, 1 << 24),
+    "api_port": (1, 65535),
 }
 _TYPES = typing.get_type_hints(Settings)
 
@@ -140,11 +223,54 @@ def load_settings(path: Path) -> Settings:
     if not isinstance(raw, dict):
         return Settings()
     raw = _upgrade(raw)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"servers": _servers(raw.get("servers"))}
     for f in fields(Settings):
+        if f.name == "servers":
+            continue
         if f.name in raw and _usable(f.name, raw[f.name]):
             values[f.name] = float(raw[f.name]) if _TYPES[f.name] is float else raw[f.name]
     return replace(Settings(), **values)
+
+
+def _servers(raw: Any) -> tuple[ServerSettings, ...]:
+    """The servers a settings file lists; an entry that is not a usable server (a hand edit)
+    is left out, and of two with one name the first wins."""
+    if not isinstance(raw, list):
+        return ()
+    servers: list[ServerSettings] = []
+    for entry in raw:
+        server = _server(entry)
+        if server is not None and all(s.name != server.name for s in servers):
+            servers.append(server)
+    return tuple(servers)
+
+
+def _server(entry: Any) -> ServerSettings | None:
+    if not isinstance(entry, dict):
+        return None
+    name, url = entry.get("name"), entry.get("base_url")
+    if not (isinstance(name, str) and isinstance(url, str) and name.strip() and url.strip()):
+        return None
+    if "/" in name:
+        return None
+    values: dict[str, Any] = {"name": name.strip(), "base_url": url.strip()}
+    kind = entry.get("kind")
+    if isinstance(kind, str):
+        values["kind"] = server_kind(kind).value
+    for key in ("connect_timeout_s", "read_timeout_s"):
+        value = entry.get(key)
+        if _seconds(value):
+            values[key] = float(value)
+    if isinstance(entry.get("thinking_suffix"), bool):
+        values["thinking_suffix"] = entry["thinking_suffix"]
+    return ServerSettings(**values)
+
+
+def _seconds(value: Any) -> TypeGuard[float]:
+    """A timeout a settings file may hold: a number of seconds, more than none, at most a day."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return math.isfinite(value) and 0 < value <= 86_400
 
 
 def _usable(name: str, value: Any) -> bool:

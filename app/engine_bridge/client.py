@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.core.models.store import model_name
 from app.engine_bridge.measure import PromptMeasure
+from app.engine_bridge.names import request_display_name
 from app.engine_bridge.worker import FLUSH_INTERVAL_S, EngineWorker
 from engine.accelerators import probe_accelerators
 from engine.errors import ErrorCode, Problem
@@ -26,11 +26,6 @@ from engine.types import (
     LoadRequest,
     Message,
 )
-
-
-def model_display_name(loaded: LoadedModel) -> str:
-    """The name people know a model by: its file or folder name (as in the model list)."""
-    return model_name(loaded.info.path)
 
 
 @dataclass(frozen=True)
@@ -174,7 +169,7 @@ class EngineClient(QObject):
         request_id = self._new_id()
         self._load_id = request_id
         self._loaded = None
-        self._model_name = model_name(Path(request.model))
+        self._model_name = request_display_name(request)
         self._load_requested.emit(request_id, request, info)
         return request_id
 

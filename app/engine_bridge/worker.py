@@ -6,13 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.models.remembered import RememberedLoads
-from app.core.models.store import model_name
 from app.engine_bridge.measure import measure_prompt
+from app.engine_bridge.names import request_display_name
 from engine.accelerators import probe_accelerators
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.loading import LoadMemory, load_model, needs_accelerators
@@ -138,7 +137,7 @@ class EngineWorker(QObject):
     @Slot(int, object, object)
     def load(self, request_id: int, request: LoadRequest, info: ModelInfo | None = None) -> None:
         """`info`: the model already inspected, when the caller has it."""
-        name = model_name(Path(request.model))
+        name = request_display_name(request)
         self.load_started.emit(request_id, name)
         try:
             loaded, notes = load_model(

@@ -1,12 +1,15 @@
-"""`DownloadPanel`: the MiniCPM catalog with fit for this PC on top, the download queue below.
-Everything it does goes through the `DownloadManager` it is given. One tab of the Models window."""
+"""`DownloadPanel`: the MiniCPM catalog as cards with fit for this PC, the download queue below.
+Everything it does goes through the `DownloadManager` it is given. One tab of the Models window.
+
+Each model is a `CatalogCard` in a list that scrolls only vertically: its text wraps, so
+nothing hides behind a horizontal scroll bar at any sensible window width.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QItemSelection,
     QModelIndex,
@@ -16,45 +19,40 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.models.catalog import CatalogEntry, Variant
+from app.core.models.catalog import Variant
 from app.core.models.errors import DownloadError
-from app.core.models.hardware import recommend_for
 from app.core.models.queue import DONE, DOWNLOADING, FAILED, PAUSED, QUEUED, VERIFYING
+from app.models.catalog_card import CatalogCard, interface_language
 from app.models.manager import DownloadManager
 from app.models.queue_model import ID_ROLE, DownloadItemDelegate, DownloadQueueListModel
 from app.words.downloads import error_text
-from app.words.hardware import fit_text, hardware_summary_text, recommendation_text
+from app.words.hardware import hardware_summary_text
 from engine.machine import Hardware
-from engine.sizes import format_size
 
 CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
-# Marked for lupdate here, translated where the header is filled.
-COLUMNS = (
-    QT_TRANSLATE_NOOP("DownloadPanel", "Model / file"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Size"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Quantization"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Backends"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Source"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Fit"),
-    QT_TRANSLATE_NOOP("DownloadPanel", "Runs best on"),
-    "",
-)
-DOWNLOAD_COLUMN = len(COLUMNS) - 1
-FIT_COLUMN = 5
-ADVICE_COLUMN = 6
+# Cards as framed panels; the verdict coloured by its fit (palette colours follow the theme).
+CARD_STYLE = """
+QWidget#catalogCards { background: palette(window); }
+QFrame#catalogCard { background: palette(base); border: 1px solid palette(mid);
+    border-radius: 6px; }
+QLabel#cardBadge { border: 1px solid palette(mid); border-radius: 8px; padding: 0px 6px; }
+QLabel#cardFacts, QLabel#cardStatus { color: palette(placeholder-text); }
+QLabel#cardVerdict[fit="fits"] { color: #2e8b57; }
+QLabel#cardVerdict[fit="tight"] { color: #c77c02; }
+QLabel#cardVerdict[fit="too_large"] { color: #c0392b; }
+"""
 
 Confirm = Callable[[QWidget, str], bool]
 
@@ -71,7 +69,8 @@ def ask_user(parent: QWidget, text: str) -> bool:
 
 
 class DownloadPanel(QWidget):
-    """Catalog browser and download queue. `confirm` asks before a cancel (tests replace it)."""
+    """Catalog cards and download queue. `confirm` asks before a cancel (tests replace it);
+    `language` picks the catalog's descriptions (default: the translation in force)."""
 
     def __init__(
         self,
@@ -79,14 +78,16 @@ class DownloadPanel(QWidget):
         parent: QWidget | None = None,
         *,
         confirm: Confirm = ask_user,
+        language: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("downloadPanel")
+        self.setStyleSheet(CARD_STYLE)
         self._manager = manager
         self._confirm = confirm
-        self.download_buttons: dict[tuple[str, str | None], QPushButton] = {}
-        self._variants: dict[tuple[str, str | None], Variant] = {}
-        self._rows: list[tuple[QTreeWidgetItem, Variant]] = []
+        # Each card's Download button, by catalog entry id.
+        self.download_buttons: dict[str, QPushButton] = {}
+        self.cards: list[CatalogCard] = []
 
         self.offline_note = QLabel(self)
         self.offline_note.setObjectName("offlineNote")
@@ -108,14 +109,9 @@ class DownloadPanel(QWidget):
             self.context.addItem(self.tr("{n:,} tokens").format(n=tokens), tokens)
         self.context.setCurrentIndex(choices.index(manager.settings.context_length))
         self.context.currentIndexChanged.connect(self._on_context_current_index_changed)
-        self.catalog = QTreeWidget(self)
-        self.catalog.setObjectName("catalogTree")
-        self.catalog.setColumnCount(len(COLUMNS))
-        self.catalog.setHeaderLabels([self.tr(str(c)) if c else "" for c in COLUMNS])
-        self.catalog.setRootIsDecorated(True)
-        self.catalog.setUniformRowHeights(True)
-        self.catalog.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self._fill_catalog()
+        context_label = QLabel(self.tr("Context"), self)
+        context_label.setBuddy(self.context)
+        self.catalog = self._make_catalog(language or interface_language())
 
         self.queue_model = DownloadQueueListModel(manager, self)
         self.queue = QListView(self)
@@ -141,16 +137,10 @@ class DownloadPanel(QWidget):
         self.message.setObjectName("downloadMessage")
         self.message.setWordWrap(True)
 
-        top = QWidget(self)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
         header.addWidget(self.hardware_label, 1)
-        header.addWidget(QLabel(self.tr("Context"), self))
+        header.addWidget(context_label)
         header.addWidget(self.context)
-        top_layout.addWidget(self.offline_note)
-        top_layout.addLayout(header)
-        top_layout.addWidget(self.catalog)
         bottom = QWidget(self)
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
@@ -169,17 +159,50 @@ class DownloadPanel(QWidget):
         bottom_layout.addLayout(buttons)
         bottom_layout.addWidget(self.message)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(top)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.catalog)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.offline_note)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
 
+        for signal in (manager.item_added, manager.item_changed, manager.item_removed):
+            signal.connect(self._on_manager_item_event)
         manager.offline_changed.connect(self._on_manager_offline_changed)
         manager.hardware_changed.connect(self._on_manager_hardware_changed)
+        self._update_fit()
+        self._show_downloads()
         self._show_offline(manager.offline)
         self._update_buttons()
+
+    def _make_catalog(self, language: str) -> QScrollArea:
+        """The cards in a list that scrolls down, never sideways: the cards wrap instead."""
+        area = QScrollArea(self)
+        area.setObjectName("catalogList")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        cards = QWidget(area)
+        cards.setObjectName("catalogCards")
+        column = QVBoxLayout(cards)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.setSpacing(8)
+        for entry in self._manager.catalog.entries:
+            card = CatalogCard(entry, language, cards)
+            card.download_requested.connect(self._on_card_download_requested)
+            card.variant_chosen.connect(self._on_card_variant_chosen)
+            card.pause_requested.connect(self._on_card_pause_requested)
+            card.resume_requested.connect(self._on_card_resume_requested)
+            card.cancel_requested.connect(self._on_card_cancel_requested)
+            self.cards.append(card)
+            self.download_buttons[entry.id] = card.download_button
+            column.addWidget(card)
+        column.addStretch(1)
+        area.setWidget(cards)
+        return area
 
     # -- requests --------------------------------------------------------------------------
 
@@ -203,88 +226,46 @@ class DownloadPanel(QWidget):
         index = self.queue.currentIndex()
         return str(index.data(ID_ROLE)) if index.isValid() else None
 
+    def choose(self, repo: str, file: str | None) -> CatalogCard:
+        """Choose a file on its model's card, as a person would; returns the card."""
+        card = self.card_of(repo, file)
+        card.choose(repo, file)
+        return card
+
     # -- catalog ---------------------------------------------------------------------------
 
-    def _fill_catalog(self) -> None:
-        for entry in self._manager.catalog.entries:
-            top = QTreeWidgetItem(self.catalog)
-            top.setText(0, self._entry_title(entry))
-            top.setToolTip(0, entry.notes or entry.display_name)
-            top.setText(4, self.tr("official") if entry.official else self.tr("community"))
-            for variant in entry.variants():
-                self._add_variant(top, variant)
-            top.setExpanded(entry.recommended)
-        self._update_fit()
+    def card_of(self, repo: str, file: str | None) -> CatalogCard:
+        """The card that offers this file (KeyError if none does)."""
+        for card in self.cards:
+            if card.has(repo, file):
+                return card
+        raise KeyError((repo, file))
 
-    def _entry_title(self, entry: CatalogEntry) -> str:
-        title = entry.display_name
-        if entry.recommended:
-            title += "  ★ " + self.tr("Recommended")
-        return title
+    def advice_text(self, repo: str, file: str | None) -> str:
+        """Where one variant runs best, e.g. "llama · CUDA"."""
+        return self.card_of(repo, file).advice_of(repo, file)
 
-    def _add_variant(self, parent: QTreeWidgetItem, variant: Variant) -> None:
-        row = QTreeWidgetItem(parent)
-        file = variant.file
-        row.setText(
-            0, file.name or self.tr("{repo} (OpenVINO IR folder)").format(repo=variant.repo)
-        )
-        row.setToolTip(0, f"{variant.repo}\n{file.note}".strip())
-        row.setText(1, format_size(file.size_bytes))
-        row.setText(2, file.quantization)
-        row.setText(3, ", ".join(file.backends))
-        badges = [self.tr("official") if variant.source.official else self.tr("community")]
-        badges.append(
-            self.tr("verified")
-            if variant.source.verified and file.verified
-            else self.tr("unverified")
-        )
-        if variant.source.experimental:
-            badges.append(self.tr("experimental"))
-        row.setText(4, ", ".join(badges))
-        key = (variant.repo, file.name)
-        button = QPushButton(self.tr("Download"), self.catalog)
-        button.setObjectName(f"download:{variant.repo}:{file.name or ''}")
-        button.clicked.connect(self._on_download_button_clicked)
-        button.setProperty("variant_key", key)
-        self.download_buttons[key] = button
-        self._variants[key] = variant
-        self._rows.append((row, variant))
-        self.catalog.setItemWidget(row, DOWNLOAD_COLUMN, button)
+    def fit_text(self, repo: str, file: str | None) -> tuple[str, str]:
+        """(verdict, explanation) for one variant; for tests and accessibility."""
+        return self.card_of(repo, file).fit_of(repo, file)
 
     def _update_fit(self) -> None:
         context = int(self.context.currentData())
-        for row, variant in self._rows:
-            entry = variant.entry
-            tokens = min(context, entry.context_length)
-            advice = recommend_for(entry, variant.file, self._manager.hardware, tokens)
-            row.setText(FIT_COLUMN, fit_text(advice.fit))
-            explanation = recommendation_text(advice)
-            if tokens < context:
-                explanation += self.tr(" (capped at the model's {n:,}-token context)").format(
-                    n=entry.context_length
-                )
-            row.setToolTip(FIT_COLUMN, explanation)
-            row.setText(ADVICE_COLUMN, f"{advice.backend} · {advice.device}")
-            row.setToolTip(ADVICE_COLUMN, explanation)
-
-    def advice_text(self, repo: str, file: str | None) -> str:
-        """The "Runs best on" cell of one variant, e.g. "llama · CUDA"."""
-        for row, variant in self._rows:
-            if (variant.repo, variant.file.name) == (repo, file):
-                return row.text(ADVICE_COLUMN)
-        raise KeyError((repo, file))
+        for card in self.cards:
+            card.update_fit(self._manager.hardware, context)
 
     def _show_hardware(self, hardware: Hardware) -> None:
         self.hardware_label.setText(
             self.tr("This PC: {summary}").format(summary=hardware_summary_text(hardware))
         )
 
-    def fit_text(self, repo: str, file: str | None) -> tuple[str, str]:
-        """(verdict, explanation) shown for one variant; for tests and accessibility."""
-        for row, variant in self._rows:
-            if (variant.repo, variant.file.name) == (repo, file):
-                return row.text(FIT_COLUMN), row.toolTip(FIT_COLUMN)
-        raise KeyError((repo, file))
+    def _show_downloads(self) -> None:
+        for card in self.cards:
+            self._show_download_of(card)
+
+    def _show_download_of(self, card: CatalogCard) -> None:
+        variant = card.variant()
+        card.show_download(self._manager.find(variant.repo, variant.file.name))
 
     def _show_offline(self, offline: bool) -> None:
         self.offline_note.setVisible(offline)
@@ -294,11 +275,10 @@ class DownloadPanel(QWidget):
                 "Turn it off in Settings to download models."
             )
             if offline
-            else ""
+            else self.tr("Add this file to the download queue")
         )
-        for button in self.download_buttons.values():
-            button.setEnabled(not offline)
-            button.setToolTip(tip or self.tr("Add this file to the download queue"))
+        for card in self.cards:
+            card.set_offline(offline, tip)
 
     # -- queue buttons ---------------------------------------------------------------------
 
@@ -312,14 +292,41 @@ class DownloadPanel(QWidget):
         self.cancel_button.setEnabled(state is not None and state != DONE)
         self.clear_button.setEnabled(any(i.state == DONE for i in self._manager.items()))
 
+    def _ask_and_cancel(self, item_id: str) -> None:
+        item = self._manager.item(item_id)
+        if item is None:
+            return
+        question = self.tr(
+            "Cancel the download of {name}? The partially downloaded file is deleted."
+        ).format(name=item.file or item.repo)
+        if self._confirm(self, question):
+            self._manager.cancel(item.id)
+
     # -- slots -----------------------------------------------------------------------------
 
-    @Slot()
-    def _on_download_button_clicked(self) -> None:
-        button = self.sender()
-        key = button.property("variant_key") if button is not None else None
-        if key is not None:
-            self.download(self._variants[tuple(key)])  # type: ignore[index]
+    @Slot(object)
+    def _on_card_download_requested(self, variant: Variant) -> None:
+        self.download(variant)
+
+    @Slot(object)
+    def _on_card_variant_chosen(self, variant: Variant) -> None:
+        self._show_download_of(self.card_of(variant.repo, variant.file.name))
+
+    @Slot(str)
+    def _on_card_pause_requested(self, item_id: str) -> None:
+        self._manager.pause(item_id)
+
+    @Slot(str)
+    def _on_card_resume_requested(self, item_id: str) -> None:
+        self._manager.resume(item_id)
+
+    @Slot(str)
+    def _on_card_cancel_requested(self, item_id: str) -> None:
+        self._ask_and_cancel(item_id)
+
+    @Slot(str)
+    def _on_manager_item_event(self, _item_id: str) -> None:
+        self._show_downloads()
 
     @Slot(int)
     def _on_context_current_index_changed(self, _index: int) -> None:
@@ -367,15 +374,8 @@ class DownloadPanel(QWidget):
 
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
-        item_id = self.selected_id()
-        item = self._manager.item(item_id) if item_id else None
-        if item is None:
-            return
-        question = self.tr(
-            "Cancel the download of {name}? The partially downloaded file is deleted."
-        ).format(name=item.file or item.repo)
-        if self._confirm(self, question):
-            self._manager.cancel(item.id)
+        if item_id := self.selected_id():
+            self._ask_and_cancel(item_id)
 
     @Slot()
     def _on_clear_button_clicked(self) -> None:

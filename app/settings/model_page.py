@@ -1,11 +1,19 @@
-"""`ModelPage`: which installed model loads, and how (backend, device, context, threads, GPU
-layers, OpenVINO precision, llama.cpp's KV cache). Importing, deleting and converting models is
-the Models window's work; "Manage models…" asks for it."""
+"""`ModelPage`: which model loads, and how (backend, device, context, threads, GPU layers,
+OpenVINO precision, llama.cpp's KV cache). Importing, deleting and converting models is the
+Models window's work; "Manage models…" asks for it.
+
+After the installed models come the models of each remote server (Settings → Servers), listed
+in the background on the TaskRunner when the page opens and after a successful Test
+connection, and kept per server while the dialog is open. A remote model is chosen as
+`remote_model_name(server, model)`; the backend, device and precision controls do not apply
+to it. While offline, remote models are shown disabled."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItemModel
@@ -19,8 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models.store import InstalledModel, ModelStore
-from app.core.settings import Settings
+from app.core.remote_servers import ServerModels, list_server_models
+from app.core.settings import (
+    ServerSettings,
+    Settings,
+    parse_remote_model_name,
+    remote_model_name,
+)
+from app.core.tasks import TaskOutcome
 from app.settings.choices import fill, select
+from app.tasks import TaskRunner
+from app.words.load import engine_error_text
+from engine.errors import EngineError
 from engine.types import AUTO, BackendName
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -82,14 +100,28 @@ class ModelPage(QWidget):
         models: ModelStore,
         parent: QWidget | None = None,
         cpu_bf16: bool | None = None,
+        *,
+        runner: TaskRunner | None = None,
     ) -> None:
         """`models`: read for the list of installed models and the default one (the page
         changes no files). `cpu_bf16`: whether the CPU computes in bf16 (None: unknown, the
-        choice is offered and the loaded model's info shows what OpenVINO really used)."""
+        choice is offered and the loaded model's info shows what OpenVINO really used).
+        `runner`: lists the servers' models in the background (else the page's own)."""
         super().__init__(parent)
         self.setObjectName("modelPage")
         self._models = models
         self._loaded_index = -1
+        self._runner = runner or TaskRunner("server-models", parent=self)
+        self._runner.task_finished.connect(self._on_runner_task_finished)
+        self._servers: tuple[ServerSettings, ...] = ()
+        self._keys: dict[str, str] = {}
+        # Per server name: (the address listed, its model ids) or (the address, the error).
+        self._listed: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._failed: dict[str, tuple[str, str]] = {}
+        self._listing: dict[int, tuple[str, str]] = {}  # task id -> (server, address)
+        self._offline = False
+        self._chosen_remote: str | None = None  # settings.model, when it is a remote one
+        self._local_rows = 0
         form = QFormLayout(self)
         self.model = QComboBox(self)
         self.model.setObjectName("modelCombo")
@@ -113,6 +145,7 @@ class ModelPage(QWidget):
             )
         )
         self.backend.currentIndexChanged.connect(self._on_backend_current_index_changed)
+        self.model.currentIndexChanged.connect(self._on_model_current_index_changed)
         self.context_length = QSpinBox(self)
         self.context_length.setRange(512, 262144)
         self.context_length.setSingleStep(1024)
@@ -172,7 +205,14 @@ class ModelPage(QWidget):
         form.addRow(self.tr("Sparse prefill"), self.sparse_prefill)
 
     def load(self, settings: Settings) -> None:
+        self._servers = settings.servers
+        self._offline = settings.offline
+        chosen = settings.model if parse_remote_model_name(settings.model) else None
+        self._chosen_remote = chosen
+        self._fill_remote()
         self._select_model(settings.model)
+        for server in self._servers:
+            self._list_models(server)
         select(self.backend, settings.backend)
         self._enable_devices()
         select(self.device, settings.device)
@@ -183,6 +223,7 @@ class ModelPage(QWidget):
         select(self.kv_cache, settings.kv_cache)
         self._enable_precisions()
         select(self.sparse_prefill, settings.sparse_prefill)
+        self._enable_for_model()
 
     def apply(self, settings: Settings) -> Settings:
         model = settings.model
@@ -204,16 +245,146 @@ class ModelPage(QWidget):
     def refresh_models(self) -> None:
         """Lists the installed models again (one was imported, converted, downloaded or
         deleted elsewhere), keeping the choice and whether it was touched."""
-        chosen = self._row_path(self.model.currentIndex())
-        untouched = self._row_path(self._loaded_index)
+        self._refill(local=True)
+
+    # -- remote servers --------------------------------------------------------------------
+
+    def set_servers(
+        self, servers: tuple[ServerSettings, ...], keys: dict[str, str] | None = None
+    ) -> None:
+        """The servers as edited on the Servers page (not applied yet), with the keys typed
+        there: new or moved servers are listed, removed ones leave the list."""
+        self._servers = servers
+        self._keys = dict(keys or {})
+        for server in servers:
+            listed = self._listed.get(server.name) or self._failed.get(server.name)
+            if listed is None or listed[0] != server.base_url:
+                self._listed.pop(server.name, None)
+                self._failed.pop(server.name, None)
+                self._list_models(server)
+        self._refill()
+
+    def add_listing(self, listing: ServerModels) -> None:
+        """A server's models, as Test connection found them."""
+        server = next((s for s in self._servers if s.name == listing.server), None)
+        if server is not None:
+            self._listed[server.name] = (server.base_url, listing.models)
+            self._failed.pop(server.name, None)
+            self._refill()
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline, remote models stay in the list, disabled; back online they are listed."""
+        if offline == self._offline:
+            return
+        self._offline = offline
+        if not offline:
+            for server in self._servers:
+                if server.name not in self._listed:
+                    self._list_models(server)
+        self._refill()
+
+    def _list_models(self, server: ServerSettings) -> None:
+        if self._offline or any(name == server.name for name, _url in self._listing.values()):
+            return
+        task = partial(list_server_models, server, self._keys.get(server.name))
+        self._listing[self._runner.start(task)] = (server.name, server.base_url)
+
+    @Slot(int, object)
+    def _on_runner_task_finished(self, task_id: int, outcome: TaskOutcome[Any]) -> None:
+        asked = self._listing.pop(task_id, None)
+        if asked is None:
+            return  # another page's task
+        name, url = asked
+        if isinstance(outcome.result, ServerModels):
+            self._listed[name] = (url, outcome.result.models)
+            self._failed.pop(name, None)
+        elif isinstance(outcome.error, EngineError):
+            self._failed[name] = (url, engine_error_text(outcome.error))
+        elif outcome.error is not None:
+            self._failed[name] = (url, str(outcome.error))
+        self._refill()
+
+    def _refill(self, *, local: bool = False) -> None:
+        """Lists the models again (the installed ones too when `local`), keeping the choice
+        and whether it was touched."""
+        chosen = self._identity(self.model.currentIndex())
+        untouched = self._identity(self._loaded_index)
         touched = self.model.currentIndex() != self._loaded_index
         self.model.blockSignals(True)
-        self.model.clear()
-        self._fill_models(self._models.list())
-        self._loaded_index = self._row_of(untouched)
-        row = self._row_of(chosen) if touched else -1
+        if local:
+            self.model.clear()
+            self._fill_models(self._models.list())
+        else:
+            while self.model.count() > self._local_rows:
+                self.model.removeItem(self.model.count() - 1)
+        self._fill_remote()
+        self._loaded_index = self._row_of_identity(untouched)
+        row = self._row_of_identity(chosen) if touched else -1
         self.model.setCurrentIndex(row if row >= 0 else self._loaded_index)
         self.model.blockSignals(False)
+        self._enable_for_model()
+
+    def _fill_remote(self) -> None:
+        """After the installed models: each server's models, the chosen one even before its
+        server has answered, and a disabled line for a server that could not list them."""
+        offline_tip = self.tr("Remote servers are off while working offline")
+        for server in self._servers:
+            listed = self._listed.get(server.name)
+            models = list(listed[1]) if listed else []
+            chosen = parse_remote_model_name(self._chosen_remote)
+            if chosen is not None and chosen[0] == server.name and chosen[1] not in models:
+                models.append(chosen[1])
+            for model in models:
+                label = self.tr("{model} — {server} (remote)").format(
+                    model=model, server=server.name
+                )
+                self.model.addItem(label, remote_model_name(server.name, model))
+                tip = offline_tip if self._offline else server.base_url
+                self._finish_remote_row(tip, enabled=not self._offline)
+            failed = self._failed.get(server.name)
+            if failed is not None and not self._offline:
+                self.model.addItem(
+                    self.tr("{server} (remote): no models listed").format(server=server.name)
+                )
+                self._finish_remote_row(failed[1], enabled=False)
+        self.model.setEnabled(self.model.count() > 0)
+
+    def _finish_remote_row(self, tip: str, *, enabled: bool) -> None:
+        row = self.model.count() - 1
+        self.model.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        items = self.model.model()
+        assert isinstance(items, QStandardItemModel)
+        item = items.item(row)
+        if item is not None:
+            item.setEnabled(enabled)
+
+    def _identity(self, row: int) -> object:
+        """What a row stands for across refills: its path, or its remote model name."""
+        path = self._row_path(row)
+        if path is not None:
+            return path.absolute()
+        data = self.model.itemData(row) if row >= 0 else None
+        return data if isinstance(data, str) else None
+
+    def _row_of_identity(self, identity: object) -> int:
+        if isinstance(identity, Path):
+            return self._row_of(identity)
+        if isinstance(identity, str):
+            return self.model.findData(identity)
+        return -1
+
+    def _enable_for_model(self) -> None:
+        """The backend, device, threads, GPU layers, precision, KV cache and sparse prefill
+        are the server's business for a remote model."""
+        remote = parse_remote_model_name(self.model.currentData()) is not None
+        for control in (self.backend, self.device, self.cpu_threads, self.gpu_layers):
+            control.setEnabled(not remote)
+        self.sparse_prefill.setEnabled(not remote)
+        self._enable_kv_caches()
+        self._enable_precisions()
+        if remote:
+            self.kv_cache.setEnabled(False)
+            self.precision.setEnabled(False)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -228,8 +399,14 @@ class ModelPage(QWidget):
             tip = str(model.path) + (f"\n{model.error}" if model.error else "")
             self.model.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
         self.model.setEnabled(self.model.count() > 0)
+        self._local_rows = self.model.count()
 
     def _select_model(self, preferred: str | None) -> None:
+        if parse_remote_model_name(preferred) is not None:
+            index = self.model.findData(preferred)
+            self.model.setCurrentIndex(index)
+            self._loaded_index = index
+            return
         # None means "the default model"; show the one that would load.
         try:
             path: Path | None = self._models.default_path(preferred)
@@ -286,6 +463,10 @@ class ModelPage(QWidget):
         self._enable_devices()
         self._enable_kv_caches()
         self._enable_precisions()
+
+    @Slot(int)
+    def _on_model_current_index_changed(self, _index: int) -> None:
+        self._enable_for_model()
 
     @Slot()
     def _on_manage_button_clicked(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from app.words.remote import REMOTE_CODES, remote_error_text
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.load_notes import FALLBACK_CODES, LoadNote, LoadNoteCode
 from engine.sizes import format_size
@@ -21,6 +22,8 @@ def backend_text(backend: str) -> str:
         return QCoreApplication.translate("LoadWords", "llama.cpp")
     if backend == BackendName.OPENVINO:
         return QCoreApplication.translate("LoadWords", "OpenVINO")
+    if backend == BackendName.REMOTE:
+        return QCoreApplication.translate("LoadWords", "remote server")
     return backend
 
 
@@ -208,6 +211,9 @@ def engine_error_text(error: EngineError | Problem) -> str:
     a library's own message, which no translation knows."""
     if error.code == ErrorCode.CONTEXT_OVERFLOW and "context" in error.params:
         return _context_overflow_text(error)
+    if error.code in REMOTE_CODES:
+        # Whole sentences with the server's address; its own words, if any, follow.
+        return remote_error_text(error)
     headline = _error_headline(error)
     detail = str(error).strip()
     if not detail or detail == headline:

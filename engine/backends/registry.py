@@ -11,8 +11,16 @@ from engine.errors import BackendUnavailableError
 from engine.types import BackendName
 
 BACKEND_NAMES = tuple(BackendName)
-_MODULES = {BackendName.LLAMA: "llama_cpp", BackendName.OPENVINO: "openvino_genai"}
-_PACKAGES = {BackendName.LLAMA: "llama-cpp-python", BackendName.OPENVINO: "openvino-genai"}
+_MODULES = {
+    BackendName.LLAMA: "llama_cpp",
+    BackendName.OPENVINO: "openvino_genai",
+    BackendName.REMOTE: "openai",
+}
+_PACKAGES = {
+    BackendName.LLAMA: "llama-cpp-python",
+    BackendName.OPENVINO: "openvino-genai",
+    BackendName.REMOTE: "openai",
+}
 
 
 @dataclass(frozen=True)
@@ -59,4 +67,8 @@ def create_backend(name: str) -> Backend:
         from engine.backends.openvino import OpenVinoBackend
 
         return OpenVinoBackend()
+    if name == BackendName.REMOTE:
+        from engine.backends.remote import RemoteBackend
+
+        return RemoteBackend()
     raise BackendUnavailableError(f"Unknown backend '{name}'.")

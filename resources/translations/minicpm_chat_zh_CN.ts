@@ -78,6 +78,130 @@
     </message>
 </context>
 <context>
+    <name>ApiPage</name>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="55"/>
+        <source>Let other programs use the model (OpenAI-compatible)</source>
+        <translation>允许其他程序使用此模型（兼容 OpenAI）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="60"/>
+        <source>Programs that speak OpenAI&apos;s chat API (editors, scripts, Open WebUI) can ask the model loaded here; their answers wait for the chat&apos;s</source>
+        <translation>支持 OpenAI 聊天 API 的程序（编辑器、脚本、Open WebUI）可以向这里加载的模型提问；它们的回答会排在聊天之后</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="69"/>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="71"/>
+        <source>Is another program using this port?</source>
+        <translation>是否有其他程序正在使用此端口？</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="81"/>
+        <source>Allow other computers on the network</source>
+        <translation>允许网络中的其他计算机访问</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="85"/>
+        <source>Anyone on your network can then use the model through this computer&apos;s address. Set an API key below, so only programs that know it can.</source>
+        <translation>这样，你的网络中任何人都可以通过这台计算机的地址使用此模型。请在下面设置 API 密钥，只有知道密钥的程序才能使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="97"/>
+        <source>None: any program that reaches the port may ask</source>
+        <translation>无：任何能连到此端口的程序都可以提问</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="100"/>
+        <source>Programs send it as &apos;Authorization: Bearer &lt;key&gt;&apos; (the API key of OpenAI&apos;s clients); kept only in the system keyring</source>
+        <translation>程序以“Authorization: Bearer &lt;密钥&gt;”发送它（即 OpenAI 客户端的 API 密钥）；只保存在系统密钥环中</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="104"/>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="108"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="110"/>
+        <source>Make a new random key</source>
+        <translation>生成一个新的随机密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="112"/>
+        <location filename="../../app/settings/api_page.py" line="137"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="126"/>
+        <source>None (no web page may call it)</source>
+        <translation>无（任何网页都不能调用）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="129"/>
+        <source>The one web address whose pages may call the API from a browser, e.g. http://localhost:3000 (CORS); programs outside a browser need nothing here</source>
+        <translation>允许在浏览器中调用此 API 的唯一网页地址，例如 http://localhost:3000（CORS）；浏览器之外的程序无需设置</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="145"/>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="149"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="151"/>
+        <source>Allowed web origin</source>
+        <translation>允许的网页来源</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="152"/>
+        <source>Base URL</source>
+        <translation>基础 URL</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="193"/>
+        <source>Port {port} is the one the API uses now.</source>
+        <translation>端口 {port} 正是 API 当前使用的端口。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="201"/>
+        <source>Port {port} is in use by another program.</source>
+        <translation>端口 {port} 已被其他程序占用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="204"/>
+        <source>Port {port} is free.</source>
+        <translation>端口 {port} 可用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="234"/>
+        <source>The key is kept in the system keyring ({name}).</source>
+        <translation>密钥保存在系统密钥环中（{name}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="245"/>
+        <source>No system keyring is available, so the API key can&apos;t be saved; without a key, keep the API to this computer</source>
+        <translation>没有可用的系统密钥环，无法保存 API 密钥；没有密钥时，请只让本机使用此 API</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/api_page.py" line="281"/>
+        <source>A new key: OK saves it; programs with the old one are refused.</source>
+        <translation>新密钥：点“确定”后保存；使用旧密钥的程序将被拒绝。</translation>
+    </message>
+</context>
+<context>
     <name>AppearancePage</name>
     <message>
         <location filename="../../app/settings/appearance_page.py" line="15"/>
@@ -206,6 +330,218 @@
         <location filename="../../app/chat/chat_view.py" line="46"/>
         <source>Dismiss</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogCard</name>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="129"/>
+        <source>File to download for {name}</source>
+        <translation>{name} 的下载文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="141"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="143"/>
+        <source>Download {name}</source>
+        <translation>下载 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="151"/>
+        <source>Download progress of {name}</source>
+        <translation>{name} 的下载进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="154"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="155"/>
+        <location filename="../../app/models/catalog_card.py" line="453"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="156"/>
+        <source>Cancel…</source>
+        <translation>取消…</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="159"/>
+        <source>Pause the download of {name}</source>
+        <translation>暂停下载 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="162"/>
+        <source>Resume the download of {name}</source>
+        <translation>继续下载 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="165"/>
+        <source>Cancel the download of {name}</source>
+        <translation>取消下载 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="180"/>
+        <source>{size} parameters</source>
+        <translation>{size} 参数</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="181"/>
+        <source>Model size: more parameters answer better but need more memory</source>
+        <translation>模型大小：参数越多回答越好，但需要更多内存</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="187"/>
+        <source>Thinking</source>
+        <translation>思考</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="188"/>
+        <source>Can think step by step before it answers (switch it in the chat)</source>
+        <translation>回答前可以分步思考（在聊天中开关）</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="192"/>
+        <source>Recommended</source>
+        <translation>推荐</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="195"/>
+        <location filename="../../app/models/catalog_card.py" line="306"/>
+        <source>community</source>
+        <translation>社区</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="195"/>
+        <source>Not published by the model&apos;s authors</source>
+        <translation>并非由模型作者发布</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="271"/>
+        <source>Languages: {languages}</source>
+        <translation>语言：{languages}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="276"/>
+        <source>Licence: {licence}</source>
+        <translation>许可证：{licence}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="280"/>
+        <source>Context: up to {n:,} tokens</source>
+        <translation>上下文：最多 {n:,} 词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="285"/>
+        <source>{earlier}, {following}</source>
+        <translation>{earlier}、{following}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="288"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="288"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="294"/>
+        <source>OpenVINO folder</source>
+        <translation>OpenVINO 文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="297"/>
+        <location filename="../../app/models/catalog_card.py" line="311"/>
+        <source>experimental</source>
+        <translation>实验性</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="299"/>
+        <location filename="../../app/models/catalog_card.py" line="308"/>
+        <source>unverified</source>
+        <translation>未验证</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="306"/>
+        <source>official</source>
+        <translation>官方</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="308"/>
+        <source>verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="314"/>
+        <source>Runs on: {backends}</source>
+        <translation>可运行于：{backends}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="317"/>
+        <source>Source: {badges}</source>
+        <translation>来源：{badges}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="320"/>
+        <source>Needs {requirement}</source>
+        <translation>需要 {requirement}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="373"/>
+        <source> (capped at the model&apos;s {n:,}-token context)</source>
+        <translation>（受限于模型的 {n:,} 词元上下文）</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="427"/>
+        <source>Fits this PC</source>
+        <translation>适合本机</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="429"/>
+        <source>Tight on this PC</source>
+        <translation>本机较吃紧</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="430"/>
+        <source>Too large for this PC</source>
+        <translation>对本机过大</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="437"/>
+        <source>needs {need} of {memory} GPU memory</source>
+        <translation>需要 {need}，显存共 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="439"/>
+        <source>needs {need} of {memory} RAM</source>
+        <translation>需要 {need}，内存共 {memory}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="441"/>
+        <source>the CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="443"/>
+        <source>runs best with {backend} on {device}</source>
+        <translation>最适合用 {backend} 在 {device} 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="446"/>
+        <source>{needs} · {where}</source>
+        <translation>{needs} · {where}</translation>
+    </message>
+    <message>
+        <location filename="../../app/models/catalog_card.py" line="453"/>
+        <source>Retry</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>
@@ -614,159 +950,77 @@
 <context>
     <name>DownloadPanel</name>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="95"/>
+        <location filename="../../app/models/catalog_view.py" line="96"/>
         <source>Offline mode is on: nothing is downloaded. Turn it off in Settings.</source>
         <translation>离线模式已开启：不会下载任何内容。请在设置中关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="279"/>
+        <location filename="../../app/models/catalog_view.py" line="259"/>
         <source>This PC: {summary}</source>
         <translation>本机：{summary}</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="104"/>
+        <location filename="../../app/models/catalog_view.py" line="105"/>
         <source>Fit counts the KV cache, which grows with the context length</source>
         <translation>适配度已计入 KV 缓存，它随上下文长度增长</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="46"/>
-        <source>Model / file</source>
-        <translation>模型 / 文件</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="47"/>
-        <source>Size</source>
-        <translation>大小</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="48"/>
-        <source>Quantization</source>
-        <translation>量化</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="49"/>
-        <source>Backends</source>
-        <translation>后端</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="50"/>
-        <source>Source</source>
-        <translation>来源</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="51"/>
-        <source>Fit</source>
-        <translation>适配</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="52"/>
-        <source>Runs best on</source>
-        <translation>最佳运行方式</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="65"/>
+        <location filename="../../app/models/catalog_view.py" line="63"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="108"/>
+        <location filename="../../app/models/catalog_view.py" line="109"/>
         <source>{n:,} tokens</source>
         <translation>{n:,} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="130"/>
+        <location filename="../../app/models/catalog_view.py" line="126"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="131"/>
+        <location filename="../../app/models/catalog_view.py" line="127"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="132"/>
+        <location filename="../../app/models/catalog_view.py" line="128"/>
         <source>Cancel…</source>
         <translation>取消…</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="133"/>
+        <location filename="../../app/models/catalog_view.py" line="129"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="134"/>
+        <location filename="../../app/models/catalog_view.py" line="130"/>
         <source>Clear finished</source>
         <translation>清除已完成</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="149"/>
+        <location filename="../../app/models/catalog_view.py" line="112"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="157"/>
+        <location filename="../../app/models/catalog_view.py" line="147"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="213"/>
-        <location filename="../../app/models/catalog_view.py" line="235"/>
-        <source>official</source>
-        <translation>官方</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="213"/>
-        <location filename="../../app/models/catalog_view.py" line="235"/>
-        <source>community</source>
-        <translation>社区</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="222"/>
-        <source>Recommended</source>
-        <translation>推荐</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="229"/>
-        <source>{repo} (OpenVINO IR folder)</source>
-        <translation>{repo}（OpenVINO IR 文件夹）</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="237"/>
-        <source>verified</source>
-        <translation>已验证</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="239"/>
-        <source>unverified</source>
-        <translation>未验证</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="242"/>
-        <source>experimental</source>
-        <translation>实验性</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="245"/>
-        <source>Download</source>
-        <translation>下载</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="263"/>
-        <source> (capped at the model&apos;s {n:,}-token context)</source>
-        <translation>（受限于模型的 {n:,} 词元上下文）</translation>
-    </message>
-    <message>
-        <location filename="../../app/models/catalog_view.py" line="293"/>
+        <location filename="../../app/models/catalog_view.py" line="274"/>
         <source>Offline mode is on, so nothing connects to the internet. Turn it off in Settings to download models.</source>
         <translation>离线模式已开启，不会连接互联网。要下载模型，请在设置中关闭离线模式。</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="301"/>
+        <location filename="../../app/models/catalog_view.py" line="278"/>
         <source>Add this file to the download queue</source>
         <translation>将此文件加入下载队列</translation>
     </message>
     <message>
-        <location filename="../../app/models/catalog_view.py" line="375"/>
+        <location filename="../../app/models/catalog_view.py" line="300"/>
         <source>Cancel the download of {name}? The partially downloaded file is deleted.</source>
         <translation>取消下载 {name}？已下载的部分文件将被删除。</translation>
     </message>
@@ -1341,234 +1595,252 @@
 <context>
     <name>LoadWords</name>
     <message>
-        <location filename="../../app/words/load.py" line="21"/>
+        <location filename="../../app/words/load.py" line="22"/>
         <source>llama.cpp</source>
         <translation>llama.cpp</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="23"/>
+        <location filename="../../app/words/load.py" line="24"/>
         <source>OpenVINO</source>
         <translation>OpenVINO</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="31"/>
+        <location filename="../../app/words/load.py" line="26"/>
+        <source>remote server</source>
+        <translation>远程服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/load.py" line="34"/>
         <source>the CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="33"/>
+        <location filename="../../app/words/load.py" line="36"/>
         <source>the GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="35"/>
+        <location filename="../../app/words/load.py" line="38"/>
         <source>the NPU</source>
         <translation>NPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="37"/>
+        <location filename="../../app/words/load.py" line="40"/>
         <source>the NVIDIA GPU</source>
         <translation>NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="39"/>
+        <location filename="../../app/words/load.py" line="42"/>
         <source>the {device} device</source>
         <translation>{device} 设备</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="41"/>
+        <location filename="../../app/words/load.py" line="44"/>
         <source>{device_words} ({device})</source>
         <translation>{device_words}（{device}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="50"/>
+        <location filename="../../app/words/load.py" line="53"/>
         <source>{cause}; {instead}.</source>
         <translation>{cause}；{instead}。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="56"/>
+        <location filename="../../app/words/load.py" line="59"/>
         <source>{reason}.</source>
         <translation>{reason}.</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="60"/>
+        <location filename="../../app/words/load.py" line="63"/>
         <source>An OpenVINO IR folder runs only on OpenVINO.</source>
         <translation>OpenVINO IR 文件夹只能在 OpenVINO 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="64"/>
+        <location filename="../../app/words/load.py" line="67"/>
         <source>A smaller context needs less memory.</source>
         <translation>较小的上下文占用的内存更少。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="66"/>
+        <location filename="../../app/words/load.py" line="69"/>
         <source>llama.cpp reads every GGUF file.</source>
         <translation>llama.cpp 可以读取所有 GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="69"/>
+        <location filename="../../app/words/load.py" line="72"/>
         <source>Using what worked for this model before: {backend} on {device}, {n_ctx}-token context.</source>
         <translation>沿用此模型之前成功的设置：{device} 上的 {backend}，{n_ctx} 词元上下文。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="91"/>
+        <location filename="../../app/words/load.py" line="94"/>
         <source>The context was lowered from {n_ctx} to {next_n_ctx} tokens: {n_ctx} tokens would need about {need} of memory, and {free} is free.</source>
         <translation>上下文从 {n_ctx} 降到了 {next_n_ctx} 个词元：{n_ctx} 个词元约需 {need} 内存，而可用的只有 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="97"/>
+        <location filename="../../app/words/load.py" line="100"/>
         <source>Flash attention is on to save memory: without it, {n_ctx} tokens of context would need about {need} of memory, and {free} is free.</source>
         <translation>为节省内存已打开 Flash Attention：不开的话，{n_ctx} 个词元的上下文约需 {need} 内存，而可用的只有 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="103"/>
+        <location filename="../../app/words/load.py" line="106"/>
         <source>The KV cache is kept in q8_0 to save memory: in f16, {n_ctx} tokens of context would need about {need} of memory, and {free} is free.</source>
         <translation>为节省内存，KV 缓存使用 q8_0：若用 f16，{n_ctx} 个词元的上下文约需 {need} 内存，而可用的只有 {free}。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="128"/>
+        <location filename="../../app/words/load.py" line="131"/>
         <source>There was not enough memory for a {n_ctx}-token context</source>
         <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="131"/>
+        <location filename="../../app/words/load.py" line="134"/>
         <source>There was not enough memory for an {n_ctx}-token context</source>
         <translation>内存不足，无法使用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="136"/>
+        <location filename="../../app/words/load.py" line="139"/>
         <source>{device} ran out of memory</source>
         <translation>{device} 内存不足</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="140"/>
+        <location filename="../../app/words/load.py" line="143"/>
         <source>{backend} is not available ({reason})</source>
         <translation>{backend} 不可用（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="144"/>
+        <location filename="../../app/words/load.py" line="147"/>
         <source>{backend} cannot run this model ({reason})</source>
         <translation>{backend} 无法运行此模型（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="148"/>
+        <location filename="../../app/words/load.py" line="151"/>
         <source>{device} could not be used, perhaps a driver problem ({reason})</source>
         <translation>无法使用 {device}，可能是驱动程序问题（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="151"/>
+        <location filename="../../app/words/load.py" line="154"/>
         <source>{backend} could not load the model ({reason})</source>
         <translation>{backend} 无法加载模型（{reason}）</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="160"/>
+        <location filename="../../app/words/load.py" line="163"/>
         <source>{backend} on {device}</source>
         <translation>{device} 上的 {backend}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="170"/>
+        <location filename="../../app/words/load.py" line="173"/>
         <source>using {where} with a {n_ctx}-token context instead</source>
         <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="173"/>
+        <location filename="../../app/words/load.py" line="176"/>
         <source>using {where} with an {n_ctx}-token context instead</source>
         <translation>改用 {where}，上下文为 {n_ctx} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="181"/>
+        <location filename="../../app/words/load.py" line="184"/>
         <source>using a {n_ctx}-token context instead</source>
         <translation>改用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="182"/>
+        <location filename="../../app/words/load.py" line="185"/>
         <source>using an {n_ctx}-token context instead</source>
         <translation>改用 {n_ctx} 词元的上下文</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="185"/>
+        <location filename="../../app/words/load.py" line="188"/>
         <source>using {where} instead</source>
         <translation>改用 {where}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="186"/>
+        <location filename="../../app/words/load.py" line="189"/>
         <source>trying again</source>
         <translation>正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="217"/>
+        <location filename="../../app/words/load.py" line="223"/>
         <source>{headline} {detail}</source>
         <translation>{headline} {detail}</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="225"/>
+        <location filename="../../app/words/load.py" line="231"/>
         <source>The model file was not found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="227"/>
+        <location filename="../../app/words/load.py" line="233"/>
         <source>This is neither a GGUF file nor an OpenVINO model folder.</source>
         <translation>这既不是 GGUF 文件，也不是 OpenVINO 模型文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="231"/>
+        <location filename="../../app/words/load.py" line="237"/>
         <source>The model file is damaged.</source>
         <translation>模型文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="233"/>
+        <location filename="../../app/words/load.py" line="239"/>
         <source>The model&apos;s chat template cannot be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="235"/>
+        <location filename="../../app/words/load.py" line="241"/>
         <source>This model is not supported.</source>
         <translation>不支持此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="237"/>
+        <location filename="../../app/words/load.py" line="243"/>
         <source>The inference library is not available.</source>
         <translation>推理库不可用。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="239"/>
+        <location filename="../../app/words/load.py" line="245"/>
         <source>There is not enough memory for this model.</source>
         <translation>内存不足，无法加载此模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="241"/>
+        <location filename="../../app/words/load.py" line="247"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="243"/>
+        <location filename="../../app/words/load.py" line="249"/>
         <source>The conversation does not fit the model&apos;s context.</source>
         <translation>对话超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="247"/>
+        <location filename="../../app/words/load.py" line="253"/>
         <source>The answer could not be generated.</source>
         <translation>无法生成回答。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="249"/>
+        <location filename="../../app/words/load.py" line="255"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="250"/>
+        <location filename="../../app/words/load.py" line="256"/>
         <source>Something went wrong in the engine.</source>
         <translation>推理引擎出错。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="257"/>
+        <location filename="../../app/words/load.py" line="263"/>
         <source>The conversation does not fit the {context}-token context the model was loaded with: it is at least {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
         <translation>对话超出了模型加载时的 {context} 词元上下文：其长度至少为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
     </message>
     <message>
-        <location filename="../../app/words/load.py" line="263"/>
+        <location filename="../../app/words/load.py" line="269"/>
         <source>The conversation does not fit the {context}-token context the model was loaded with: it is {tokens} tokens long. Send a shorter message, start a new chat or raise the context size.</source>
         <translation>对话超出了模型加载时的 {context} 词元上下文：其长度为 {tokens} 词元。请发送更短的消息、开始新对话或增大上下文长度。</translation>
+    </message>
+</context>
+<context>
+    <name>LocalApi</name>
+    <message>
+        <location filename="../../app/api_bridge.py" line="349"/>
+        <source>Port {port} is in use by another program, so the local API is off. Choose another port in Settings → Local API.</source>
+        <translation>端口 {port} 已被其他程序占用，因此本地 API 未开启。请在“设置 → 本地 API”中选择其他端口。</translation>
+    </message>
+    <message>
+        <location filename="../../app/api_bridge.py" line="357"/>
+        <source>The local API could not start: {error}</source>
+        <translation>本地 API 无法启动：{error}</translation>
     </message>
 </context>
 <context>
@@ -1640,103 +1912,118 @@
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="145"/>
+        <location filename="../../app/main_window.py" line="148"/>
         <source>Recommended model</source>
         <translation>推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="189"/>
+        <location filename="../../app/main_window.py" line="192"/>
         <source>Installed {name}. Choose it in Settings → Model.</source>
         <translation>已安装 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="60"/>
+        <location filename="../../app/status_bar.py" line="61"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="65"/>
+        <location filename="../../app/status_bar.py" line="71"/>
         <source>Tokens the last answer used of the model&apos;s context</source>
         <translation>上一个回答占用的模型上下文词元数</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="70"/>
+        <location filename="../../app/status_bar.py" line="76"/>
         <source>Speed of the last answer</source>
         <translation>上一个回答的速度</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="73"/>
+        <location filename="../../app/status_bar.py" line="79"/>
         <source>Memory this app uses, the model included</source>
         <translation>本应用占用的内存（含模型）</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="118"/>
+        <location filename="../../app/status_bar.py" line="125"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="89"/>
+        <location filename="../../app/status_bar.py" line="96"/>
         <location filename="../../app/toolbar.py" line="108"/>
         <source>Loading {name}…</source>
         <translation>正在加载 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="31"/>
+        <location filename="../../app/status_bar.py" line="32"/>
         <source>llama.cpp keeps the KV cache in {type}, half the memory of f16.</source>
         <translation>llama.cpp 的 KV 缓存使用 {type}，内存是 f16 的一半。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="35"/>
+        <location filename="../../app/status_bar.py" line="36"/>
         <source>This CPU has no bf16 arithmetic, so OpenVINO computes in exact f32 instead.</source>
         <translation>此 CPU 不支持 bf16 运算，OpenVINO 改用精确的 f32 计算。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="39"/>
+        <location filename="../../app/status_bar.py" line="40"/>
         <source>OpenVINO computes in {precision}.</source>
         <translation>OpenVINO 以 {precision} 精度计算。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="48"/>
+        <location filename="../../app/status_bar.py" line="49"/>
         <source>Prompts longer than {count} tokens are read with sparse prefill (faster; the end of the prompt still sees all of it).</source>
         <translation>超过 {count} 个词元的提示词用稀疏预填充读取（更快；提示词末尾仍能看到全部内容）。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="108"/>
+        <location filename="../../app/status_bar.py" line="115"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="378"/>
+        <location filename="../../app/main_window.py" line="400"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="392"/>
+        <location filename="../../app/main_window.py" line="414"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="400"/>
+        <location filename="../../app/main_window.py" line="422"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="143"/>
+        <location filename="../../app/status_bar.py" line="150"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="155"/>
+        <location filename="../../app/status_bar.py" line="186"/>
+        <source>API answering…</source>
+        <translation>API 正在回答…</translation>
+    </message>
+    <message>
+        <location filename="../../app/status_bar.py" line="188"/>
+        <source>API: {url}</source>
+        <translation>API：{url}</translation>
+    </message>
+    <message>
+        <location filename="../../app/status_bar.py" line="191"/>
+        <source>The local OpenAI-compatible API is on: programs can use the loaded model at {url}. Its answers wait for the chat&apos;s and the chat&apos;s for them. Settings → Local API turns it off.</source>
+        <translation>本地 OpenAI 兼容 API 已开启：程序可以通过 {url} 使用已加载的模型。它的回答与聊天的回答轮流进行。可在“设置 → 本地 API”中关闭。</translation>
+    </message>
+    <message>
+        <location filename="../../app/status_bar.py" line="206"/>
         <source>{size} in use</source>
         <translation>已用 {size}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="133"/>
+        <location filename="../../app/status_bar.py" line="140"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="138"/>
+        <location filename="../../app/status_bar.py" line="145"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
@@ -2003,49 +2290,49 @@
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="111"/>
+        <location filename="../../app/settings/model_page.py" line="143"/>
         <source>Automatic tries the GPU first and falls back to the CPU. OpenVINO uses GPU and NPU; llama.cpp uses an NVIDIA GPU through CUDA</source>
         <translation>“自动”会先尝试 GPU，失败时回退到 CPU。OpenVINO 可使用 GPU 和 NPU；llama.cpp 通过 CUDA 使用 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="119"/>
+        <location filename="../../app/settings/model_page.py" line="152"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="30"/>
-        <location filename="../../app/settings/model_page.py" line="35"/>
-        <location filename="../../app/settings/model_page.py" line="122"/>
+        <location filename="../../app/settings/model_page.py" line="48"/>
+        <location filename="../../app/settings/model_page.py" line="53"/>
+        <location filename="../../app/settings/model_page.py" line="155"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="37"/>
+        <location filename="../../app/settings/model_page.py" line="55"/>
         <source>GPU (OpenVINO)</source>
         <translation>GPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="38"/>
+        <location filename="../../app/settings/model_page.py" line="56"/>
         <source>NPU (OpenVINO)</source>
         <translation>NPU（OpenVINO）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="39"/>
+        <location filename="../../app/settings/model_page.py" line="57"/>
         <source>NVIDIA GPU (CUDA)</source>
         <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="50"/>
+        <location filename="../../app/settings/model_page.py" line="68"/>
         <source>Automatic (exact on CPU)</source>
         <translation>自动（CPU 上精确计算）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="51"/>
+        <location filename="../../app/settings/model_page.py" line="69"/>
         <source>Exact (f32)</source>
         <translation>精确（f32）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="52"/>
+        <location filename="../../app/settings/model_page.py" line="70"/>
         <source>Fast (bf16)</source>
         <translation>快速（bf16）</translation>
     </message>
@@ -2060,112 +2347,127 @@
         <translation>f16 权重（最大）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="56"/>
+        <location filename="../../app/settings/model_page.py" line="74"/>
         <source>Automatic (q8_0 only where memory is short)</source>
         <translation>自动（仅在内存不足时用 q8_0）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="57"/>
+        <location filename="../../app/settings/model_page.py" line="75"/>
         <source>Full (f16)</source>
         <translation>完整（f16）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="58"/>
+        <location filename="../../app/settings/model_page.py" line="76"/>
         <source>Half the memory (q8_0)</source>
         <translation>一半内存（q8_0）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="62"/>
+        <location filename="../../app/settings/model_page.py" line="80"/>
         <source>Automatic (long prompts)</source>
         <translation>自动（长提示词）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="63"/>
+        <location filename="../../app/settings/model_page.py" line="81"/>
         <source>Always</source>
         <translation>始终</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="64"/>
+        <location filename="../../app/settings/model_page.py" line="82"/>
         <source>Never (dense)</source>
         <translation>从不（稠密）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="98"/>
+        <location filename="../../app/settings/model_page.py" line="130"/>
         <source>Manage models…</source>
         <translation>管理模型…</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="100"/>
+        <location filename="../../app/settings/model_page.py" line="132"/>
         <source>Import, delete, convert and download models</source>
         <translation>导入、删除、转换和下载模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="125"/>
+        <location filename="../../app/settings/model_page.py" line="158"/>
         <source>llama.cpp only: layers to run on the GPU (0 = none)</source>
         <translation>仅限 llama.cpp：在 GPU 上运行的层数（0 = 不使用）</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="132"/>
+        <location filename="../../app/settings/model_page.py" line="165"/>
         <source>OpenVINO only. Exact computes in f32: the same answers on every computer, and the fastest decoding. Fast computes in bf16 on CPUs that have it (AVX-512 BF16 or AMX): long prompts are read about twice as fast, answers differ slightly</source>
         <translation>仅限 OpenVINO。精确模式以 f32 计算：在每台电脑上答案相同，解码最快。快速模式在支持的 CPU（AVX-512 BF16 或 AMX）上以 bf16 计算：长提示词的读取速度约快一倍，答案略有不同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="143"/>
+        <location filename="../../app/settings/model_page.py" line="176"/>
         <source>OpenVINO only. Sparse prefill reads long prompts several times faster by letting most of the prompt attend only to its start and its recent part; the end of the prompt, where the question is, still sees everything. Automatic uses it above about 4,200 tokens, Always above about 2,200. Shorter prompts are computed exactly as without it</source>
         <translation>仅限 OpenVINO。稀疏预填充让提示词的大部分只关注开头和最近的部分，从而把长提示词的读取加快数倍；提示词末尾（问题所在处）仍能看到全部内容。“自动”在约 4,200 个词元以上使用，“始终”在约 2,200 个以上。更短的提示词的计算与不使用时完全相同</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="155"/>
+        <location filename="../../app/settings/model_page.py" line="188"/>
         <source>llama.cpp only. q8_0 keeps the conversation&apos;s keys and values in 8 bits: about half the memory of f16 for the same context, with flash attention. On the CPU it reads long prompts two to three times slower and decodes up to 40 % slower; its answers differ from f16&apos;s about as much as flash attention alone changes them. Automatic keeps f16 and uses q8_0 only where an f16 cache would not fit in the free memory</source>
         <translation>仅限 llama.cpp。q8_0 用 8 位保存对话的键和值：同样的上下文约占 f16 一半的内存，并会打开 Flash Attention。在 CPU 上它读取长提示词慢二到三倍，生成最多慢 40 %；它的回答与 f16 的差别，大约和单独打开 Flash Attention 时相当。“自动”保持 f16，仅在可用内存放不下 f16 缓存时使用 q8_0</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="164"/>
+        <location filename="../../app/settings/model_page.py" line="197"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="165"/>
+        <location filename="../../app/settings/model_page.py" line="198"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="166"/>
+        <location filename="../../app/settings/model_page.py" line="199"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="167"/>
+        <location filename="../../app/settings/model_page.py" line="200"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="168"/>
+        <location filename="../../app/settings/model_page.py" line="201"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="169"/>
+        <location filename="../../app/settings/model_page.py" line="202"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="170"/>
+        <location filename="../../app/settings/model_page.py" line="203"/>
         <source>OpenVINO precision</source>
         <translation>OpenVINO 精度</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="171"/>
+        <location filename="../../app/settings/model_page.py" line="204"/>
         <source>KV cache</source>
         <translation>KV 缓存</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="172"/>
+        <location filename="../../app/settings/model_page.py" line="205"/>
         <source>Sparse prefill</source>
         <translation>稀疏预填充</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="96"/>
+        <location filename="../../app/settings/model_page.py" line="330"/>
+        <source>Remote servers are off while working offline</source>
+        <translation>离线工作时远程服务器不可用</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="338"/>
+        <source>{model} — {server} (remote)</source>
+        <translation>{model} — {server}（远程）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="347"/>
+        <source>{server} (remote): no models listed</source>
+        <translation>{server}（远程）：没有列出模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/model_page.py" line="128"/>
         <source>No model is installed</source>
         <translation>尚未安装模型</translation>
     </message>
@@ -2213,7 +2515,7 @@
     </message>
     <message>
         <location filename="../../app/models/installed_view.py" line="202"/>
-        <location filename="../../app/settings/model_page.py" line="222"/>
+        <location filename="../../app/settings/model_page.py" line="393"/>
         <source> (bundled)</source>
         <translation>（内置）</translation>
     </message>
@@ -2224,7 +2526,7 @@
     </message>
     <message>
         <location filename="../../app/models/installed_view.py" line="205"/>
-        <location filename="../../app/settings/model_page.py" line="224"/>
+        <location filename="../../app/settings/model_page.py" line="395"/>
         <source> (unusable)</source>
         <translation>（不可用）</translation>
     </message>
@@ -2314,7 +2616,7 @@ The result is compared with llama.cpp on the original file and listed only if it
         <translation>登记</translation>
     </message>
     <message>
-        <location filename="../../app/settings/model_page.py" line="273"/>
+        <location filename="../../app/settings/model_page.py" line="450"/>
         <source>This CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)</source>
         <translation>此 CPU 不支持 bf16 运算（AVX-512 BF16 或 AMX）</translation>
     </message>
@@ -2375,6 +2677,19 @@ The result is compared with llama.cpp on the original file and listed only if it
     </message>
 </context>
 <context>
+    <name>ModelReloader</name>
+    <message>
+        <location filename="../../app/application.py" line="376"/>
+        <source>{model} is on the server {server}, and remote servers are off while working offline. Turn off “Work offline” in Settings → Downloads, or pick a model on this computer.</source>
+        <translation>{model} 位于服务器 {server} 上，而离线工作时远程服务器不可用。请在“设置 → 下载”中关闭“离线工作”，或选择本机上的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/application.py" line="385"/>
+        <source>The server {server} is no longer in Settings, so {model} cannot be loaded. Add the server again in Settings → Servers, or pick another model.</source>
+        <translation>服务器 {server} 已不在设置中，因此无法加载 {model}。请在“设置 → 服务器”中重新添加该服务器，或选择其他模型。</translation>
+    </message>
+</context>
+<context>
     <name>ModelsWindow</name>
     <message>
         <location filename="../../app/models/window.py" line="37"/>
@@ -2393,31 +2708,298 @@ The result is compared with llama.cpp on the original file and listed only if it
     </message>
 </context>
 <context>
+    <name>RemoteWords</name>
+    <message>
+        <location filename="../../app/words/remote.py" line="37"/>
+        <source>the server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="48"/>
+        <source>{sentence} ({detail})</source>
+        <translation>{sentence}（{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="58"/>
+        <source>Could not connect to {host}. Is the server running, and is the address right?</source>
+        <translation>无法连接到 {host}。服务器是否在运行？地址是否正确？</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="63"/>
+        <source>The secure connection to {host} failed. Check whether the address starts with http or https, and the server&apos;s certificate.</source>
+        <translation>与 {host} 的安全连接失败。请检查地址应以 http 还是 https 开头，以及服务器的证书。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="69"/>
+        <source>{host} did not answer within the read timeout; thinking models can take minutes: raise it in Settings → Servers.</source>
+        <translation>{host} 在读取超时内没有回应；思考模型可能需要几分钟：请在“设置 → 服务器”中调高读取超时。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="75"/>
+        <source>{host} refused the API key. Check the key in Settings → Servers.</source>
+        <translation>{host} 拒绝了 API 密钥。请在“设置 → 服务器”中检查密钥。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="81"/>
+        <source>{host} is busy (too many requests). Try again in a moment.</source>
+        <translation>{host} 正忙（请求过多）。请稍后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="85"/>
+        <source>{host} failed with error {status}.</source>
+        <translation>{host} 出错，错误代码 {status}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="87"/>
+        <source>{host} reported an error.</source>
+        <translation>{host} 报告了一个错误。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="89"/>
+        <source>{host} refused the request (error {status}).</source>
+        <translation>{host} 拒绝了请求（错误 {status}）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="93"/>
+        <source>The answer from {host} stopped before it was finished. Regenerate to try again.</source>
+        <translation>来自 {host} 的回答在完成前中断了。请点“重新生成”再试一次。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="102"/>
+        <source>{host} does not serve the model {model}. Pick another one in Settings → Model.</source>
+        <translation>{host} 没有提供模型 {model}。请在“设置 → 模型”中选择其他模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/words/remote.py" line="106"/>
+        <source>{host} has no such model or address. Check the address in Settings → Servers (it usually ends in /v1).</source>
+        <translation>{host} 上没有这个模型或地址。请在“设置 → 服务器”中检查地址（通常以 /v1 结尾）。</translation>
+    </message>
+</context>
+<context>
+    <name>ServersPage</name>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="60"/>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="103"/>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="106"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="122"/>
+        <source>The server&apos;s OpenAI-compatible address; /v1 is added if missing</source>
+        <translation>服务器的 OpenAI 兼容地址；缺少 /v1 时会自动补上</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="127"/>
+        <source>Decides how the thinking switch is sent to the server</source>
+        <translation>决定如何把思考开关发送给服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="132"/>
+        <source>Remove key</source>
+        <translation>移除密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="147"/>
+        <source>How long to wait for the next words; thinking models can be silent for minutes</source>
+        <translation>等待下一段文字的时间；思考模型可能几分钟都没有输出</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="150"/>
+        <source>Append /think or /no_think</source>
+        <translation>附加 /think 或 /no_think</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="154"/>
+        <source>For servers that ignore the thinking switch: the question ends in /think or /no_think, which MiniCPM4.1 and Qwen3 read</source>
+        <translation>用于忽略思考开关的服务器：问题末尾加上 /think 或 /no_think，MiniCPM4.1 和 Qwen3 能识别</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="162"/>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="173"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="174"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="175"/>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="176"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="178"/>
+        <source>Connect timeout</source>
+        <translation>连接超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="179"/>
+        <source>Read timeout</source>
+        <translation>读取超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="188"/>
+        <source>Remote servers are off while working offline (Settings → Downloads).</source>
+        <translation>离线工作时远程服务器不可用（设置 → 下载）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="211"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="335"/>
+        <source>Give the server a name.</source>
+        <translation>请给服务器起个名字。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="337"/>
+        <source>A server&apos;s name cannot contain “/”.</source>
+        <translation>服务器名称不能包含“/”。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="339"/>
+        <source>Another server already has this name.</source>
+        <translation>已有其他服务器使用这个名称。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="341"/>
+        <source>Enter the server&apos;s address, e.g. http://gpu-box:8000/v1.</source>
+        <translation>请输入服务器地址，例如 http://gpu-box:8000/v1。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="342"/>
+        <source>The address must start with http:// or https://.</source>
+        <translation>地址必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="360"/>
+        <source>A key is saved</source>
+        <translation>已保存密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="360"/>
+        <source>None (the server needs no key)</source>
+        <translation>无（服务器不需要密钥）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="365"/>
+        <source>Saved in the system keyring when you press OK.</source>
+        <translation>点“确定”时保存到系统密钥环。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="367"/>
+        <source>The key is removed when you press OK.</source>
+        <translation>点“确定”时移除密钥。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="369"/>
+        <source>Saved in the system keyring.</source>
+        <translation>已保存在系统密钥环中。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="372"/>
+        <source>A key is kept in the system keyring, never in the settings file.</source>
+        <translation>密钥只保存在系统密钥环中，绝不写入设置文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="376"/>
+        <source>No system keyring is available, so the API key can&apos;t be saved.</source>
+        <translation>没有可用的系统密钥环，无法保存 API 密钥。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="394"/>
+        <source>Remote servers are off while working offline</source>
+        <translation>离线工作时远程服务器不可用</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="404"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="422"/>
+        <source>The connection test failed: {error}</source>
+        <translation>连接测试失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="427"/>
+        <source>Connected, but the server lists no models.</source>
+        <translation>已连接，但服务器没有列出任何模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="430"/>
+        <source>Connected: 1 model ({names})</source>
+        <translation>已连接：1 个模型（{names}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="431"/>
+        <source>Connected: {count} models ({names})</source>
+        <translation>已连接：{count} 个模型（{names}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/servers_page.py" line="438"/>
+        <location filename="../../app/settings/servers_page.py" line="440"/>
+        <source>Server {number}</source>
+        <translation>服务器 {number}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/settings/dialog.py" line="38"/>
+        <location filename="../../app/settings/dialog.py" line="48"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="47"/>
+        <location filename="../../app/settings/dialog.py" line="64"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="48"/>
+        <location filename="../../app/settings/dialog.py" line="65"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="49"/>
+        <location filename="../../app/settings/dialog.py" line="66"/>
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/dialog.py" line="67"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/settings/dialog.py" line="50"/>
+        <location filename="../../app/settings/dialog.py" line="68"/>
         <source>Appearance</source>
         <translation>外观</translation>
+    </message>
+    <message>
+        <location filename="../../app/settings/dialog.py" line="69"/>
+        <source>Local API</source>
+        <translation>本地 API</translation>
     </message>
 </context>
 <context>

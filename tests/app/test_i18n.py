@@ -67,7 +67,7 @@ def test_chinese_strings_load(app: QApplication) -> None:
 def test_settings_choices_and_catalog_headers_translate(app: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
     install_translator(app, "zh_CN")
     assert QCoreApplication.translate("ModelPage", "Automatic") == "自动"
-    assert QCoreApplication.translate("DownloadPanel", "Runs best on") == "最佳运行方式"
+    assert QCoreApplication.translate("CatalogCard", "Fits this PC") == "适合本机"
     assert QCoreApplication.translate("HardwareWords", "too large") == "过大"
     assert QCoreApplication.translate("DownloadPanel", "Cancel download") == "取消下载"
     page = AppearancePage(Path("/tmp"))

@@ -1,4 +1,4 @@
-"""MainStatusBar alone: the loaded model's line, the precision note, context and speed."""
+"""MainStatusBar alone: the loaded model's line, the precision note, context, speed, the API."""
 
 from __future__ import annotations
 
@@ -66,3 +66,23 @@ def test_importing_names_the_dropped_files(qtbot) -> None:  # type: ignore[no-un
     bar.memory_timer.stop()
     bar.show_importing([Path("/a/one.gguf"), Path("/b/two")])
     assert bar.status_model.text() == "Importing one.gguf, two…"
+
+
+def test_the_local_api_shows_its_address_and_when_it_answers(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar = MainStatusBar()
+    qtbot.addWidget(bar)
+    bar.memory_timer.stop()
+    assert not bar.status_api.isVisibleTo(bar)  # off by default
+    bar.show_api("http://127.0.0.1:8321/v1")
+    assert bar.status_api.isVisibleTo(bar)
+    assert bar.status_api.text() == "API: http://127.0.0.1:8321/v1"
+    assert "http://127.0.0.1:8321/v1" in bar.status_api.toolTip()
+    bar.show_api_answering()
+    assert bar.status_api.text() == "API answering…"
+    bar.show_api_idle()
+    assert bar.status_api.text() == "API: http://127.0.0.1:8321/v1"
+    bar.show_api_answering()
+    bar.hide_api()
+    assert not bar.status_api.isVisibleTo(bar)
+    bar.show_api("http://127.0.0.1:9000/v1")  # restarted elsewhere: not answering any more
+    assert bar.status_api.text() == "API: http://127.0.0.1:9000/v1"

@@ -8,7 +8,7 @@ loudly at start-up, never show a half-filled list.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,12 +20,12 @@ from engine.kv_cache import (
     kv_cache_type,
 )
 from engine.sizes import format_size
-from engine.types import BackendName
+from engine.types import LOCAL_BACKENDS, BackendName
 from resources import resource_path
 
 CATALOG_VERSION = 1
 FORMATS = ("gguf", "openvino")
-BACKENDS = tuple(BackendName)  # the names catalog.json uses
+BACKENDS = LOCAL_BACKENDS  # the names catalog.json uses
 MODES = ("thinking", "no_thinking")
 # Shares of physical RAM: the OS, a browser and the GUI need the rest.
 FITS_SHARE = 0.60
@@ -99,6 +99,22 @@ class CatalogEntry:
     default_file: str
     notes: str
     sources: tuple[Source, ...]
+    # What the model is for, for people, by interface language ("en", "zh_CN"): see summary().
+    summaries: dict[str, str] = field(default_factory=dict)
+    # The languages it was trained to speak, as ISO 639-1 codes ("zh", "en").
+    languages: tuple[str, ...] = ()
+
+    def summary(self, language: str = "en") -> str:
+        """What the model is good for in `language` ("zh_CN"), else in the same language of
+        another region ("zh"), else in English; "" when the catalog has none."""
+        base = language.split("_")[0]
+        for key in (language, base):
+            if self.summaries.get(key):
+                return self.summaries[key]
+        for key, text in self.summaries.items():
+            if key.split("_")[0] == base:
+                return text
+        return self.summaries.get("en", "")
 
     def variants(self) -> list[Variant]:
         return [Variant(self, s, f) for s in self.sources for f in s.files]
@@ -232,6 +248,8 @@ def _entry(raw: object, where: str) -> CatalogEntry:
         default_file=_str(data, "default_file", where),
         notes=str(data.get("notes", "")),
         sources=tuple(_source(s, f"{where}: sources[{i}]") for i, s in enumerate(sources)),
+        summaries=_summaries(data.get("summary", {}), f"{where}: summary"),
+        languages=_languages(data.get("languages", []), f"{where}: languages"),
     )
     if entry.thinking and "thinking" not in entry.sampling:
         raise CatalogError(f"{where}: a thinking model needs 'thinking' sampling defaults")
@@ -284,6 +302,22 @@ def _file(raw: object, fmt: str, where: str) -> CatalogFile:
         verified=_bool(data, "verified", where),
         note=str(data.get("note", "")),
     )
+
+
+def _summaries(raw: object, where: str) -> dict[str, str]:
+    """Optional: {"en": "...", "zh_CN": "..."}; an entry without one shows no description."""
+    data = _obj(raw, where)
+    for language, text in data.items():
+        if not isinstance(text, str) or not text.strip():
+            raise CatalogError(f"{where}: '{language}' must be a non-empty string")
+    return dict(data)
+
+
+def _languages(raw: object, where: str) -> tuple[str, ...]:
+    """Optional: language codes such as ["zh", "en"]."""
+    if not isinstance(raw, list) or not all(isinstance(c, str) and c.strip() for c in raw):
+        raise CatalogError(f"{where}: expected a list of language codes")
+    return tuple(raw)
 
 
 def _kv(raw: object, where: str) -> KvCache:

@@ -21,7 +21,7 @@ from app.core.models.catalog import (
 )
 from engine.kv_cache import AUTO_KV, kv_cache_type
 from engine.machine import Hardware
-from engine.types import BackendName
+from engine.types import LOCAL_BACKENDS, BackendName
 
 # A GPU's own memory holds nothing else of ours, but the driver, display and other apps do.
 VRAM_FITS_SHARE = 0.85
@@ -68,7 +68,7 @@ def recommend(
     kv_bytes_per_token: int,
     context_length: int,
     hardware: Hardware,
-    backends: Sequence[str] = tuple(BackendName),
+    backends: Sequence[str] = LOCAL_BACKENDS,
     *,
     kv_cache: str = AUTO_KV,
 ) -> Recommendation:

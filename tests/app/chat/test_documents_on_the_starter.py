@@ -83,7 +83,9 @@ def test_a_pdf_and_a_docx_are_counted_asked_about_and_exported(  # type: ignore[
         assert stats.prompt_tokens == reading.use.prompt_tokens > sum(counts)
         assert composer.chip_widgets() == [] and composer.text() == ""
         # The reading speed was measured on this answer: the next estimate says a time.
-        qtbot.waitUntil(lambda: READING_TIME.search(composer.usage.text()), timeout=60_000)
+        qtbot.waitUntil(
+            lambda: READING_TIME.search(composer.usage.text()) is not None, timeout=60_000
+        )
 
         conversation_id = services.controller.conversation_id
         data = json.loads(json.dumps(services.store.export_data([conversation_id])))

@@ -299,3 +299,86 @@ def test_token_never_reaches_settings_or_logs(
 class _Exploding(MemoryKeyring):
     def set_password(self, service: str, username: str, password: str) -> None:
         raise keyring.errors.PasswordSetError(f"could not store {password}")
+
+
+# -- any secret: servers' API keys and the local API's key (issue 20) ----------------------
+
+API_KEY = "sk-ServerKeyThatMustNeverLeak0123456789"
+
+
+def test_a_servers_key_round_trips_under_its_own_name(use_keyring: object) -> None:
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    name = secrets.server_key_name("gpu box")
+    assert name == "server-key:gpu box"
+    assert secrets.secret_state(name) == (True, False)
+    assert secrets.load_secret(name) is None
+    secrets.save_secret(name, f" {API_KEY}\n")
+    assert secrets.load_secret(name) == API_KEY
+    assert secrets.secret_state(name) == (True, True)
+    secrets.save_secret(secrets.LOCAL_API_KEY, "local-key")
+    # The token, each server's key and the local API's key live side by side.
+    save_token(TOKEN)
+    assert memory.store == {
+        (secrets.SERVICE, "server-key:gpu box"): API_KEY,
+        (secrets.SERVICE, "local-api-key"): "local-key",
+        (secrets.SERVICE, secrets.USERNAME): TOKEN,
+    }
+    secrets.delete_secret(name)
+    secrets.delete_secret(name)  # nothing stored is fine
+    assert secrets.load_secret(name) is None
+    assert load_token() == TOKEN
+    with pytest.raises(ValueError):
+        secrets.save_secret(name, "  ")
+
+
+def test_without_a_keyring_a_key_is_refused_with_its_own_message(use_keyring: object) -> None:
+    keyring.set_keyring(fail.Keyring())
+    name = secrets.server_key_name("gpu")
+    assert secrets.secret_state(name) == (False, False)
+    with pytest.raises(KeyringUnavailableError) as caught:
+        secrets.save_secret(name, API_KEY)
+    assert str(caught.value) == secrets.NO_KEYRING_KEY_MESSAGE
+    assert "HF_TOKEN" not in str(caught.value)
+    assert secrets.load_secret(name) is None
+    with pytest.raises(KeyringUnavailableError):
+        secrets.delete_secret(name)
+
+
+def test_renamed_servers_take_their_keys_and_removed_ones_lose_them(use_keyring: object) -> None:
+    from app.core.remote_servers import move_keys
+
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    for name in ("a", "b", "gone"):
+        secrets.save_secret(secrets.server_key_name(name), f"key-{name}")
+    # a and b swap names; "gone" was removed; "plain" never had a key.
+    move_keys([("a", "b"), ("b", "a"), ("plain", "plainer")], ["gone"])
+    assert secrets.load_secret(secrets.server_key_name("a")) == "key-b"
+    assert secrets.load_secret(secrets.server_key_name("b")) == "key-a"
+    assert secrets.load_secret(secrets.server_key_name("gone")) is None
+    assert secrets.load_secret(secrets.server_key_name("plainer")) is None
+    assert len(memory.store) == 2  # nothing left under a temporary name
+
+
+def test_a_servers_key_never_reaches_settings_or_logs(
+    use_keyring: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.core.settings import ServerSettings
+
+    caplog.set_level("DEBUG")
+    keyring.set_keyring(MemoryKeyring())
+    secrets.save_secret(secrets.server_key_name("gpu"), API_KEY)
+    path = settings_path()
+    settings = Settings(servers=(ServerSettings("gpu", "http://gpu:8000/v1"),))
+    save_settings(settings, path)
+    assert load_settings(path).servers == settings.servers
+    request = settings.remote_load_request(settings.servers[0], "m", API_KEY)
+    assert API_KEY not in repr(request)  # a logged request does not show it either
+    for file in data_dir().rglob("*"):
+        if file.is_file():
+            assert API_KEY.encode() not in file.read_bytes(), file
+    keyring.set_keyring(_Exploding())
+    with pytest.raises(KeyringUnavailableError):
+        secrets.save_secret(secrets.server_key_name("gpu"), API_KEY)
+    assert API_KEY not in caplog.text

@@ -12,7 +12,13 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.core.settings import SCHEMA_VERSION, Settings, load_settings, save_settings
+from app.core.settings import (
+    SCHEMA_VERSION,
+    ServerSettings,
+    Settings,
+    load_settings,
+    save_settings,
+)
 
 FIELD_TYPES = typing.get_type_hints(Settings)
 NAMES = [f.name for f in fields(Settings)]
@@ -38,6 +44,10 @@ def is_valid(loaded: Settings) -> bool:
     in range, text is text that can be encoded, and the version is the current one."""
     for f in fields(Settings):
         value = getattr(loaded, f.name)
+        if f.name == "servers":
+            if not valid_servers(value):
+                return False
+            continue
         kinds = typing.get_args(FIELD_TYPES[f.name]) or (FIELD_TYPES[f.name],)
         if type(value) not in kinds:
             return False
@@ -57,6 +67,29 @@ def is_valid(loaded: Settings) -> bool:
         and loaded.max_new_tokens >= 1
         and (loaded.seed is None or 0 <= loaded.seed < 2**32)
         and loaded.thinking_budget >= 0
+        and 1 <= loaded.api_port <= 65535
+    )
+
+
+def valid_servers(servers: object) -> bool:
+    """A tuple of servers with names (without "/", each once), addresses and timeouts of
+    more than nothing and at most a day."""
+    if not isinstance(servers, tuple):
+        return False
+    names = [s.name for s in servers if isinstance(s, ServerSettings)]
+    if len(names) != len(servers) or len(set(names)) != len(names):
+        return False
+    return all(
+        s.name.strip() == s.name != ""
+        and "/" not in s.name
+        and s.base_url.strip() == s.base_url != ""
+        and type(s.kind) is str
+        and type(s.thinking_suffix) is bool
+        and all(
+            type(t) is float and math.isfinite(t) and 0 < t <= 86_400
+            for t in (s.connect_timeout_s, s.read_timeout_s)
+        )
+        for s in servers
     )
 
 
@@ -108,7 +141,7 @@ def test_any_settings_dict_loads_as_valid_settings(raw: dict[str, object]) -> No
     assert is_valid(loaded)
     # What survived is what the file said; what did not is the default.
     for name, value in raw.items():
-        if name in NAMES and name != "version":
+        if name in NAMES and name not in ("version", "servers"):
             assert getattr(loaded, name) in (value, getattr(Settings(), name))
 
 
@@ -134,6 +167,26 @@ def valid_settings(draw: st.DrawFn) -> Settings:
         offline=draw(st.booleans()),
         hub_endpoint=draw(text),
         theme=draw(text),
+        servers=tuple(
+            ServerSettings(name, f"http://{name}:8000/v1", kind, connect, read, suffix)
+            for name, kind, connect, read, suffix in draw(
+                st.lists(
+                    st.tuples(
+                        st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True),
+                        st.sampled_from(["vllm", "sglang", "llama-server", "ollama", "other"]),
+                        st.floats(0.5, 60),
+                        st.floats(1, 3600),
+                        st.booleans(),
+                    ),
+                    max_size=3,
+                    unique_by=lambda server: server[0],
+                )
+            )
+        ),
+        api_enabled=draw(st.booleans()),
+        api_port=draw(st.integers(1, 65535)),
+        api_lan=draw(st.booleans()),
+        api_allowed_origin=draw(text),
     )
 
 
@@ -145,4 +198,7 @@ def test_valid_settings_survive_a_save_and_load(chosen: Settings) -> None:
         path = Path(folder) / "settings.json"
         save_settings(chosen, path)
         assert load_settings(path) == chosen
-        assert json.loads(path.read_text(encoding="utf-8")) == asdict(chosen)
+        # JSON has lists where the settings have tuples (the servers).
+        assert json.loads(path.read_text(encoding="utf-8")) == json.loads(
+            json.dumps(asdict(chosen))
+        )

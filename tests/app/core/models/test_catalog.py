@@ -201,6 +201,36 @@ def test_default_file_must_exist(raw: dict[str, Any]) -> None:
         parse_catalog(raw)
 
 
+def test_every_entry_says_what_it_is_for_in_both_languages(catalog: Catalog) -> None:
+    for entry in catalog.entries:
+        assert set(entry.summaries) == {"en", "zh_CN"}, entry.id
+        assert entry.languages, entry.id
+    entry = catalog.entries[0]
+    assert entry.summary("zh_CN") == entry.summaries["zh_CN"]
+    assert entry.summary("zh_TW") == entry.summaries["zh_CN"]  # the nearest there is
+    assert entry.summary("de") == entry.summary() == entry.summaries["en"]
+
+
+def test_summary_and_languages_are_optional(raw: dict[str, Any]) -> None:
+    del raw["models"][0]["summary"]
+    del raw["models"][0]["languages"]
+    entry = parse_catalog(raw).entries[0]
+    assert entry.summaries == {} and entry.summary("zh_CN") == ""
+    assert entry.languages == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("summary", "text"), ("summary", {"en": ""}), ("languages", "zh"), ("languages", [1])],
+)
+def test_wrong_summary_or_languages_are_refused(
+    raw: dict[str, Any], key: str, value: object
+) -> None:
+    raw["models"][0][key] = value
+    with pytest.raises(CatalogError, match=rf"minicpm5-1b.*{key}"):
+        parse_catalog(raw)
+
+
 def test_bad_json_and_missing_file_are_clear(tmp_path: Path) -> None:
     broken = tmp_path / "catalog.json"
     broken.write_text("{not json", encoding="utf-8")

@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         self.shortcuts.stop.activated.connect(controller.stop)
         self.drop_target.models_dropped.connect(self._status_bar.show_importing)
         self.chat.answer_finished.connect(self._on_chat_answer_finished)
+        self.chat.context_streamed.connect(self._on_chat_context_streamed)
         client.load_started.connect(self._on_client_load_started)
         client.model_loaded.connect(self._on_client_model_loaded)
         client.load_failed.connect(self._on_client_load_failed)
@@ -427,6 +428,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_chat_answer_finished(self, stats: GenerationStats) -> None:
         self._status_bar.show_answer(stats)
+
+    @Slot(int)
+    def _on_chat_context_streamed(self, tokens: int) -> None:
+        self._status_bar.show_context_streamed(tokens)
 
     @Slot()
     def _on_library_models_changed(self) -> None:

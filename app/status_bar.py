@@ -127,9 +127,16 @@ class MainStatusBar(QStatusBar):
             )
         )
 
+    def show_context_streamed(self, tokens: int) -> None:
+        """The context an answer uses while it streams: its prompt and its text so far."""
+        self._context_used = tokens
+        self._show_context()
+
     def show_answer(self, stats: GenerationStats) -> None:
-        """The context the last answer used, and its speed."""
-        self._context_used = stats.prompt_tokens + stats.generated_tokens
+        """The context the last answer used, and its speed. Stats that counted nothing (an
+        answer stopped before it started) leave the figure shown while it streamed."""
+        if stats.prompt_tokens or stats.generated_tokens:
+            self._context_used = stats.prompt_tokens + stats.generated_tokens
         self._show_context()
         self.show_speed(stats.decode_tokens_per_s)
 

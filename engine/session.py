@@ -21,7 +21,7 @@ from engine.model_info import ModelInfo
 from engine.model_inspection import inspect_model
 from engine.openvino_support import OPENVINO_GGUF_ARCHITECTURES, openvino_can_run
 from engine.prompt import ChatTemplate, RenderedPrompt, check_chat_template
-from engine.reasoning import CLOSE_TAG, ReasoningParser, TextPiece
+from engine.reasoning import CLOSE_TAG, OPEN_TAG, ReasoningParser, TextPiece
 from engine.stops import StopMatcher
 from engine.template_limits import RenderLimits
 from engine.types import (
@@ -33,6 +33,7 @@ from engine.types import (
     LoadedModel,
     LoadRequest,
     Message,
+    ReasoningPrefill,
 )
 
 OnPiece = Callable[[TextPiece], None]
@@ -262,12 +263,15 @@ class Engine:
             return self._stopped_before_generating()
         stop_strings = self._template.stop_strings() + params.stop
         stream = _Stream(prompt, stop_strings, params.thinking_budget, on_piece)
+        # Reasoning already written goes after the prompt and through the parser, as if the
+        # model had just written it (the caller sees it streamed, then what follows).
+        prefill = stream.prefill(params.prefill) if params.prefill is not None else ""
 
         def backend_should_stop() -> bool:
             return stream.should_stop() or stopped()
 
         backend = self._backend
-        tokens = backend.tokenize(prompt.text)
+        tokens = backend.tokenize(prompt.text + prefill)
         budget = token_budget(tokens, backend.context_length, params.max_new_tokens)
         stats = backend.generate(
             tokens, budget, params, stop_strings, stream.on_text, backend_should_stop
@@ -376,6 +380,15 @@ class _Stream:
             self._reasoning_steps += 1
         self._deliver(self._parser.feed(self._stops.feed(text)))
 
+    def prefill(self, prefill: ReasoningPrefill) -> str:
+        """Feeds `prefill` as model output (its think block opened unless the prompt opened
+        it; closed when it says so) and returns that text, to follow the prompt."""
+        opening = "" if self._prompt.starts_in_reasoning else OPEN_TAG + "\n"
+        closing = "\n" + CLOSE_TAG + "\n\n" if prefill.close else ""
+        written = opening + prefill.text + closing
+        self.on_text(written)
+        return written
+
     def should_stop(self) -> bool:
         if self._stops.stopped:
             return True
@@ -395,11 +408,15 @@ class _Stream:
         self._deliver(self._parser.flush())
         if self._stops.stopped and stats.finish_reason != "stop":
             stats = replace(stats, finish_reason="stop")
+        text = self._parser.answer.rstrip()
+        reasoning = self._parser.reasoning.strip()
         return GenerationResult(
-            text=self._parser.answer.rstrip(),
-            reasoning=self._parser.reasoning.strip(),
+            text=text,
+            reasoning=reasoning,
             stats=stats,
             raw_text="".join(self._raw),
+            # The parser still inside reasoning at the end: the think block never closed.
+            reasoning_unfinished=self._parser.in_reasoning and bool(reasoning) and not text,
         )
 
     def _deliver(self, pieces: list[TextPiece]) -> None:
@@ -411,12 +428,17 @@ class _Stream:
 def _answer_or_reasoning(result: GenerationResult, params: GenerationParams) -> GenerationResult:
     """A remote answer that is all reasoning: with thinking off (a server that thinks anyway,
     or puts the answer in its reasoning field), or a think block that never closed (a model
-    that does not think, taken for a pre-filled `<think>`), the text is the answer."""
+    that does not think, taken for a pre-filled `<think>`), the text is the answer. Except
+    with thinking on and the token limit reached inside the block: that is a thinking model
+    cut off mid-thought, and its reasoning stays reasoning (`reasoning_unfinished`)."""
     if result.text or not result.reasoning:
         return result
     if params.enable_thinking and CLOSE_TAG in result.raw_text:
         return result
-    return replace(result, text=result.reasoning, reasoning="")
+    cut_off = result.reasoning_unfinished and result.stats.finish_reason == "length"
+    if params.enable_thinking and cut_off:
+        return result
+    return replace(result, text=result.reasoning, reasoning="", reasoning_unfinished=False)
 
 
 def _openvino_warnings(info: ModelInfo) -> tuple[str, ...]:

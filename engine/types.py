@@ -23,6 +23,18 @@ class Message:
 
 
 @dataclass(frozen=True)
+class ReasoningPrefill:
+    """Reasoning an answer starts from, already written: that of an answer that stopped while
+    thinking, so the model goes on from where it stopped instead of starting over. `close`:
+    the think block ends after it and the model answers from it (the model had ended its turn
+    inside the block: more thinking would not come); otherwise it goes on thinking (it had run
+    out of tokens mid-thought)."""
+
+    text: str
+    close: bool
+
+
+@dataclass(frozen=True)
 class GenerationParams:
     temperature: float = 0.7
     top_p: float = 0.95
@@ -33,6 +45,8 @@ class GenerationParams:
     enable_thinking: bool | None = None
     thinking_budget: int | None = None
     stop: tuple[str, ...] = ()
+    # Local models only (a server renders its own prompt and ignores it): see ReasoningPrefill.
+    prefill: ReasoningPrefill | None = None
 
     @property
     def greedy(self) -> bool:
@@ -156,6 +170,9 @@ class GenerationResult:
     reasoning: str
     stats: GenerationStats
     raw_text: str = field(default="", repr=False)
+    # The output ended inside a think block that never closed, with no answer after it (a
+    # thinking model that ran out of tokens, or was stopped, mid-thought).
+    reasoning_unfinished: bool = False
 
 
 @dataclass(frozen=True)

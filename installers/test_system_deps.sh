@@ -1,9 +1,12 @@
 #!/bin/sh
 # System packages the test suite uses when present: a real Secret Service for the keyring tests
-# (gnome-keyring) and dbus-launch (dbus-x11). Installs them only as root and only when missing;
+# (gnome-keyring) and dbus-launch (dbus-x11), and the X libraries Qt's xcb plugin needs, which
+# the .deb depends on (tests/installers/test_package.py installs it with dpkg, which refuses
+# a package whose dependencies are missing). Installs them only as root and only when missing;
 # otherwise does nothing and exits 0, so `make test` never needs root.
 set -u
-PACKAGES="gnome-keyring dbus-x11"
+PACKAGES="gnome-keyring dbus-x11 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 
 missing=""
 for package in $PACKAGES; do

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -25,7 +25,7 @@ from app.engine_bridge.client import EngineClient
 from app.words.load import engine_error_text
 from app.words.storage import storage_error_text
 from engine.errors import Problem
-from engine.types import GenerationParams, GenerationResult, Message
+from engine.types import GenerationParams, GenerationResult, Message, ReasoningPrefill
 
 # (model name, thinking) -> the model's recommended (temperature, top_p), if it has one.
 SamplingLookup = Callable[[str, bool], tuple[float, float] | None]
@@ -42,12 +42,18 @@ class _Run:
     reasoning: str = ""
     answer: str = ""
     answer_started: float | None = None
+    # When the last reasoning arrived: where the thinking ends when no answer follows.
+    reasoning_at: float | None = None
     saved_at: float = field(default_factory=time.monotonic)
 
-    def thinking_s(self, now: float) -> float | None:
-        if not self.reasoning:
+    def thinking_s(self) -> float | None:
+        """The one measure of thinking time: from the request to the answer's first text (or
+        to the last thought, for an answer that never came). Shown while streaming and stored,
+        so the label does not change when the answer ends."""
+        end = self.answer_started or self.reasoning_at
+        if not self.reasoning or end is None:
             return None
-        return (self.answer_started or now) - self.started
+        return end - self.started
 
 
 def prompt_messages(system_prompt: str, path: list[StoredMessage]) -> list[Message]:
@@ -62,6 +68,27 @@ def prompt_messages(system_prompt: str, path: list[StoredMessage]) -> list[Messa
         elif message.role == "assistant":
             messages.append(Message("assistant", message.content))
     return messages
+
+
+@dataclass(frozen=True)
+class AnswerChoices:
+    """What one answer asks for besides its chat's settings: a regenerate that changes the
+    thinking choice, or Continue on an answer that stopped while thinking."""
+
+    thinking: bool | None = None  # instead of the chat's thinking choice
+    max_new_tokens: int | None = None  # instead of the settings' token limit
+    prefill: ReasoningPrefill | None = None  # reasoning already written, to go on from
+    thought_s: float = 0.0  # the thinking time that reasoning took
+
+    def applied(self, params: GenerationParams) -> GenerationParams:
+        if self.max_new_tokens is not None:
+            params = replace(params, max_new_tokens=max(self.max_new_tokens, 1))
+        if self.prefill is not None:
+            params = replace(params, prefill=self.prefill)
+        return params
+
+
+NO_CHOICES = AnswerChoices()
 
 
 @dataclass(frozen=True)
@@ -168,10 +195,12 @@ class AnswerRuns(QObject):
         settings: Settings,
         *,
         left_out: frozenset[int] = frozenset(),
+        choices: AnswerChoices = NO_CHOICES,
     ) -> bool:
         """Ask for a new answer to user message `question_id`, which is on the active branch,
-        leaving the messages in `left_out` out of the prompt (the person chose to). False when
-        none was asked for (the question is gone, or the answer could not be saved)."""
+        leaving the messages in `left_out` out of the prompt (the person chose to), with
+        `choices` for this answer only. False when none was asked for (the question is gone,
+        or the answer could not be saved)."""
         # One answer at a time: the engine runs one generation, and an answer the user no
         # longer waits for would delay this one. Stopped answers are kept as they are.
         self.stop_all()
@@ -181,6 +210,14 @@ class AnswerRuns(QObject):
             return False
         path = path[: ids.index(question_id) + 1]
         conversation = self._store.get_conversation(conversation_id)
+        prompt = self.prompt(
+            conversation.system_prompt or settings.system_prompt,
+            conversation.thinking if choices.thinking is None else choices.thinking,
+            path,
+            settings,
+            left_out=left_out,
+        )
+        prompt = replace(prompt, params=choices.applied(prompt.params))
         try:
             answer = self._store.add_message(
                 conversation_id,
@@ -189,19 +226,15 @@ class AnswerRuns(QObject):
                 parent_id=path[-1].id,
                 complete=False,
                 model=self._client.model_name,
+                thinking=self._thinking_choice(prompt.params),
             )
         except StorageError as exc:
             self.error_occurred.emit(storage_error_text(exc))
             return False
-        prompt = self.prompt(
-            conversation.system_prompt or settings.system_prompt,
-            conversation.thinking,
-            path,
-            settings,
-            left_out=left_out,
-        )
         request_id = self._client.generate(prompt.messages, prompt.params)
-        self._runs[request_id] = _Run(conversation_id, answer.id, time.monotonic())
+        # Thinking time already spent on reasoning it goes on from counts as this answer's.
+        started = time.monotonic() - choices.thought_s
+        self._runs[request_id] = _Run(conversation_id, answer.id, started)
         return True
 
     def stop_in(self, conversation_id: int) -> None:
@@ -225,19 +258,20 @@ class AnswerRuns(QObject):
         run = self._runs.get(request_id)
         if run is None:
             return
+        now = time.monotonic()
         if channel == "reasoning":
             run.reasoning += text
+            run.reasoning_at = now
         else:
             if run.answer_started is None:
-                run.answer_started = time.monotonic()
+                run.answer_started = now
             run.answer += text
-        now = time.monotonic()
         if now - run.saved_at >= SAVE_INTERVAL_S:
             self._save(run)
         # The one measure of thinking time, the same one `_save` stores: the transcript
         # shows it while streaming, so the label does not change when the answer ends.
         self.answer_streamed.emit(
-            run.conversation_id, run.message_id, run.reasoning, run.answer, run.thinking_s(now)
+            run.conversation_id, run.message_id, run.reasoning, run.answer, run.thinking_s()
         )
 
     @Slot(int, object)
@@ -249,7 +283,8 @@ class AnswerRuns(QObject):
         # stopped before it started has none, so keep what was streamed.
         run.answer = result.text or run.answer
         run.reasoning = result.reasoning or run.reasoning
-        self._save(run, complete=True, stats=result.stats.to_dict())
+        unfinished = result.reasoning_unfinished and not run.answer
+        self._save(run, complete=True, stats=result.stats.to_dict(), unfinished=unfinished)
         self.answer_finished.emit(run.conversation_id, run.message_id, result.stats)
 
     @Slot(int, object)
@@ -271,11 +306,23 @@ class AnswerRuns(QObject):
             return None
         return self._recommended_sampling(name, thinking)
 
+    def _thinking_choice(self, params: GenerationParams) -> bool | None:
+        """The thinking choice an answer is generated with, as stored with it: None for a
+        model that cannot think (the switch means nothing to it)."""
+        loaded = self._client.loaded_model
+        if loaded is not None and not loaded.supports_thinking:
+            return None
+        return params.enable_thinking
+
     def _save(
-        self, run: _Run, *, complete: bool | None = None, stats: dict[str, Any] | None = None
+        self,
+        run: _Run,
+        *,
+        complete: bool | None = None,
+        stats: dict[str, Any] | None = None,
+        unfinished: bool | None = None,
     ) -> None:
-        now = time.monotonic()
-        run.saved_at = now
+        run.saved_at = time.monotonic()
         try:
             self._store.update_message(
                 run.message_id,
@@ -283,7 +330,8 @@ class AnswerRuns(QObject):
                 reasoning=run.reasoning,
                 complete=complete,
                 stats=stats,
-                thinking_s=run.thinking_s(now),
+                thinking_s=run.thinking_s(),
+                reasoning_unfinished=unfinished,
             )
         except StorageError as exc:
             self.error_occurred.emit(storage_error_text(exc))

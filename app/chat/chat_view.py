@@ -63,9 +63,11 @@ class Banner(QFrame):
 class ChatView(QWidget):
     """The transcript, the per-chat system prompt and the composer. Signals:
     answer_finished(GenerationStats)   # for the status bar
+    context_streamed(int tokens)       # for the status bar: the answer's context so far
     """
 
     answer_finished = Signal(object)
+    context_streamed = Signal(int)
 
     def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +134,7 @@ class ChatView(QWidget):
         controller.transcript_changed.connect(self._on_controller_transcript_changed)
         controller.answer_streamed.connect(self._on_controller_answer_streamed)
         controller.answer_finished.connect(self._on_controller_answer_finished)
+        controller.context_streamed.connect(self.context_streamed)
         controller.busy_changed.connect(self._on_controller_busy_changed)
         controller.thinking_changed.connect(self._on_controller_thinking_changed)
         controller.error_occurred.connect(self._on_controller_error_occurred)
@@ -149,6 +152,10 @@ class ChatView(QWidget):
         self.composer.regenerate_clicked.connect(self._on_composer_regenerate_clicked)
         self.composer.thinking_toggled.connect(self._on_composer_thinking_toggled)
         self.transcript.regenerate_requested.connect(self._on_transcript_regenerate_requested)
+        self.transcript.regenerate_with_thinking_requested.connect(
+            self._on_transcript_regenerate_with_thinking_requested
+        )
+        self.transcript.continue_requested.connect(self._on_transcript_continue_requested)
         self.transcript.edit_submitted.connect(self._on_transcript_edit_submitted)
         self.transcript.version_selected.connect(self._on_transcript_version_selected)
 
@@ -323,6 +330,16 @@ class ChatView(QWidget):
     @Slot(int)
     def _on_transcript_regenerate_requested(self, message_id: int) -> None:
         self._controller.regenerate(message_id)
+
+    @Slot(int, bool)
+    def _on_transcript_regenerate_with_thinking_requested(
+        self, message_id: int, thinking: bool
+    ) -> None:
+        self._controller.regenerate(message_id, thinking=thinking)
+
+    @Slot(int)
+    def _on_transcript_continue_requested(self, message_id: int) -> None:
+        self._controller.continue_thinking(message_id)
 
     @Slot(int, str)
     def _on_transcript_edit_submitted(self, message_id: int, text: str) -> None:

@@ -29,6 +29,17 @@ DraftPrompt = Callable[[str, Sequence[Attachment]], Prompt]
 CachedTokens = Callable[[Prompt, Sequence[int]], int]
 
 
+def estimated_tokens(text: str) -> int:
+    """About how many tokens `text` is, where counting them on the engine would wait for the
+    answer it is part of: a token per four characters of ASCII, one per other character
+    (Chinese runs about one per character). The answer's stats give the exact count at its
+    end."""
+    if not text:
+        return 0
+    ascii_chars = sum(1 for c in text if ord(c) < 128)
+    return -(-ascii_chars // 4) + (len(text) - ascii_chars)
+
+
 @dataclass(frozen=True)
 class ContextReading:
     """The usage line's numbers. `estimate_s`: seconds to read the part of the prompt that is

@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.chat.answer_runs import AnswerRuns, Prompt, SamplingLookup
-from app.chat.context_meter import ContextMeter
+from app.chat.answer_runs import NO_CHOICES, AnswerChoices, AnswerRuns, Prompt, SamplingLookup
+from app.chat.context_meter import ContextMeter, estimated_tokens
 from app.chat.draft import DraftAttachments
 from app.core.chat_records import Attachment, Conversation, StoredMessage
 from app.core.context_fit import (
@@ -38,7 +38,7 @@ from app.tasks import TaskRunner
 from app.words.load import engine_error_text
 from app.words.storage import disk_warning_text, storage_error_text
 from engine.errors import Problem
-from engine.types import GenerationResult, GenerationStats, LoadedModel
+from engine.types import GenerationResult, GenerationStats, LoadedModel, ReasoningPrefill
 
 # The chat shown before its first message is sent; it is saved only then.
 NO_CONVERSATION = 0
@@ -92,6 +92,8 @@ class Question:
     attachments: tuple[Attachment, ...] = ()
     question_id: int | None = None
     from_composer: bool = False  # its draft is cleared once it is stored
+    # For this answer only: a regenerate that changes the thinking choice, or Continue.
+    choices: AnswerChoices = NO_CHOICES
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class ChatController(QObject):
         answer_streamed(int message_id, str reasoning, str answer, thinking_s: float | None)
                                                      # shown chat only; thinking_s as stored
         answer_finished(int message_id, GenerationStats)
+        context_streamed(int tokens)                 # shown chat's answer: prompt + text so far
         busy_changed(bool)                           # the shown chat is waiting for an answer
         thinking_changed(bool checked, bool available)
         error_occurred(str message)
@@ -163,6 +166,7 @@ class ChatController(QObject):
     transcript_changed = Signal()
     answer_streamed = Signal(int, str, str, object)
     answer_finished = Signal(int, object)
+    context_streamed = Signal(int)
     busy_changed = Signal(bool)
     thinking_changed = Signal(bool, bool)
     error_occurred = Signal(str)
@@ -197,6 +201,10 @@ class ChatController(QObject):
         self._summary: _Summary | None = None
         # The answer whose prompt and text the engine still holds in its cache.
         self._cached_leaf: int | None = None
+        # The prompt tokens of the question being sent (measured before it was), and of the
+        # answer streaming now: the context it uses is these plus its text so far.
+        self._measured_prompt = 0
+        self._streaming_prompt = 0
         self._answers = AnswerRuns(store, client, self, recommended_sampling=recommended_sampling)
         self._answers.answer_streamed.connect(self._on_answers_answer_streamed)
         self._answers.answer_finished.connect(self._on_answers_answer_finished)
@@ -329,8 +337,18 @@ class ChatController(QObject):
         self._check(question)
         return True
 
-    def regenerate(self, message_id: int | None = None) -> None:
-        """A new answer next to `message_id` (default: the last answer shown)."""
+    def regenerate(
+        self,
+        message_id: int | None = None,
+        *,
+        thinking: bool | None = None,
+        choices: AnswerChoices = NO_CHOICES,
+    ) -> None:
+        """A new answer next to `message_id` (default: the last answer shown); `thinking`,
+        when given, instead of the chat's choice for this answer only (the chat keeps its
+        own); `choices` for more (Continue)."""
+        if thinking is not None:
+            choices = replace(choices, thinking=thinking)
         if self._conversation_id == NO_CONVERSATION or self._pending_question() is not None:
             return
         path = self._store.active_path(self._conversation_id)
@@ -356,8 +374,32 @@ class ChatController(QObject):
                 asked.content,
                 asked.attachments,
                 question_id=asked.id,
+                choices=choices,
             )
         )
+
+    def continue_thinking(self, message_id: int) -> None:
+        """An answer that stopped while thinking goes on from where it stopped, as a new
+        version next to it (the stopped one stays as it was): its reasoning is put back after
+        the prompt, thinking on, with twice the token limit it had. Cut off by the limit, the
+        model goes on thinking; ended by the model itself inside its thought, the thought is
+        closed so that it answers from it. A server renders its own prompt and cannot take
+        the reasoning back: there the thought starts over, with the same room."""
+        message = self._store.get_message(message_id)
+        stats = message.stats or {}
+        generated = stats.get("generated_tokens")
+        used = generated if isinstance(generated, int) else 0
+        prefill = None
+        if message.reasoning:
+            close = stats.get("finish_reason") != "length"
+            prefill = ReasoningPrefill(message.reasoning, close=close)
+        choices = AnswerChoices(
+            thinking=True,
+            max_new_tokens=max(self._settings.max_new_tokens, used) * 2,
+            prefill=prefill,
+            thought_s=message.thinking_s or 0.0,
+        )
+        self.regenerate(message_id, choices=choices)
 
     def edit_and_resend(self, message_id: int, text: str) -> bool:
         """Send an edited copy of a user message (with its attachments) as a new branch beside
@@ -384,6 +426,7 @@ class ChatController(QObject):
             # The window applies it to the settings, which reload the model; the answer waits
             # for the load, and the engine checks the room again then.
             self.context_raise_requested.emit(choices.raise_to)
+            self._measured_prompt = overflow.measure.prompt_tokens
             self._commit(overflow.question)
         elif choice == ContextChoice.DROP and choices.drop_count > 0:
             conversation_id = overflow.question.conversation_id
@@ -391,6 +434,7 @@ class ChatController(QObject):
             self._left_out[conversation_id] = (
                 self._left_out.get(conversation_id, frozenset()) | dropped
             )
+            self._measured_prompt = _kept_tokens(overflow.prompt, overflow.measure, dropped)
             self._commit(overflow.question)
         elif choice == ContextChoice.SUMMARIZE and choices.can_summarize:
             self._summarize(overflow)
@@ -474,6 +518,7 @@ class ChatController(QObject):
         use = ContextUse.of(measure.prompt_tokens, params.max_new_tokens, measure.context_length)
         roles = [m.role for m in check.prompt.messages]
         if use.fits or len(measure.message_tokens) != len(roles):
+            self._measured_prompt = measure.prompt_tokens
             self._commit(check.question)
             return
         choices = plan_context(
@@ -538,6 +583,8 @@ class ChatController(QObject):
     ) -> None:
         if conversation_id == self._conversation_id:
             self.answer_streamed.emit(message_id, reasoning, answer, thinking_s)
+            generated = estimated_tokens(reasoning) + estimated_tokens(answer)
+            self.context_streamed.emit(self._streaming_prompt + generated)
 
     @Slot(int, int, object)
     def _on_answers_answer_finished(
@@ -584,13 +631,23 @@ class ChatController(QObject):
         self.conversation_opened.emit(conversation.id)
         return conversation.id
 
-    def _answer(self, conversation_id: int, question_id: int) -> None:
+    def _answer(self, conversation_id: int, question_id: int, question: Question) -> None:
         """Ask for a new answer to user message `question_id`, which is on the active branch."""
         left_out = self._left_out.get(conversation_id, frozenset())
-        asked = self._answers.ask(conversation_id, question_id, self._settings, left_out=left_out)
+        asked = self._answers.ask(
+            conversation_id,
+            question_id,
+            self._settings,
+            left_out=left_out,
+            choices=question.choices,
+        )
+        # The measure belongs to this question only (0: not measured, the model was loading).
+        self._streaming_prompt, self._measured_prompt = self._measured_prompt, 0
         if conversation_id == self._conversation_id:
             if asked:
                 self.transcript_changed.emit()
+                # Before its first word the answer already holds its prompt in the context.
+                self.context_streamed.emit(self._streaming_prompt)
             self.busy_changed.emit(self.is_busy)
 
     def _pending_question(self) -> Question | None:
@@ -628,6 +685,12 @@ class ChatController(QObject):
             system_prompt, thinking = self._draft_system_prompt, self._draft_thinking
         else:
             system_prompt, thinking = conversation.system_prompt, conversation.thinking
+        if question.choices.thinking is not None:
+            thinking = question.choices.thinking
+        prompt = self._prompt_of(question, system_prompt, thinking)
+        return replace(prompt, params=question.choices.applied(prompt.params))
+
+    def _prompt_of(self, question: Question, system_prompt: str, thinking: bool | None) -> Prompt:
         left_out = self._left_out.get(question.conversation_id, frozenset())
         path = self._path_through(question)
         new = None
@@ -675,7 +738,7 @@ class ChatController(QObject):
     def _commit(self, question: Question) -> None:
         """Store the question (unless it is stored already) and ask for its answer."""
         if question.question_id is not None:
-            self._answer(question.conversation_id, question.question_id)
+            self._answer(question.conversation_id, question.question_id, question)
             return
         try:
             conversation_id = self._conversation_for(question)
@@ -697,7 +760,7 @@ class ChatController(QObject):
             return
         if question.from_composer:
             self.message_sent.emit()
-        self._answer(conversation_id, user.id)
+        self._answer(conversation_id, user.id, question)
 
     def _conversation_for(self, question: Question) -> int:
         if question.conversation_id != NO_CONVERSATION:
@@ -760,3 +823,15 @@ def _dropped_ids(prompt: Prompt, count: int) -> frozenset[int]:
         start += 1
     sources = prompt.sources[start : start + count]
     return frozenset(source for source in sources if source is not None)
+
+
+def _kept_tokens(prompt: Prompt, measure: PromptMeasure, dropped: frozenset[int]) -> int:
+    """The measured prompt's tokens without the messages left out of it."""
+    if len(measure.message_tokens) != len(prompt.sources):
+        return measure.prompt_tokens
+    gone = sum(
+        tokens
+        for tokens, source in zip(measure.message_tokens, prompt.sources, strict=True)
+        if source in dropped
+    )
+    return max(measure.prompt_tokens - gone, 0)

@@ -5,13 +5,18 @@ markdown-it refuses javascript:, file: and similar link targets. Fenced code is 
 with Pygments as inline styles, and each block gets a "Copy" link (`copy:<n>`) that the view
 turns into a clipboard copy of `RenderedMarkdown.code_blocks[n]`. LaTeX math becomes data: PNG
 images drawn in the caller's `MathStyle` (app/chat/math.py).
+
+A streaming answer grows at its end, so `GrowingMarkdown` keeps the HTML of the blocks that can
+no longer change and parses and renders only the rest (the result is the same as rendering the
+whole text at once; tests check that on random splits of real answers).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -77,6 +82,13 @@ class MarkdownRenderer:
         env: dict[str, Any] = {"code_blocks": [], "math_style": math_style or MathStyle()}
         body = self._md.render(text, env)
         return RenderedMarkdown(body, tuple(env["code_blocks"]))
+
+    def parse(self, text: str, env: dict[str, Any]) -> list[Token]:
+        return self._md.parse(text, env)
+
+    def render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> str:
+        html_text: str = self._md.renderer.render(tokens, self._md.options, env)
+        return html_text
 
     def _fence_rule(self) -> Any:
         def rule(_renderer: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
@@ -156,3 +168,110 @@ def _render_table_open(
 ) -> str:
     # Qt draws no table borders unless asked in attributes.
     return '<table border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse;">\n'
+
+
+# A line that defines a link reference ("[id]: url") changes links anywhere in the text, also
+# in blocks before it: texts with one are always rendered whole.
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+_LIST_ENDS = ("bullet_list_close", "ordered_list_close")
+# What a line that may still become a list item starts with ("3" grows into "3. three").
+_LIST_MARKER_STARTS = frozenset("-+*0123456789")
+
+
+@dataclass
+class _Finished:
+    """The start of a text that no later text can change, and its rendering."""
+
+    source: str = ""
+    html: str = ""
+    code_blocks: list[str] = field(default_factory=list)
+
+
+class GrowingMarkdown:
+    """Renders a text that grows at its end (a streaming answer) like `MarkdownRenderer.render`
+    would render it whole, but parses and renders only what follows its finished blocks.
+
+    A top-level block is finished when the next one starts after a blank line, at a line that
+    starts with no space (so nothing can continue a list item or indented code) and, after a
+    list, with nothing that is or may grow into a list item (which would join the list). A
+    fence or `$$` still open is the growing block: nothing starts inside it. One per view: it
+    holds the finished blocks of one text.
+    """
+
+    def __init__(self, renderer: MarkdownRenderer) -> None:
+        self._renderer = renderer
+        self._finished = _Finished()
+        self._key: tuple[object, ...] = ()
+
+    @property
+    def finished_source(self) -> str:
+        """The start of the last text that is rendered from the cache next time."""
+        return self._finished.source
+
+    @property
+    def finished_html(self) -> str:
+        """The HTML of `finished_source`: the start of the last rendering that stays as it is."""
+        return self._finished.html
+
+    def render(self, text: str, math_style: MathStyle | None = None) -> RenderedMarkdown:
+        style = math_style or MathStyle()
+        key = (self._renderer.palette, style)
+        finished = self._finished
+        if key != self._key or not text.startswith(finished.source):
+            finished = self._finished = _Finished()
+            self._key = key
+        if "\r" in text or "\0" in text or _REFERENCE.search(text):
+            # markdown-it rewrites these characters, and references reach back: render whole.
+            self._finished = _Finished()
+            return self._renderer.render(text, style)
+        tail = text[len(finished.source) :]
+        env: dict[str, Any] = {"code_blocks": list(finished.code_blocks), "math_style": style}
+        tokens = self._renderer.parse(tail, env)
+        cut = _last_safe_start(tokens, tail)
+        if cut is None:
+            growing_html = self._renderer.render_tokens(tokens, env)
+            return RenderedMarkdown(finished.html + growing_html, tuple(env["code_blocks"]))
+        index, line = cut
+        done_html = self._renderer.render_tokens(tokens[:index], env)
+        done_blocks = list(env["code_blocks"])
+        growing_html = self._renderer.render_tokens(tokens[index:], env)
+        self._finished = _Finished(
+            finished.source + _through_line(tail, line),
+            finished.html + done_html,
+            done_blocks,
+        )
+        return RenderedMarkdown(self._finished.html + growing_html, tuple(env["code_blocks"]))
+
+
+def _last_safe_start(tokens: Sequence[Token], text: str) -> tuple[int, int] | None:
+    """(token index, line) of the last top-level block that starts where all before it is
+    finished; None when there is none."""
+    lines = text.split("\n")
+    previous = ""
+    best: tuple[int, int] | None = None
+    for index, token in enumerate(tokens):
+        if token.level != 0:
+            continue
+        if token.nesting == -1:
+            previous = token.type
+            continue
+        if token.map is None:
+            continue
+        line = token.map[0]
+        if (
+            line > 0
+            and not lines[line - 1].strip()
+            and lines[line][:1] not in ("", " ", "\t")
+            and not (previous in _LIST_ENDS and lines[line][0] in _LIST_MARKER_STARTS)
+        ):
+            best = (index, line)
+        previous = token.type
+    return best
+
+
+def _through_line(text: str, line: int) -> str:
+    """`text` up to the start of line number `line` (0-based)."""
+    position = 0
+    for _ in range(line):
+        position = text.index("\n", position) + 1
+    return text[:position]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QEvent, QSize, QSizeF, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -11,11 +12,12 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGuiApplication,
     QPalette,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
-from app.chat.markdown import COPY_SCHEME, MarkdownRenderer
+from app.chat.markdown import COPY_SCHEME, GrowingMarkdown, MarkdownRenderer
 from app.chat.math import MathStyle
 
 # Links people may open from an answer; anything else (file:, javascript:, ...) does nothing.
@@ -26,6 +28,11 @@ _STYLE_EVENTS = (
     QEvent.Type.FontChange,
     QEvent.Type.DevicePixelRatioChange,
     QEvent.Type.ScreenChangeInternal,
+)
+# The HTML of one paragraph and nothing else: its text can be replaced in place. (A heading's
+# size and weight are in its characters' format, which insertHtml would not keep.)
+_PARAGRAPH = re.compile(
+    r"<p>((?:(?!</?(?:p|h[1-6]|table|ul|ol|li|pre|blockquote|hr)\b).)*)</p>\n", re.S
 )
 
 
@@ -42,8 +49,12 @@ class MarkdownView(QTextBrowser):
     def __init__(self, renderer: MarkdownRenderer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer = renderer
+        # A streaming answer grows at its end: only its last blocks are parsed again.
+        self._growing = GrowingMarkdown(renderer)
         self._code_blocks: tuple[str, ...] = ()
         self._markdown = ""
+        # What the document shows: (finished blocks' HTML, the growing block's HTML).
+        self._shown = ("", "")
         self._math_style: MathStyle | None = None
         self._data_resources: dict[tuple[int, str], object] = {}
         self.setOpenLinks(False)
@@ -68,9 +79,33 @@ class MarkdownView(QTextBrowser):
     def set_markdown(self, text: str) -> None:
         self._markdown = text
         self._math_style = self._current_math_style()
-        rendered = self._renderer.render(text, self._math_style)
+        rendered = self._growing.render(text, self._math_style)
         self._code_blocks = rendered.code_blocks
-        self.setHtml(rendered.html)
+        finished = self._growing.finished_html
+        growing = rendered.html[len(finished) :]
+        # The saved answer often differs from the last streamed text only by the whitespace at
+        # its end, which renders the same: then the document already shows it.
+        if rendered.html != "".join(self._shown) and not self._replace_growing_text(
+            finished, growing
+        ):
+            self.setHtml(rendered.html)
+        self._shown = (finished, growing)
+
+    def _replace_growing_text(self, finished: str, growing: str) -> bool:
+        """While a paragraph after finished blocks grows, replace only its text: setting the
+        whole answer again lays all of it out again, which costs more as the answer grows.
+        (With nothing before it, Qt would give the paragraph the fragment's margins.)"""
+        if not finished or finished != self._shown[0] or not _PARAGRAPH.fullmatch(self._shown[1]):
+            return False
+        new = _PARAGRAPH.fullmatch(growing)
+        if new is None:
+            return False
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        # setHtml ends the last block with a space (the newline after "</p>"): so does this.
+        cursor.insertHtml(new[1] + " ")
+        return True
 
     def code_blocks(self) -> tuple[str, ...]:
         return self._code_blocks

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -24,7 +25,7 @@ from app.chat.formatting import describe_stats, preview, thinking_title
 from app.chat.markdown import MarkdownRenderer
 from app.chat.markdown_view import MarkdownView
 
-# A growing answer is re-rendered at most this often (20 times a second).
+# How long the Copy button says "Copied".
 COPIED_FEEDBACK_MS = 1500
 LONG_RUN = re.compile(r"\S{40}")
 # User messages sit on the right, never closer than this to the left edge.
@@ -83,6 +84,7 @@ class ThinkingSection(QWidget):
         layout.addWidget(self._toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self._body)
         self._was_thinking = False
+        self._opened_unfinished = False
         self.setVisible(False)
 
     @property
@@ -96,14 +98,21 @@ class ThinkingSection(QWidget):
     def set_expanded(self, expanded: bool) -> None:
         self._toggle.setChecked(expanded)
 
-    def show_reasoning(self, text: str, thinking_s: float | None, thinking_now: bool) -> None:
+    def show_reasoning(
+        self, text: str, thinking_s: float | None, thinking_now: bool, unfinished: bool = False
+    ) -> None:
+        """`unfinished`: the answer ended inside its think block, so the reasoning is all
+        there is to read: it opens (once; the person may close it again)."""
         self.setVisible(bool(text))
         self._body.setText(text)
         self._toggle.setText(thinking_title(thinking_s, thinking_now))
         if thinking_now and not self._was_thinking:
             self.set_expanded(True)
-        elif self._was_thinking and not thinking_now:
+        elif self._was_thinking and not thinking_now and not unfinished:
             self.set_expanded(False)  # the answer started: make room for it
+        if unfinished and not self._opened_unfinished:
+            self.set_expanded(True)
+        self._opened_unfinished = unfinished
         self._was_thinking = thinking_now
 
     @Slot(bool)
@@ -117,11 +126,15 @@ class MessageWidget(QFrame):
 
     Signals:
         regenerate_requested(int message_id)
+        regenerate_with_thinking_requested(int message_id, bool thinking)
+        continue_requested(int message_id)    # it stopped while thinking: let it go on
         edit_submitted(int message_id, str text)
         version_selected(int message_id)
     """
 
     regenerate_requested = Signal(int)
+    regenerate_with_thinking_requested = Signal(int, bool)
+    continue_requested = Signal(int)
     edit_submitted = Signal(int, str)
     version_selected = Signal(int)
 
@@ -219,6 +232,30 @@ class MessageWidget(QFrame):
         banner.addWidget(self._interrupted_regenerate)
         layout.addWidget(self._interrupted)
 
+        # Under an answer that ended inside its think block (the reasoning above stays open).
+        self.unfinished_note = QFrame(self)
+        self.unfinished_note.setObjectName("unfinishedThinkingNote")
+        note_row = QHBoxLayout(self.unfinished_note)
+        note_row.setContentsMargins(8, 4, 8, 4)
+        note = QLabel(
+            self.tr("The model stopped while thinking, before it answered."), self.unfinished_note
+        )
+        note.setWordWrap(True)
+        note_row.addWidget(note, 1)
+        self.continue_button = QPushButton(self.tr("Continue"), self.unfinished_note)
+        self.continue_button.setToolTip(
+            self.tr("Write a new version that goes on from this thought, with twice the room")
+        )
+        self.continue_button.clicked.connect(self._on_continue_clicked)
+        note_row.addWidget(self.continue_button)
+        self.without_thinking_button = QPushButton(
+            self.tr("Regenerate without thinking"), self.unfinished_note
+        )
+        self.without_thinking_button.clicked.connect(self._on_without_thinking_triggered)
+        note_row.addWidget(self.without_thinking_button)
+        self.unfinished_note.setVisible(False)
+        layout.addWidget(self.unfinished_note)
+
         footer = QHBoxLayout()
         footer.setSpacing(2)
         self._stats = QLabel(self)
@@ -239,10 +276,23 @@ class MessageWidget(QFrame):
             self.tr("Regenerate"), self.tr("Write a new version of this answer"), self
         )
         self._regenerate.clicked.connect(self._on_regenerate_clicked)
+        # Offered where the answer's thinking choice is known (the model can think).
+        self.regenerate_menu = QMenu(self)
+        self.regenerate_menu.addAction(self.tr("Regenerate with thinking")).triggered.connect(
+            self._on_with_thinking_triggered
+        )
+        self.regenerate_menu.addAction(self.tr("Regenerate without thinking")).triggered.connect(
+            self._on_without_thinking_triggered
+        )
+        # The thinking choice the answer was generated with.
+        self.thinking_choice = QLabel(self)
+        self.thinking_choice.setObjectName("thinkingChoice")
+        self.thinking_choice.setVisible(False)
         if self._is_user:
             footer.addStretch(1)
         else:
             footer.addWidget(self._stats)
+            footer.addWidget(self.thinking_choice)
             footer.addStretch(1)
         for widget in (self._previous, self._version, self._next, self._copy):
             footer.addWidget(widget)
@@ -320,6 +370,7 @@ class MessageWidget(QFrame):
         self._stats.setText("" if view.streaming else describe_stats(message.stats))
         self._stats.setVisible(bool(self._stats.text()))
         self._interrupted.setVisible(not self._is_user and view.interrupted)
+        self._show_thinking_choice(view)
         if view.failure:
             self._interrupted_label.setText(
                 self.tr("This answer failed: {reason}").format(reason=view.failure)
@@ -359,13 +410,36 @@ class MessageWidget(QFrame):
         seconds = self._streamed_thinking_s if self._view.streaming else None
         if seconds is None:
             seconds = self._view.message.thinking_s
-        self._thinking.show_reasoning(reasoning, seconds, thinking_now)
+        unfinished = self._stopped_while_thinking()
+        self._thinking.show_reasoning(reasoning, seconds, thinking_now, unfinished)
+
+    def _stopped_while_thinking(self) -> bool:
+        view = self._view
+        return not self._is_user and not view.streaming and view.message.reasoning_unfinished
+
+    def _show_thinking_choice(self, view: MessageView) -> None:
+        """The note on an answer that stopped while thinking, the thinking choice it was
+        generated with, and Regenerate's menu to change that choice."""
+        self.unfinished_note.setVisible(self._stopped_while_thinking())
+        thinking = None if self._is_user else view.message.thinking
+        if thinking is None:
+            self.thinking_choice.setVisible(False)
+            self._regenerate.setMenu(None)  # type: ignore[arg-type]  # None removes it
+            return
+        self.thinking_choice.setText(
+            self.tr("Thinking on") if thinking else self.tr("Thinking off")
+        )
+        self.thinking_choice.setVisible(not view.streaming)
+        self._regenerate.setMenu(self.regenerate_menu)
+        self._regenerate.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
 
     def _show_waiting(self, reasoning: str, answer: str) -> None:
         """Until the first token, say that something is happening (a model may be loading)."""
         waiting = not self._is_user and self._view.streaming and not reasoning and not answer
         self._waiting.setVisible(waiting)
-        self._answer.setVisible(not self._is_user and not waiting)
+        # No answer came after the thought: the note below says so, with no empty gap above.
+        no_answer = self._stopped_while_thinking() and not answer
+        self._answer.setVisible(not self._is_user and not waiting and not no_answer)
 
     def _render_answer(self, text: str) -> None:
         self.render_count += 1
@@ -396,6 +470,18 @@ class MessageWidget(QFrame):
     @Slot()
     def _on_regenerate_clicked(self) -> None:
         self.regenerate_requested.emit(self.message_id)
+
+    @Slot()
+    def _on_with_thinking_triggered(self) -> None:
+        self.regenerate_with_thinking_requested.emit(self.message_id, True)
+
+    @Slot()
+    def _on_without_thinking_triggered(self) -> None:
+        self.regenerate_with_thinking_requested.emit(self.message_id, False)
+
+    @Slot()
+    def _on_continue_clicked(self) -> None:
+        self.continue_requested.emit(self.message_id)
 
     @Slot()
     def _on_previous_clicked(self) -> None:

@@ -6,6 +6,7 @@ CHAT_STYLE = """
 #chatTitle { font-size: 11pt; font-weight: 600; padding: 4px 0; }
 #messageRole { color: palette(placeholder-text); font-size: 8.5pt; font-weight: 600; }
 #messageStats { color: palette(placeholder-text); font-size: 8.5pt; }
+#thinkingChoice { color: palette(placeholder-text); font-size: 8.5pt; padding-left: 8px; }
 #versionLabel { color: palette(placeholder-text); font-size: 8.5pt; }
 #userBubble {
     background: palette(alternate-base);
@@ -27,7 +28,7 @@ QToolButton#thinkingToggle { color: palette(placeholder-text); border: none; fon
     border-left: 3px solid palette(midlight);
     padding: 2px 0 2px 10px;
 }
-#interruptedBanner, #banner {
+#interruptedBanner, #banner, #unfinishedThinkingNote {
     background: rgba(245, 158, 11, 0.14);
     border: 1px solid rgba(217, 119, 6, 0.55);
     border-radius: 6px;

@@ -20,11 +20,15 @@ class TranscriptView(QScrollArea):
 
     Signals (forwarded from the message widgets):
         regenerate_requested(int message_id)
+        regenerate_with_thinking_requested(int message_id, bool thinking)
+        continue_requested(int message_id)
         edit_submitted(int message_id, str text)
         version_selected(int message_id)
     """
 
     regenerate_requested = Signal(int)
+    regenerate_with_thinking_requested = Signal(int, bool)
+    continue_requested = Signal(int)
     edit_submitted = Signal(int, str)
     version_selected = Signal(int)
 
@@ -115,6 +119,8 @@ class TranscriptView(QScrollArea):
     def _new_widget(self, view: MessageView) -> MessageWidget:
         widget = MessageWidget(view, self._renderer, self._column)
         widget.regenerate_requested.connect(self.regenerate_requested)
+        widget.regenerate_with_thinking_requested.connect(self.regenerate_with_thinking_requested)
+        widget.continue_requested.connect(self.continue_requested)
         widget.edit_submitted.connect(self.edit_submitted)
         widget.version_selected.connect(self.version_selected)
         self._widgets[view.message.id] = widget

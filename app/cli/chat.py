@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         engine.unload()
     if args.json:
         payload: dict[str, object] = {"text": result.text, "reasoning": result.reasoning}
+        # The answer ended inside its think block: "text" is empty, the thought is all there is.
+        payload["reasoning_unfinished"] = result.reasoning_unfinished
         payload["stats"] = result.stats.to_dict()
         payload["precision"] = loaded.precision
         print(json.dumps(payload, ensure_ascii=False))

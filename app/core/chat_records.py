@@ -48,3 +48,8 @@ class StoredMessage:
     model: str | None
     thinking_s: float | None
     attachments: tuple[Attachment, ...] = ()
+    # The thinking choice an answer was generated with; None: unknown (older answers, models
+    # that cannot think, questions).
+    thinking: bool | None = None
+    # The answer ended inside a think block that never closed: no answer text was given.
+    reasoning_unfinished: bool = False

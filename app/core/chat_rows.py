@@ -37,7 +37,7 @@ CONVERSATION_COLUMNS = "id, title, pinned, created_at, updated_at, system_prompt
 _IDS_PER_QUERY = 500
 MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.created_at,"
-    " m.complete, m.stats, m.model, m.thinking_s"
+    " m.complete, m.stats, m.model, m.thinking_s, m.thinking, m.reasoning_unfinished"
 )
 
 
@@ -108,10 +108,10 @@ def insert_conversation(conn: sqlite3.Connection, **values: object) -> int:
 def insert_message(conn: sqlite3.Connection, **values: object) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,"
-        " created_at, complete, stats, model, thinking_s) VALUES (:conversation_id,"
-        " :parent_id, :role, :content, :reasoning, :created_at, :complete, :stats, :model,"
-        " :thinking_s)",
-        values,
+        " created_at, complete, stats, model, thinking_s, thinking, reasoning_unfinished)"
+        " VALUES (:conversation_id, :parent_id, :role, :content, :reasoning, :created_at,"
+        " :complete, :stats, :model, :thinking_s, :thinking, :reasoning_unfinished)",
+        {"thinking": None, "reasoning_unfinished": False, **values},
     )
     return _lastrowid(cur)
 
@@ -174,6 +174,8 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         stats=_load_stats(row["stats"]),
         model=row["model"],
         thinking_s=row["thinking_s"],
+        thinking=None if row["thinking"] is None else bool(row["thinking"]),
+        reasoning_unfinished=bool(row["reasoning_unfinished"]),
     )
 
 

@@ -188,8 +188,11 @@ class ConversationStore:
         stats: dict[str, Any] | None = None,
         model: str | None = None,
         attachments: Sequence[Attachment] = (),
+        thinking: bool | None = None,
     ) -> StoredMessage:
-        """Committed at once, with its attachments (in the order given). It becomes the shown
+        """Committed at once, with its attachments (in the order given). `thinking`: the
+        thinking choice an answer is generated with (None: unknown, or a model that cannot
+        think). It becomes the shown
         branch under its parent; with no parent it is a new root (an edit of the first
         message), so pass the active leaf to continue a chat. An edit that keeps the original's
         documents passes them again (`message.attachments`)."""
@@ -203,6 +206,7 @@ class ConversationStore:
             stats=stats,
             model=model,
             attachments=attachments,
+            thinking=thinking,
         )
 
     def update_message(
@@ -214,9 +218,11 @@ class ConversationStore:
         complete: bool | None = None,
         stats: dict[str, Any] | None = None,
         thinking_s: float | None = None,
+        reasoning_unfinished: bool | None = None,
     ) -> StoredMessage:
         """Change only the fields given. Call it while streaming (about once a second) so a
-        crash loses at most the last second; `complete=True` with stats at the end."""
+        crash loses at most the last second; `complete=True` with stats at the end (and
+        `reasoning_unfinished` when the answer ended inside its think block)."""
         return self._messages.update(
             message_id,
             content=content,
@@ -224,6 +230,7 @@ class ConversationStore:
             complete=complete,
             stats=stats,
             thinking_s=thinking_s,
+            reasoning_unfinished=reasoning_unfinished,
         )
 
     def get_message(self, message_id: int) -> StoredMessage:
@@ -316,6 +323,8 @@ class ConversationStore:
             stats=dump_stats(message.stats),
             model=message.model,
             thinking_s=message.thinking_s,
+            thinking=message.thinking,
+            reasoning_unfinished=message.reasoning_unfinished,
         )
         insert_attachments(self._db.conn, message_id, message.attachments)
         if message.active:

@@ -28,6 +28,8 @@ ATTACHMENT_KINDS = ("text", "markdown", "code", "pdf", "docx", "html")
 ROLES = ("system", "user", "assistant")
 _ROLE_HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant"}
 _REQUIRED = object()
+# An answer that ended inside its think block (StoredMessage.reasoning_unfinished).
+UNFINISHED_REASONING_NOTE = "_The model stopped while thinking; no answer was given._"
 # An export nests five levels (file, chat list, chat, message list, message) and stats a few
 # more. Far deeper input is refused before parsing: Python's JSON parser recurses per level.
 MAX_DEPTH = 64
@@ -100,6 +102,8 @@ class ImportedMessage:
     thinking_s: float | None
     active: bool  # the branch shown below its parent
     attachments: tuple[Attachment, ...] = ()
+    thinking: bool | None = None
+    reasoning_unfinished: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,10 @@ def _message_to_dict(message: StoredMessage, active: bool) -> dict[str, Any]:
         "stats": message.stats,
         "model": message.model,
         "thinking_s": message.thinking_s,
+        # Optional (older files have neither): the thinking choice the answer was generated
+        # with (null: unknown), and that it stopped inside its think block without answering.
+        "thinking": message.thinking,
+        "reasoning_unfinished": message.reasoning_unfinished,
         "active": active,
         "attachments": [_attachment_to_dict(a) for a in message.attachments],
     }
@@ -238,6 +246,8 @@ def _parse_message(raw: object, where: _Where) -> ImportedMessage:
         thinking_s=_number(raw, "thinking_s", where, None),
         active=_get(raw, "active", bool, where, False),
         attachments=_parse_attachments(raw, where),
+        thinking=_get(raw, "thinking", bool, where, None),
+        reasoning_unfinished=_get(raw, "reasoning_unfinished", bool, where, False),
     )
 
 
@@ -400,6 +410,9 @@ def _message_markdown(message: StoredMessage, include_reasoning: bool) -> list[s
     if include_reasoning and message.reasoning.strip():
         quoted = [f"> {line}" if line else ">" for line in message.reasoning.strip().splitlines()]
         lines += ["> **Reasoning**", ">", *quoted, ""]
+    if message.reasoning_unfinished:
+        # Said also when the reasoning is left out, so the empty answer does not read as one.
+        lines += [UNFINISHED_REASONING_NOTE, ""]
     lines += [message.content, ""]
     for attachment in message.attachments:
         lines += _attachment_markdown(attachment)

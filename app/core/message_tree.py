@@ -77,6 +77,7 @@ class MessageTree:
         stats: dict[str, Any] | None,
         model: str | None,
         attachments: Sequence[Attachment] = (),
+        thinking: bool | None = None,
     ) -> StoredMessage:
         """See ConversationStore.add_message."""
         if role not in _ROLES:
@@ -95,6 +96,7 @@ class MessageTree:
                 stats=dump_stats(stats),
                 model=model,
                 thinking_s=None,
+                thinking=thinking,
             )
             insert_attachments(self._db.conn, message_id, attachments)
             make_active(self._db.conn, conversation_id, parent_id, message_id)
@@ -111,6 +113,7 @@ class MessageTree:
         complete: bool | None,
         stats: dict[str, Any] | None,
         thinking_s: float | None,
+        reasoning_unfinished: bool | None = None,
     ) -> StoredMessage:
         """See ConversationStore.update_message."""
         changes: dict[str, object] = {
@@ -119,6 +122,7 @@ class MessageTree:
             "complete": complete,
             "stats": dump_stats(stats),
             "thinking_s": thinking_s,
+            "reasoning_unfinished": reasoning_unfinished,
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:

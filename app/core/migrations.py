@@ -84,9 +84,18 @@ _V2_ATTACHMENTS = (
     """,
 )
 
+# An answer remembers the thinking choice it was generated with (NULL: unknown, as for every
+# answer written before this version, or a model that cannot think; 0 off; 1 on), and whether
+# it ended inside a think block that never closed (the model stopped while thinking).
+_V3_ANSWER_THINKING = (
+    "ALTER TABLE messages ADD COLUMN thinking INTEGER",
+    "ALTER TABLE messages ADD COLUMN reasoning_unfinished INTEGER NOT NULL DEFAULT 0",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations and message tree", _V1_TREE),
     Migration(2, "attachments", _V2_ATTACHMENTS),
+    Migration(3, "answer thinking choice and unfinished reasoning", _V3_ANSWER_THINKING),
 )
 
 

@@ -24,6 +24,8 @@ from engine.types import GenerationParams, GenerationResult, GenerationStats, Lo
 log = logging.getLogger(__name__)
 
 # Streamed text reaches the GUI at most this often (20 repaints a second are plenty to read).
+# The one throttle between the engine and the screen: the message widget draws what arrives at
+# once, and throttling here keeps cross-thread signals to 20 a second instead of one a token.
 FLUSH_INTERVAL_S = 0.05
 
 

@@ -547,17 +547,17 @@
 <context>
     <name>ChatController</name>
     <message>
-        <location filename="../../app/chat/controller.py" line="511"/>
+        <location filename="../../app/chat/controller.py" line="556"/>
         <source>The model wrote no summary. Nothing was sent.</source>
         <translation>模型没有写出摘要。什么也没有发送。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/controller.py" line="524"/>
+        <location filename="../../app/chat/controller.py" line="569"/>
         <source>The summary could not be written: {reason}</source>
         <translation>无法写出摘要：{reason}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/controller.py" line="732"/>
+        <location filename="../../app/chat/controller.py" line="795"/>
         <source>Writing a summary of this chat to start a new one…</source>
         <translation>正在为此对话写摘要，以开始新对话…</translation>
     </message>
@@ -565,42 +565,42 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="89"/>
+        <location filename="../../app/chat/chat_view.py" line="91"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="92"/>
+        <location filename="../../app/chat/chat_view.py" line="94"/>
         <source>Instructions the model follows in this chat</source>
         <translation>模型在此对话中遵循的指令</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="97"/>
+        <location filename="../../app/chat/chat_view.py" line="99"/>
         <source>Default: {prompt}</source>
         <translation>默认：{prompt}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="98"/>
+        <location filename="../../app/chat/chat_view.py" line="100"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="301"/>
+        <location filename="../../app/chat/chat_view.py" line="308"/>
         <source>{use} · time to read known after the first answer</source>
         <translation>{use} · 读取时间在第一个回答之后可知</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="303"/>
+        <location filename="../../app/chat/chat_view.py" line="310"/>
         <source>How much of the model&apos;s context this conversation and your message take, with room for the answer, and how long this PC takes to read them (measured on earlier answers).</source>
         <translation>此对话和你的消息占用模型上下文的多少（含回答所需空间），以及这台电脑读取它们需要多久（根据之前的回答测得）。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="308"/>
+        <location filename="../../app/chat/chat_view.py" line="315"/>
         <source>Context: {use}</source>
         <translation>上下文：{use}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/chat_view.py" line="360"/>
+        <location filename="../../app/chat/chat_view.py" line="377"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
@@ -1978,52 +1978,52 @@
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="400"/>
+        <location filename="../../app/main_window.py" line="401"/>
         <source>The model could not be loaded: {message}</source>
         <translation>无法加载模型：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="414"/>
+        <location filename="../../app/main_window.py" line="415"/>
         <source>Imported {name}. Choose it in Settings → Model.</source>
         <translation>已导入 {name}。请在“设置 → 模型”中选择它。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="422"/>
+        <location filename="../../app/main_window.py" line="423"/>
         <source>{name} was not imported: {error}</source>
         <translation>{name} 未能导入：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="150"/>
+        <location filename="../../app/status_bar.py" line="157"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="186"/>
+        <location filename="../../app/status_bar.py" line="193"/>
         <source>API answering…</source>
         <translation>API 正在回答…</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="188"/>
+        <location filename="../../app/status_bar.py" line="195"/>
         <source>API: {url}</source>
         <translation>API：{url}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="191"/>
+        <location filename="../../app/status_bar.py" line="198"/>
         <source>The local OpenAI-compatible API is on: programs can use the loaded model at {url}. Its answers wait for the chat&apos;s and the chat&apos;s for them. Settings → Local API turns it off.</source>
         <translation>本地 OpenAI 兼容 API 已开启：程序可以通过 {url} 使用已加载的模型。它的回答与聊天的回答轮流进行。可在“设置 → 本地 API”中关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="206"/>
+        <location filename="../../app/status_bar.py" line="213"/>
         <source>{size} in use</source>
         <translation>已用 {size}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="140"/>
+        <location filename="../../app/status_bar.py" line="147"/>
         <source>Context {used:,} / {available:,}</source>
         <translation>上下文 {used:,} / {available:,}</translation>
     </message>
     <message>
-        <location filename="../../app/status_bar.py" line="145"/>
+        <location filename="../../app/status_bar.py" line="152"/>
         <source>Context –</source>
         <translation>上下文 –</translation>
     </message>
@@ -2039,99 +2039,135 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="152"/>
+        <location filename="../../app/chat/message_widget.py" line="165"/>
         <source>Waiting for the model…</source>
         <translation>正在等待模型…</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="329"/>
+        <location filename="../../app/chat/message_widget.py" line="380"/>
         <source>This answer was interrupted before it finished.</source>
         <translation>此回答在完成前被中断。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="217"/>
-        <location filename="../../app/chat/message_widget.py" line="239"/>
+        <location filename="../../app/chat/message_widget.py" line="230"/>
+        <location filename="../../app/chat/message_widget.py" line="276"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="176"/>
+        <location filename="../../app/chat/message_widget.py" line="189"/>
         <source>Left out of what the model reads</source>
         <translation>已从模型读取的内容中略去</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="179"/>
+        <location filename="../../app/chat/message_widget.py" line="192"/>
         <source>You chose to leave this message out when the conversation no longer fit.</source>
         <translation>对话超出上下文时，你选择了略去这条消息。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="226"/>
+        <location filename="../../app/chat/message_widget.py" line="241"/>
+        <source>The model stopped while thinking, before it answered.</source>
+        <translation>模型在思考中停了下来，还没有给出回答。</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="245"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="247"/>
+        <source>Write a new version that goes on from this thought, with twice the room</source>
+        <translation>从这段思考接着写一个新版本，可用长度加倍</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="252"/>
+        <location filename="../../app/chat/message_widget.py" line="284"/>
+        <source>Regenerate without thinking</source>
+        <translation>不思考，重新生成</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="263"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="230"/>
+        <location filename="../../app/chat/message_widget.py" line="267"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="232"/>
-        <location filename="../../app/chat/message_widget.py" line="394"/>
+        <location filename="../../app/chat/message_widget.py" line="269"/>
+        <location filename="../../app/chat/message_widget.py" line="468"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="232"/>
+        <location filename="../../app/chat/message_widget.py" line="269"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="235"/>
+        <location filename="../../app/chat/message_widget.py" line="272"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="235"/>
+        <location filename="../../app/chat/message_widget.py" line="272"/>
         <source>Edit and send again as a new version</source>
         <translation>编辑并作为新版本重新发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="239"/>
+        <location filename="../../app/chat/message_widget.py" line="276"/>
         <source>Write a new version of this answer</source>
         <translation>为此回答生成新版本</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="257"/>
+        <location filename="../../app/chat/message_widget.py" line="281"/>
+        <source>Regenerate with thinking</source>
+        <translation>思考后重新生成</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="307"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="259"/>
+        <location filename="../../app/chat/message_widget.py" line="309"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="311"/>
+        <location filename="../../app/chat/message_widget.py" line="361"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="311"/>
+        <location filename="../../app/chat/message_widget.py" line="361"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="325"/>
+        <location filename="../../app/chat/message_widget.py" line="376"/>
         <source>This answer failed: {reason}</source>
         <translation>此回答失败：{reason}</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="355"/>
+        <location filename="../../app/chat/message_widget.py" line="406"/>
         <source>Showing the first {shown} of {total} characters. Copy takes them all.</source>
         <translation>显示前 {shown} 个字符，共 {total} 个。复制会包含全部内容。</translation>
     </message>
     <message>
-        <location filename="../../app/chat/message_widget.py" line="389"/>
+        <location filename="../../app/chat/message_widget.py" line="430"/>
+        <source>Thinking on</source>
+        <translation>思考：开</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="430"/>
+        <source>Thinking off</source>
+        <translation>思考：关</translation>
+    </message>
+    <message>
+        <location filename="../../app/chat/message_widget.py" line="463"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>

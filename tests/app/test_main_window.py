@@ -704,3 +704,152 @@ def test_the_precision_in_use_is_named_without_a_warning(make_app) -> None:  # t
     app = make_app(settings=Settings(openvino_precision="f32"), backend_class=F32OnlyBackend)
     assert app.window.status_model.toolTip() == "OpenVINO computes in f32, KV f16."
     assert not app.window.chat.banner.isVisible()
+
+
+# -- thinking that never hides the answer (issue 21) -------------------------------------------
+
+# Qwen3 / MiniCPM4.1 style with the block pre-opened: thinking on puts `<think>` in the prompt.
+OPENS_THINK_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+    "{% if enable_thinking is defined and enable_thinking %}{{ '<think>\\n' }}"
+    "{% else %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}{% endif %}"
+)
+
+
+def opens_think_model() -> ModelInfo:
+    return replace(inspect_model(STARTER), chat_template=OPENS_THINK_TEMPLATE)
+
+
+def stopped_while_thinking(make_app, replies: list[str]) -> App:  # type: ignore[no-untyped-def]
+    """A chat whose first answer ran out of tokens (4) before its think block closed."""
+    app = make_app(replies, model=opens_think_model(), settings=Settings(max_new_tokens=4))
+    app.window.chat.composer.thinking.click()
+    app.type_and_send("What is the capital of France?")
+    return app  # type: ignore[no-any-return]
+
+
+def test_an_answer_that_ends_while_thinking_shows_its_reasoning_and_a_note(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(["The capital of France is Paris."], model=opens_think_model())
+    app.window.chat.composer.thinking.click()
+    streamed: list[float | None] = []
+    app.services.controller.answer_streamed.connect(lambda *args: streamed.append(args[3]))
+    app.type_and_send("What is the capital of France?")
+    answer = app.message_widgets()[-1]
+    stored = app.store.get_message(answer.message_id)
+    assert (stored.content, stored.reasoning) == ("", "The capital of France is Paris.")
+    assert (stored.reasoning_unfinished, stored.thinking) == (True, True)
+    # The thinking time is measured once: the stored figure is the one shown last.
+    assert stored.thinking_s is not None and stored.thinking_s == streamed[-1]
+    assert answer.thinking.isVisible() and answer.thinking.expanded
+    assert answer.thinking.title.startswith("Thought for")
+    assert answer.unfinished_note.isVisible()
+    assert answer.continue_button.isVisible() and answer.without_thinking_button.isVisible()
+    assert answer.thinking_choice.text() == "Thinking on"
+
+
+def test_continue_goes_on_thinking_from_where_the_token_limit_stopped_it(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app = stopped_while_thinking(
+        make_app, ["The capital of France is Paris.", " is Paris.</think>Paris."]
+    )
+    first = app.message_widgets()[-1]
+    assert first.view.message.reasoning == "The capital of France"
+    assert (first.view.message.stats or {}).get("finish_reason") == "length"
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=5000):
+        first.continue_button.click()
+    params = app.backend.params[-1]
+    assert params.enable_thinking is True and params.max_new_tokens == 8  # twice the room
+    assert app.backend.prompts[-1].endswith("<think>\nThe capital of France")
+    again = app.message_widgets()[-1]
+    assert again.view.versions == 2
+    assert again.view.message.reasoning == "The capital of France is Paris."
+    assert again.view.message.content == "Paris."
+    assert not again.unfinished_note.isVisible() and not again.thinking.expanded
+    # The thinking time goes on from the first version's.
+    first_s = app.store.get_message(first.message_id).thinking_s or 0.0
+    assert (again.view.message.thinking_s or 0.0) >= first_s
+
+
+def test_continue_closes_a_thought_the_model_ended_itself(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(["The capital of France is Paris.", "Paris."], model=opens_think_model())
+    app.window.chat.composer.thinking.click()
+    app.type_and_send("What is the capital of France?")
+    first = app.message_widgets()[-1]
+    assert (first.view.message.stats or {}).get("finish_reason") == "stop"
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=5000):
+        first.continue_button.click()
+    assert app.backend.prompts[-1].endswith("Paris.\n</think>\n\n")
+    again = app.message_widgets()[-1]
+    assert again.view.message.content == "Paris."
+
+
+def test_regenerate_without_thinking_answers_an_answer_that_stopped_while_thinking(  # type: ignore[no-untyped-def]
+    make_app, qtbot
+) -> None:
+    app = stopped_while_thinking(make_app, ["The capital of France is Paris.", "Paris."])
+    first = app.message_widgets()[-1]
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=5000):
+        first.without_thinking_button.click()
+    assert app.backend.params[-1].enable_thinking is False
+    assert app.backend.prompts[-1].endswith("<think>\n\n</think>\n\n")
+    plain = app.message_widgets()[-1]
+    assert plain.view.versions == 2 and plain.view.message.content == "Paris."
+    assert not plain.unfinished_note.isVisible() and not plain.thinking.isVisible()
+    assert plain.thinking_choice.text() == "Thinking off"
+    # The chat's own choice is unchanged: the next question thinks again.
+    assert app.window.chat.composer.thinking.isChecked()
+
+
+def test_regenerate_can_change_the_thinking_choice_of_one_answer(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(["Paris.", "Weighing it.</think>Paris, surely."], model=opens_think_model())
+    app.type_and_send("What is the capital of France?")
+    first = app.message_widgets()[-1]
+    assert first.thinking_choice.text() == "Thinking off"
+    action = first.regenerate_menu.actions()[0]
+    assert action.text() == "Regenerate with thinking"
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=5000):
+        action.trigger()
+    assert app.backend.params[-1].enable_thinking is True
+    second = app.message_widgets()[-1]
+    assert second.view.message.content == "Paris, surely."
+    assert second.thinking_choice.text() == "Thinking on"
+    assert not app.window.chat.composer.thinking.isChecked()
+
+
+def context_used(app: App) -> int:
+    match = re.fullmatch(r"Context ([\d,]+) / 4,096", app.window.status_context.text())
+    assert match, app.window.status_context.text()
+    return int(match.group(1).replace(",", ""))
+
+
+def test_the_status_bar_context_counts_the_answer_while_it_streams(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21: the composer's usage line said 21 tokens while the status bar said 0."""
+    app = make_app([LONG_REPLY], delay_s=0.01)
+    composer = app.window.chat.composer
+    composer.edit.setFocus()
+    with qtbot.waitSignal(app.window.chat._meter.reading_changed, timeout=5000) as measured:
+        composer.edit.setPlainText("How long is a piece of string?")
+    prompt_tokens = measured.args[0].use.prompt_tokens
+    assert prompt_tokens > 0 and f"{prompt_tokens:,}" in composer.usage.text()
+    assert context_used(app) == 0  # nothing asked yet
+    qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(w.view.streaming for w in app.message_widgets()), timeout=5000)
+    assert context_used(app) >= prompt_tokens
+    app.wait_until_streaming()
+    qtbot.waitUntil(lambda: context_used(app) > prompt_tokens, timeout=5000)
+    with qtbot.waitSignal(app.services.controller.answer_finished, timeout=10_000) as done:
+        pass
+    stats = done.args[1]
+    assert stats.prompt_tokens == prompt_tokens
+    assert context_used(app) == prompt_tokens + stats.generated_tokens
+
+
+def test_an_answer_of_a_model_that_cannot_think_shows_no_thinking_choice(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(["Paris."])
+    app.type_and_send("What is the capital of France?")
+    answer = app.message_widgets()[-1]
+    assert app.store.get_message(answer.message_id).thinking is None
+    assert not answer.thinking_choice.isVisibleTo(answer)
+    assert not answer.unfinished_note.isVisibleTo(answer)

@@ -86,3 +86,20 @@ def test_the_local_api_shows_its_address_and_when_it_answers(qtbot) -> None:  # 
     assert not bar.status_api.isVisibleTo(bar)
     bar.show_api("http://127.0.0.1:9000/v1")  # restarted elsewhere: not answering any more
     assert bar.status_api.text() == "API: http://127.0.0.1:9000/v1"
+
+
+def test_the_context_counts_an_answer_while_it_streams(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar = MainStatusBar()
+    qtbot.addWidget(bar)
+    bar.memory_timer.stop()
+    bar.show_loaded("tiny", LOADED, "")
+    bar.show_context_streamed(21)
+    assert bar.status_context.text() == "Context 21 / 4,096"
+    bar.show_context_streamed(25)
+    assert bar.status_context.text() == "Context 25 / 4,096"
+    bar.show_answer(GenerationStats("openvino", "CPU", prompt_tokens=21, generated_tokens=5))
+    assert bar.status_context.text() == "Context 26 / 4,096"
+    # Stopped before it started: the stats counted nothing, the figure stays.
+    bar.show_context_streamed(30)
+    bar.show_answer(GenerationStats("openvino", "CPU", finish_reason="stopped"))
+    assert bar.status_context.text() == "Context 30 / 4,096"

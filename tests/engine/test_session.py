@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from engine.backends.scripted import ScriptedBackend, scripted_factory
 from engine.loading import load_once
+from engine.model_info import ModelInfo
+from engine.model_inspection import inspect_model
 from engine.reasoning import TextPiece
-from engine.session import Engine
-from engine.types import GenerationParams, LoadRequest, Message
+from engine.session import Engine, _answer_or_reasoning
+from engine.types import (
+    GenerationParams,
+    GenerationResult,
+    GenerationStats,
+    LoadRequest,
+    Message,
+    ReasoningPrefill,
+)
 from tests.conftest import FRANCE
 
 SYSTEM = Message("system", "You are a helpful AI assistant.")
@@ -170,3 +180,91 @@ def test_thinking_within_budget_runs_once(starter_path: Path) -> None:
     result = engine.generate([Message("user", FRANCE)], GenerationParams(thinking_budget=50))
     assert (result.reasoning, result.text) == ("short", "Done.")
     assert len(backend.prompts) == 1
+
+
+# Qwen3 / MiniCPM4.1 style with the block pre-opened: thinking on puts `<think>` in the prompt.
+OPENS_THINK = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+    "{% if enable_thinking is defined and enable_thinking %}{{ '<think>\\n' }}"
+    "{% else %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}{% endif %}"
+)
+
+
+def opens_think(starter_path: Path) -> ModelInfo:
+    return replace(inspect_model(starter_path), chat_template=OPENS_THINK)
+
+
+def test_an_answer_that_ends_while_thinking_says_so(starter_path: Path) -> None:
+    backend = ScriptedBackend(["The capital of France is Paris."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    load_once(engine, LoadRequest(starter_path), opens_think(starter_path))
+    params = GenerationParams(enable_thinking=True, max_new_tokens=3)
+    result = engine.generate([Message("user", FRANCE)], params)
+    assert backend.prompts[0].endswith("<think>\n")
+    assert (result.text, result.reasoning) == ("", "The capital of")
+    assert result.reasoning_unfinished
+    assert result.stats.finish_reason == "length"
+
+
+def test_a_closed_think_block_or_thinking_off_is_not_unfinished(starter_path: Path) -> None:
+    backend = ScriptedBackend(["Weighing it.</think>Paris.", "Paris."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    load_once(engine, LoadRequest(starter_path), opens_think(starter_path))
+    thought = engine.generate([Message("user", FRANCE)], GenerationParams(enable_thinking=True))
+    assert (thought.reasoning, thought.text) == ("Weighing it.", "Paris.")
+    assert not thought.reasoning_unfinished
+    plain = engine.generate([Message("user", FRANCE)], GenerationParams(enable_thinking=False))
+    assert (plain.reasoning, plain.text) == ("", "Paris.")
+    assert not plain.reasoning_unfinished
+
+
+def test_a_remote_reply_cut_off_while_thinking_stays_reasoning() -> None:
+    """Remote servers keep their rule (an unclosed block is the answer: a model that does not
+    think), except with thinking on and the token limit reached inside the block."""
+    stats = GenerationStats(backend="remote", device="", finish_reason="length")
+    cut = GenerationResult("", "Weighing", stats, "<think>Weighing", reasoning_unfinished=True)
+    assert _answer_or_reasoning(cut, GenerationParams(enable_thinking=True)) == cut
+    off = _answer_or_reasoning(cut, GenerationParams(enable_thinking=False))
+    assert (off.text, off.reasoning, off.reasoning_unfinished) == ("Weighing", "", False)
+    ended = replace(cut, stats=replace(stats, finish_reason="stop"))
+    on = _answer_or_reasoning(ended, GenerationParams(enable_thinking=True))
+    assert (on.text, on.reasoning, on.reasoning_unfinished) == ("Weighing", "", False)
+
+
+def test_an_answer_goes_on_thinking_from_reasoning_already_written(starter_path: Path) -> None:
+    backend = ScriptedBackend([" France is Paris.</think>Paris."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    load_once(engine, LoadRequest(starter_path), opens_think(starter_path))
+    prefill = ReasoningPrefill("The capital of", close=False)
+    params = GenerationParams(enable_thinking=True, prefill=prefill)
+    pieces: list[TextPiece] = []
+    result = engine.generate([Message("user", FRANCE)], params, pieces.append)
+    assert backend.prompts[0].endswith("<|im_start|>assistant\n<think>\nThe capital of")
+    assert (result.reasoning, result.text) == ("The capital of France is Paris.", "Paris.")
+    assert not result.reasoning_unfinished
+    assert pieces[0] == TextPiece("reasoning", "The capital of")  # shown first, at once
+
+
+def test_a_closed_prefill_makes_the_model_answer_from_its_reasoning(starter_path: Path) -> None:
+    backend = ScriptedBackend(["Paris."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    load_once(engine, LoadRequest(starter_path), opens_think(starter_path))
+    prefill = ReasoningPrefill("The capital of France is Paris.", close=True)
+    params = GenerationParams(enable_thinking=True, prefill=prefill)
+    result = engine.generate([Message("user", FRANCE)], params)
+    assert backend.prompts[0].endswith("<think>\nThe capital of France is Paris.\n</think>\n\n")
+    assert (result.reasoning, result.text) == ("The capital of France is Paris.", "Paris.")
+    assert not result.reasoning_unfinished
+
+
+def test_a_prefill_opens_the_think_block_where_the_prompt_did_not(starter_path: Path) -> None:
+    backend = ScriptedBackend(["Paris."])
+    engine = Engine(backend_factory=scripted_factory(backend))
+    load_once(engine, LoadRequest(starter_path))  # its own template opens no block
+    prefill = ReasoningPrefill("Weighing it.", close=True)
+    result = engine.generate([Message("user", FRANCE)], GenerationParams(prefill=prefill))
+    assert backend.prompts[0].endswith("<think>\nWeighing it.\n</think>\n\n")
+    assert (result.reasoning, result.text) == ("Weighing it.", "Paris.")

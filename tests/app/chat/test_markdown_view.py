@@ -68,3 +68,35 @@ def test_the_view_grows_with_its_content(view: MarkdownView) -> None:
     short = view.height()
     view.set_markdown("\n\n".join(f"Paragraph {i}." for i in range(20)))
     assert view.height() > short * 5
+
+
+def test_an_answer_streamed_in_pieces_shows_what_it_shows_set_at_once(  # type: ignore[no-untyped-def]
+    view: MarkdownView, qtbot
+) -> None:
+    # Paragraphs that grow after finished blocks are replaced in place (with `code`, links,
+    # a formula, hard and soft line breaks); everything else is set again.
+    text = (
+        "## Title\n\nSome **prose** with `code`, [a link](https://example.com) and $x^2$,\n"
+        "a soft break, a hard one  \nand another\\\nto the end.\n\n```python\nx = 1\n```\n\n"
+        "- a\n- b\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted\n\nThe *end* of it all."
+    )
+    fresh = MarkdownView(MarkdownRenderer())
+    qtbot.addWidget(fresh)
+    for cut in [*range(0, len(text), 5), len(text)]:
+        view.set_markdown(text[:cut])
+        fresh.set_markdown("")  # a fresh document each time
+        fresh.set_markdown(text[:cut])
+        assert view.toHtml() == fresh.toHtml(), text[:cut]
+    assert view.code_blocks() == fresh.code_blocks() == ("x = 1",)
+
+
+def test_text_that_renders_as_shown_does_not_set_the_document_again(
+    view: MarkdownView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view.set_markdown("A paragraph.\n\n```python\nx = 1\n```")
+    calls: list[str] = []
+    monkeypatch.setattr(view, "setHtml", calls.append)
+    view.set_markdown("A paragraph.\n\n```python\nx = 1\n```\n")  # the saved answer, stripped
+    assert calls == []
+    view.set_markdown("Another answer.")
+    assert len(calls) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,61 @@ def test_editing_a_user_message_submits_the_new_text(make, qtbot) -> None:  # ty
         widget.submit_edit("New question")
     assert edited.args == [7, "New question"]
     assert not widget._editor.isVisible()
+
+
+def stopped_while_thinking(thinking: bool | None = True) -> MessageView:
+    shown = view(reasoning="The capital of France is", stats={"finish_reason": "length"})
+    message = replace(shown.message, thinking=thinking, reasoning_unfinished=True)
+    return replace(shown, message=message)
+
+
+def test_an_answer_that_stopped_while_thinking_shows_its_reasoning_and_a_note(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    widget = make(stopped_while_thinking())
+    assert widget.thinking.isVisible() and widget.thinking.expanded
+    assert widget.unfinished_note.isVisible()
+    assert widget.continue_button.text() == "Continue"
+    assert widget.without_thinking_button.text() == "Regenerate without thinking"
+    with qtbot.waitSignal(widget.continue_requested) as asked:
+        widget.continue_button.click()
+    assert asked.args == [7]
+    with qtbot.waitSignal(widget.regenerate_with_thinking_requested) as asked:
+        widget.without_thinking_button.click()
+    assert asked.args == [7, False]
+
+
+def test_the_reasoning_stays_open_when_the_answer_ends_while_thinking(make) -> None:  # type: ignore[no-untyped-def]
+    shown = stopped_while_thinking()
+    widget = make(replace(shown, streaming=True, message=replace(shown.message, complete=False)))
+    widget.stream("The capital of France is", "", 0.4)
+    assert widget.thinking.expanded and not widget.unfinished_note.isVisible()
+    widget.update_view(shown)
+    assert widget.thinking.expanded and widget.unfinished_note.isVisible()
+
+
+def test_an_answer_shows_its_thinking_choice_and_regenerate_offers_the_other(make, qtbot) -> None:  # type: ignore[no-untyped-def]
+    shown = view(content="Paris.")
+    widget = make(replace(shown, message=replace(shown.message, thinking=False)))
+    choice = widget.thinking_choice
+    assert choice.isVisible() and choice.text() == "Thinking off"
+    assert not widget.unfinished_note.isVisible()
+    actions = [action.text() for action in widget.regenerate_menu.actions()]
+    assert actions == ["Regenerate with thinking", "Regenerate without thinking"]
+    with qtbot.waitSignal(widget.regenerate_with_thinking_requested) as asked:
+        widget.regenerate_menu.actions()[0].trigger()
+    assert asked.args == [7, True]
+    widget.update_view(replace(shown, message=replace(shown.message, thinking=True)))
+    assert choice.text() == "Thinking on"
+
+
+def test_an_answer_of_unknown_thinking_choice_shows_none(make) -> None:  # type: ignore[no-untyped-def]
+    widget = make(view(content="Paris."))
+    assert not widget.thinking_choice.isVisible()
+    assert not widget.unfinished_note.isVisible()
+
+
+def test_no_empty_answer_sits_between_the_thought_and_the_note(make) -> None:  # type: ignore[no-untyped-def]
+    widget = make(stopped_while_thinking())
+    assert not widget.answer_view.isVisibleTo(widget)
+    answered = view(content="Paris.", reasoning="Easy.")
+    widget.update_view(answered)
+    assert widget.answer_view.isVisibleTo(widget)

@@ -18,7 +18,7 @@ import main
 from app.cli import chat as chat_cli
 from app.core import paths
 from app.core.conversations import ConversationStore
-from engine.types import Message
+from engine.types import GenerationResult, GenerationStats, Message
 from tests.conftest import REPO
 
 BAD = b"bad \xff\xfe end"
@@ -47,8 +47,7 @@ class _RecordingEngine:
 
     def generate(self, messages: list[Message], *_args: object) -> object:
         _RecordingEngine.seen = list(messages)
-        stats = type("Stats", (), {"to_dict": lambda self: {}})()
-        return type("Result", (), {"text": "", "reasoning": "", "stats": stats})()
+        return GenerationResult(text="", reasoning="", stats=GenerationStats("fake", "CPU"))
 
     def unload(self) -> None:
         pass

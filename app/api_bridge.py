@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, SignalInstance, Slot
 
 from app.core import secrets
+from app.core.api.address import api_url, listen_host
 from app.core.api.service import Cancel, GenerationEvents
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
@@ -35,15 +36,8 @@ if TYPE_CHECKING:  # the server imports FastAPI and uvicorn: only when the API i
 log = logging.getLogger(__name__)
 
 API_KEY_SECRET = secrets.LOCAL_API_KEY  # "local-api-key"
-LOCAL_HOST = "127.0.0.1"
-LAN_HOST = "0.0.0.0"  # every interface: other computers on the network can connect
 # The fields that decide how the server runs; a change to one restarts it.
 _SERVER_FIELDS = ("api_enabled", "api_port", "api_lan", "api_allowed_origin")
-
-
-def api_url(port: int) -> str:
-    """The base URL a client on this computer uses (the `openai` package's base_url)."""
-    return f"http://{LOCAL_HOST}:{port}/v1"
 
 
 def _stopped_result(answer: str, reasoning: str) -> GenerationResult:
@@ -276,7 +270,9 @@ class LocalApi(QObject):
     @property
     def url(self) -> str | None:
         """The URL while the server listens; None while it does not."""
-        return api_url(self._settings.api_port) if self._server is not None else None
+        if self._server is None:
+            return None
+        return api_url(self._settings.api_port, self._settings.api_lan)
 
     @property
     def service(self) -> EngineChatService:
@@ -321,7 +317,7 @@ class LocalApi(QObject):
         from app.core.api.runner import ApiServer, ApiServerError, port_in_use
         from app.core.api.server import ApiConfig, create_app
 
-        host = LAN_HOST if settings.api_lan else LOCAL_HOST
+        host = listen_host(settings.api_lan)
         if port_in_use(host, settings.api_port):
             self.start_failed.emit(port_taken_text(settings.api_port))
             return
@@ -334,7 +330,7 @@ class LocalApi(QObject):
             self.start_failed.emit(start_failed_text(str(exc)))
             return
         self._server = server
-        self.api_started.emit(api_url(settings.api_port))
+        self.api_started.emit(api_url(settings.api_port, settings.api_lan))
 
 
 def _server_key(settings: Settings) -> tuple[object, ...]:

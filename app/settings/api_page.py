@@ -26,17 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import secrets
+from app.core.api.address import api_url, listen_host
 from app.core.settings import Settings
 
 MIN_PORT = 1024  # below: ports only an administrator may open
 MAX_PORT = 65535
-LOCAL_HOST = "127.0.0.1"
-LAN_HOST = "0.0.0.0"
 KEY_BYTES = 32  # 43 URL-safe characters: more than anyone can guess
-
-
-def api_url(port: int) -> str:
-    return f"http://{LOCAL_HOST}:{port}/v1"
 
 
 def generate_key() -> str:
@@ -112,11 +107,12 @@ class ApiPage(QWidget):
         self.copy_key_button = QPushButton(self.tr("Copy"), self)
         self.copy_key_button.setObjectName("copyKeyButton")
         self.copy_key_button.clicked.connect(self._on_copy_key_button_clicked)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key, 1)
-        key_row.addWidget(self.show_key_button)
-        key_row.addWidget(self.generate_key_button)
-        key_row.addWidget(self.copy_key_button)
+        # The buttons under the field: beside it they left the field too narrow for its hint.
+        key_buttons = QHBoxLayout()
+        key_buttons.addWidget(self.show_key_button)
+        key_buttons.addWidget(self.generate_key_button)
+        key_buttons.addWidget(self.copy_key_button)
+        key_buttons.addStretch(1)
         self.key_status = QLabel(self)
         self.key_status.setObjectName("keyStatus")
         self.key_status.setWordWrap(True)
@@ -146,7 +142,8 @@ class ApiPage(QWidget):
         form.addRow("", self.port_status)
         form.addRow("", self.lan)
         form.addRow("", self.lan_warning)
-        form.addRow(self.tr("API key"), key_row)
+        form.addRow(self.tr("API key"), self.key)
+        form.addRow("", key_buttons)
         form.addRow("", self.key_status)
         form.addRow(self.tr("Allowed web origin"), self.origin)
         form.addRow(self.tr("Base URL"), url_row)
@@ -195,7 +192,7 @@ class ApiPage(QWidget):
             return True
         from app.core.api.runner import port_in_use  # imports uvicorn: only when asked
 
-        host = LAN_HOST if self.lan.isChecked() else LOCAL_HOST
+        host = listen_host(self.lan.isChecked())
         if port_in_use(host, port):
             self.port_status.setText(
                 self.tr("Port {port} is in use by another program.").format(port=port)
@@ -290,7 +287,7 @@ class ApiPage(QWidget):
         QGuiApplication.clipboard().setText(self.url.text())
 
     def _update(self) -> None:
-        self.url.setText(api_url(self.port.value()))
+        self.url.setText(api_url(self.port.value(), self.lan.isChecked()))
         self.lan_warning.setVisible(self.lan.isChecked())
         self.copy_key_button.setEnabled(bool(self.key.text().strip()))
         on = self.enabled.isChecked()

@@ -18,8 +18,9 @@ import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 from pytestqt.qtbot import QtBot
 
-from app.api_bridge import EngineChatService, LocalApi, api_url
+from app.api_bridge import EngineChatService, LocalApi
 from app.core import secrets
+from app.core.api.address import api_url
 from app.core.settings import Settings
 from app.engine_bridge.client import EngineClient
 from engine.backends.scripted import ScriptedBackend, scripted_factory

@@ -61,7 +61,7 @@ def test_the_settings_round_trip(qtbot: QtBot, memory_keyring: MemoryKeyring) ->
     page.port.setValue(9000)
     page.lan.setChecked(True)
     page.origin.setText(" http://localhost:3000/ ")
-    assert page.url.text() == "http://127.0.0.1:9000/v1"
+    assert page.url.text() == f"http://{socket.gethostname()}:9000/v1"  # for the others too
     settings = page.apply(Settings())
     assert (settings.api_enabled, settings.api_port, settings.api_lan) == (True, 9000, True)
     assert settings.api_allowed_origin == "http://localhost:3000"
@@ -78,6 +78,15 @@ def test_the_network_choice_warns_and_recommends_a_key(
     assert page.lan_warning.isVisibleTo(page)
     assert "Anyone on your network" in page.lan_warning.text()
     assert "API key" in page.lan_warning.text()
+
+
+def test_the_address_shown_is_the_one_other_computers_need(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
+    page = make_page(qtbot, Settings(api_enabled=True, api_port=8765))
+    assert page.url.text() == "http://127.0.0.1:8765/v1"
+    page.lan.setChecked(True)  # 127.0.0.1 would mean their own computer to the others
+    assert page.url.text() == f"http://{socket.gethostname()}:8765/v1"
 
 
 def test_the_key_goes_to_the_keyring_only(

@@ -4,7 +4,6 @@ connection in the background, and the Model page lists the servers' models."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -31,15 +30,6 @@ GPU = ServerSettings("gpu", "http://gpu-box:8000/v1", kind="vllm")
 @pytest.fixture(autouse=True)
 def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINICPM_CHAT_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
 
 
 def make_dialog(qtbot, settings: Settings, tmp_path: Path) -> SettingsDialog:  # type: ignore[no-untyped-def]

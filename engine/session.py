@@ -260,7 +260,7 @@ class Engine:
         try:
             prompt = self.render(messages, params, stopped)
         except RenderStopped:
-            return self._stopped_before_generating()
+            return self.stopped_result()
         stop_strings = self._template.stop_strings() + params.stop
         stream = _Stream(prompt, stop_strings, params.thinking_budget, on_piece)
         # Reasoning already written goes after the prompt and through the parser, as if the
@@ -301,7 +301,10 @@ class Engine:
         stats = remote.chat(messages, params, stream.on_text, should_stop)
         return _answer_or_reasoning(stream.finish(stats), params)
 
-    def _stopped_before_generating(self) -> GenerationResult:
+    def stopped_result(self) -> GenerationResult:
+        """An answer stopped before any text: empty, finish reason "stopped", on the loaded
+        model's backend and device. Also what callers that queue generations hand back for
+        one stopped while it waited (the GUI's worker, the serve command's engine thread)."""
         loaded = self.loaded
         stats = GenerationStats(
             backend=loaded.backend if loaded else "",

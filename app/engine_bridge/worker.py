@@ -19,7 +19,7 @@ from engine.machine import Hardware
 from engine.model_info import ModelInfo
 from engine.reasoning import TextPiece
 from engine.session import Engine
-from engine.types import GenerationParams, GenerationResult, GenerationStats, LoadRequest, Message
+from engine.types import GenerationParams, LoadRequest, Message
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class EngineWorker(QObject):
         self, request_id: int, messages: Sequence[Message], params: GenerationParams
     ) -> None:
         if not self._begin(request_id):
-            self.generation_finished.emit(request_id, self._empty_result())
+            self.generation_finished.emit(request_id, self._engine.stopped_result())
             return
 
         def emit_text(channel: str, text: str) -> None:
@@ -260,15 +260,6 @@ class EngineWorker(QObject):
         thread = QThread.currentThread()
         if thread is not None:
             thread.quit()
-
-    def _empty_result(self) -> GenerationResult:
-        loaded = self._engine.loaded
-        stats = GenerationStats(
-            backend=loaded.backend if loaded else "",
-            device=loaded.device if loaded else "",
-            finish_reason="stopped",
-        )
-        return GenerationResult(text="", reasoning="", stats=stats)
 
 
 _STOPPED = Problem(ErrorCode.STOPPED, "Stopped before it ran.")

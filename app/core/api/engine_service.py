@@ -14,7 +14,7 @@ from app.core.api.service import Cancel, GenerationEvents
 from app.core.models.store import model_name
 from engine.errors import EngineError, ErrorCode, Problem
 from engine.session import Engine
-from engine.types import GenerationParams, GenerationResult, GenerationStats, Message
+from engine.types import GenerationParams, Message
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class EngineService:
             if not closed:
                 self._jobs.put(job)
         if closed:
-            events.finished(self._stopped_result())
+            events.finished(self._engine.stopped_result())
         return job.stop.set
 
     def close(self, timeout_s: float = 30.0) -> None:
@@ -97,7 +97,7 @@ class EngineService:
 
     def _run(self, job: _Job) -> None:
         if job.stop.is_set():
-            job.events.finished(self._stopped_result())
+            job.events.finished(self._engine.stopped_result())
             return
         try:
             result = self._engine.generate(
@@ -111,12 +111,3 @@ class EngineService:
             job.events.failed(Problem(ErrorCode.ENGINE, f"Unexpected error: {exc}"))
             return
         job.events.finished(result)
-
-    def _stopped_result(self) -> GenerationResult:
-        loaded = self._engine.loaded
-        stats = GenerationStats(
-            backend=loaded.backend if loaded else "",
-            device=loaded.device if loaded else "",
-            finish_reason="stopped",
-        )
-        return GenerationResult(text="", reasoning="", stats=stats)

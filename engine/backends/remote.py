@@ -385,7 +385,9 @@ class _Reader:
             stream = self._stream
         if stream is not None:
             _close_quietly(stream)
-        else:  # no answer yet: the request's connection is the client's only busy one
+        elif self._thread.is_alive():
+            # No answer yet: the request's connection is the client's only busy one. (A
+            # finished request leaves its connection idle in the pool, for the next one.)
             _shut_down_connections(self._client)
 
     def _read(self, client: Any, body: dict[str, Any]) -> None:
